@@ -1,0 +1,16 @@
+# Developer entry points; each target installs what it needs into .venv first.
+.PHONY: run test lint format bench fuzz load
+
+run:  ## serve on embedded defaults (SQLite, in-process cache); DEMO=1 loads demo data
+	scripts/run.sh
+
+test:  ## the whole suite on real PostgreSQL + Redis, plus ruff
+	scripts/test.sh
+
+lint:
+	scripts/setup-venv.sh requirements-dev.txt
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	scripts/setup-venv.sh requirements-dev.txt
+	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

@@ -1,0 +1,136 @@
+"""A per-process circuit breaker and a cache wrapper that routes every call through it.
+
+When the cache server refuses, hangs or vanishes, callers should not pay the socket timeout
+on every request: after `threshold` consecutive failures the breaker opens and calls are
+bypassed for `cooldown` seconds; then exactly one caller probes, and its outcome closes or
+reopens the breaker. Callers treat `CacheUnavailable` as "no cache" and use the database.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+
+from boxerconnect import metrics
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+_STATE_VALUE = {CLOSED: 0, OPEN: 1, HALF_OPEN: 2}
+
+
+class CacheUnavailable(Exception):
+    """The cache could not be used for this call (breaker open or the call failed)."""
+
+
+class CircuitBreaker:
+    """Consecutive-failure breaker with a single half-open probe; thread-safe."""
+
+    def __init__(self, name: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.name = name
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.state = CLOSED
+            self.failures = 0
+            self.opened_until = 0.0
+            self._probing = False
+        metrics.BREAKER_STATE.labels(self.name).set(0)
+
+    @property
+    def threshold(self) -> int:
+        return settings.PERMISSION_CACHE_BREAKER_THRESHOLD
+
+    @property
+    def cooldown(self) -> float:
+        return settings.PERMISSION_CACHE_BREAKER_COOLDOWN
+
+    def allow(self) -> bool:
+        """May a call go to the cache now? In half-open state only the single prober may."""
+        with self._lock:
+            if self.state == CLOSED:
+                return True
+            if self.state == OPEN and self._clock() >= self.opened_until and not self._probing:
+                self._set(HALF_OPEN)
+                self._probing = True
+                return True
+            return False
+
+    def record_success(self) -> None:
+        with self._lock:
+            self.failures = 0
+            self._probing = False
+            if self.state != CLOSED:
+                logger.warning("cache breaker %s closed: cache reachable again", self.name)
+                self._set(CLOSED)
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self.failures += 1
+            self._probing = False
+            if self.state == HALF_OPEN or self.failures >= self.threshold:
+                if self.state != OPEN:
+                    logger.warning(
+                        "cache breaker %s opened after %d failure(s); bypassing for %.1fs",
+                        self.name,
+                        self.failures,
+                        self.cooldown,
+                    )
+                self.opened_until = self._clock() + self.cooldown
+                self._set(OPEN)
+
+    def _set(self, state: str) -> None:
+        self.state = state
+        metrics.BREAKER_STATE.labels(self.name).set(_STATE_VALUE[state])
+
+
+class GuardedCache:
+    """One Django cache alias behind a breaker; every method is one round trip or none."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        self.breaker = CircuitBreaker(alias)
+
+    @property
+    def backend(self):
+        return caches[self.alias]
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run one cache operation; raise CacheUnavailable instead of any cache error."""
+        if not self.breaker.allow():
+            metrics.CACHE_ROUND_TRIPS.labels(self.alias, "bypassed").inc()
+            raise CacheUnavailable(f"{self.alias} cache breaker is open")
+        try:
+            result = fn()
+        except Exception as exc:  # any backend error (refused, timeout, OOM) means "no cache"
+            self.breaker.record_failure()
+            metrics.CACHE_ROUND_TRIPS.labels(self.alias, "error").inc()
+            logger.warning("cache %s call failed: %s", self.alias, type(exc).__name__)
+            raise CacheUnavailable(str(exc)) from exc
+        self.breaker.record_success()
+        metrics.CACHE_ROUND_TRIPS.labels(self.alias, "ok").inc()
+        return result
+
+    def get_many(self, keys: list[str]) -> dict:
+        return self.call(lambda: self.backend.get_many(keys))
+
+    def set_many(self, mapping: dict, timeout: float | None) -> None:
+        self.call(lambda: self.backend.set_many(mapping, timeout=timeout))
+
+    def add(self, key: str, value, timeout: float | None) -> bool:
+        return self.call(lambda: self.backend.add(key, value, timeout=timeout))
+
+    def set(self, key: str, value, timeout: float | None) -> None:
+        self.call(lambda: self.backend.set(key, value, timeout=timeout))
+
+
+# The one guarded alias of this process: permission facts and throttle histories.
+guarded = GuardedCache("guarded")

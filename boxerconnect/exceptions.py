@@ -1,0 +1,56 @@
+"""JSON error bodies for every failure: DRF exceptions, database outages, oversized bodies.
+
+Shape (API.md): validation errors are `{"field": ["message"]}`; every other error is
+`{"detail": "...", "code": "..."}`.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = {
+    "detail": "The service is temporarily unavailable. Please retry shortly.",
+    "code": "database_unavailable",
+}
+TOO_LARGE = {"detail": "Request body too large.", "code": "request_too_large"}
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """True for errors meaning "the database is unreachable", not for bad queries."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler plus `code` on detail errors, 503 for outages, 413 for big bodies."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(TOO_LARGE, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    elif is_database_outage(exc):
+        logger.error("database unavailable: %s", type(exc).__name__)
+        return Response(DATABASE_UNAVAILABLE, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    elif isinstance(exc, DatabaseError):
+        return None  # a real bug: let it surface as a logged 500 (JSON via middleware)
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.APIException) and isinstance(response.data, dict):
+        detail = response.data.get("detail")
+        if detail is not None and "code" not in response.data:
+            codes = exc.get_codes()
+            response.data["code"] = codes if isinstance(codes, str) else exc.default_code
+    return response
+
+
+def json_error(status_code: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status_code)

@@ -1,0 +1,57 @@
+"""Prometheus metrics of the service: HTTP traffic, permission cache and breaker state.
+
+With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py does) so
+`/metrics` aggregates every worker; without it each process reports its own figures.
+"""
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total",
+    "HTTP requests by method, view and status code.",
+    ["method", "view", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency by method and view.",
+    ["method", "view"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+PERMISSION_CACHE_EVENTS = Counter(
+    "permission_cache_events_total",
+    "Permission fact lookups by outcome: hit, miss (read from PostgreSQL and stored), "
+    "bypass (cache skipped: breaker open or cache error).",
+    ["event"],
+)
+CACHE_ROUND_TRIPS = Counter(
+    "cache_round_trips_total",
+    "Round trips to a guarded cache alias (one get_many/set_many is one).",
+    ["alias", "outcome"],
+)
+BREAKER_STATE = Gauge(
+    "cache_breaker_state",
+    "Circuit breaker state per cache alias: 0 closed, 1 open, 2 half-open.",
+    ["alias"],
+    multiprocess_mode="livemax",
+)
+
+
+def render() -> tuple[bytes, str]:
+    """Return the exposition text and its content type."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    from prometheus_client import REGISTRY
+
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

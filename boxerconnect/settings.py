@@ -1,0 +1,413 @@
+"""BoxerConnect settings: one module, every value from an environment variable.
+
+Development defaults need no services (SQLite file, per-process cache, console email).
+Production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL; every
+variable is listed in `.env.example` and explained in the README.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A local `.env` file is read when present (never committed); real env vars win.
+if (BASE_DIR / ".env").is_file():
+    env.read_env(str(BASE_DIR / ".env"), overwrite=False)
+
+
+def _bool(name: str, default: bool) -> bool:
+    """Read a boolean env var strictly: a typo is an error, not a silent False."""
+    raw = env.str(name, default="")
+    if raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = env.str(name, default="")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _float(name: str, default: float) -> float:
+    raw = env.str(name, default="")
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be > 0, got {value}")
+    return value
+
+
+# --- Core ---------------------------------------------------------------------------------
+
+DEBUG = _bool("DJANGO_DEBUG", False)
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off "
+            "(set DJANGO_DEBUG=true for local development)."
+        )
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "boxerconnect",
+    "accounts",
+    "permissions",
+    "clubs",
+    "boxers",
+]
+
+MIDDLEWARE = [
+    "boxerconnect.middleware.RequestIdMiddleware",
+    "boxerconnect.middleware.MetricsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "boxerconnect.middleware.JsonErrorMiddleware",
+]
+
+ROOT_URLCONF = "boxerconnect.urls"
+WSGI_APPLICATION = "boxerconnect.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    _db["CONN_MAX_AGE"] = _int("DB_CONN_MAX_AGE", 60)
+    _db["CONN_HEALTH_CHECKS"] = True
+    _db.setdefault("OPTIONS", {})
+    # Short connect timeout: an unreachable database becomes a 503, not a hung worker.
+    _db["OPTIONS"].setdefault("connect_timeout", _int("DB_CONNECT_TIMEOUT", 3, minimum=1))
+    _statement_timeout = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
+    if _statement_timeout:
+        _db["OPTIONS"].setdefault("options", f"-c statement_timeout={_statement_timeout}")
+if env.str("TEST_DATABASE_NAME", default=""):
+    _db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache --------------------------------------------------------------------------------
+# Two aliases on the same server: "default" swallows Redis errors (casual use); "guarded"
+# raises them and is only used through boxerconnect.breaker.guarded, whose circuit breaker
+# sees every failure and lets the permission layer and the throttles fall back (see
+# permissions/cache.py and boxerconnect/throttling.py).
+
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_URL = env.str("CACHE_URL", default="")
+REDIS_CONNECT_TIMEOUT = _float("REDIS_CONNECT_TIMEOUT", 0.25)
+REDIS_SOCKET_TIMEOUT = _float("REDIS_SOCKET_TIMEOUT", 0.25)
+
+
+def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
+    scheme = urlparse(url).scheme
+    if scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, got {scheme!r}"
+        )
+    pool_kwargs: dict = {"health_check_interval": 30}
+    if scheme == "rediss":
+        # Certificates are verified (redis-py's default); a private CA can be supplied.
+        pool_kwargs["ssl_cert_reqs"] = "required"
+        ca = env.str("REDIS_SSL_CA_CERTS", default="")
+        if ca:
+            pool_kwargs["ssl_ca_certs"] = ca
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="bc"),
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "PARSER_CLASS": "redis._parsers.hiredis._HiredisParser",
+            "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+            "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+            "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            "IGNORE_EXCEPTIONS": ignore_exceptions,
+            "CONNECTION_POOL_KWARGS": pool_kwargs,
+        },
+    }
+
+
+if REDIS_URL and CACHE_URL:
+    raise ImproperlyConfigured("Set REDIS_URL or CACHE_URL, not both.")
+if REDIS_URL:
+    CACHES = {
+        "default": _redis_cache(REDIS_URL, ignore_exceptions=True),
+        "guarded": _redis_cache(REDIS_URL, ignore_exceptions=False),
+    }
+elif CACHE_URL and urlparse(CACHE_URL).scheme in {"redis", "rediss"}:
+    CACHES = {
+        "default": _redis_cache(CACHE_URL, ignore_exceptions=True),
+        "guarded": _redis_cache(CACHE_URL, ignore_exceptions=False),
+    }
+elif CACHE_URL:
+    # The seed guide's "remove Redis" options as configuration: dbcache://table, dummycache://
+    try:
+        _cache = environ.Env.cache_url_config(CACHE_URL)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"CACHE_URL is invalid: {exc}") from None
+    CACHES = {"default": _cache, "guarded": dict(_cache)}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "bc"},
+        "guarded": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "bc-guarded",
+        },
+    }
+
+PERMISSION_CACHE_TTL = _int("PERMISSION_CACHE_TTL", 300, minimum=1)
+PERMISSION_CACHE_BREAKER_THRESHOLD = _int("PERMISSION_CACHE_BREAKER_THRESHOLD", 3, minimum=1)
+PERMISSION_CACHE_BREAKER_COOLDOWN = _float("PERMISSION_CACHE_BREAKER_COOLDOWN", 5.0)
+HEALTH_PROBE_TIMEOUT = _float("HEALTH_PROBE_TIMEOUT", 1.0)
+
+# --- Auth ---------------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=_int("JWT_ACCESS_MINUTES", 15, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=_int("JWT_REFRESH_DAYS", 7, minimum=1)),
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "UPDATE_LAST_LOGIN": False,
+    "ROTATE_REFRESH_TOKENS": True,
+}
+
+PASSWORD_RESET_TIMEOUT_MINUTES = _int("PASSWORD_RESET_TIMEOUT_MINUTES", 30, minimum=1)
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+
+# --- REST framework -----------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.CachedJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "boxerconnect.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "boxerconnect.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "boxerconnect.throttling.AnonRateThrottle",
+        "boxerconnect.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {},  # filled below from DJANGO_THROTTLE_RATES
+    "NUM_PROXIES": _int("DJANGO_NUM_PROXIES", 0),
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+
+DEFAULT_THROTTLE_RATES = {
+    "anon": "120/min",
+    "user": "1200/min",
+    "login": "5/15min",
+    "register": "10/hour",
+    "password_reset": "5/hour",
+    "refresh": "30/min",
+}
+
+
+def _throttle_rates(raw: str) -> dict[str, str | None]:
+    """Parse DJANGO_THROTTLE_RATES (`scope=rate,scope=rate`) over the defaults."""
+    from boxerconnect.rates import parse_rate
+
+    rates: dict[str, str | None] = dict(DEFAULT_THROTTLE_RATES)
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        scope, sep, rate = pair.partition("=")
+        scope, rate = scope.strip(), rate.strip()
+        if not sep or scope not in DEFAULT_THROTTLE_RATES:
+            raise ImproperlyConfigured(
+                f"DJANGO_THROTTLE_RATES: unknown entry {pair!r}; scopes are "
+                + ", ".join(sorted(DEFAULT_THROTTLE_RATES))
+            )
+        if rate.lower() in {"none", "off"}:
+            rates[scope] = None
+            continue
+        try:
+            parse_rate(rate)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"DJANGO_THROTTLE_RATES: {exc}") from None
+        rates[scope] = rate
+    return rates
+
+
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = _throttle_rates(env.str("DJANGO_THROTTLE_RATES", default=""))
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BoxerConnect API",
+    "DESCRIPTION": "Boxer profiles, fight records, clubs, membership and coach rights.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+# --- CORS ---------------------------------------------------------------------------------
+
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api|health)/.*$"
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
+
+# --- Email --------------------------------------------------------------------------------
+
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = _int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", True)
+    EMAIL_USE_SSL = _bool("EMAIL_USE_SSL", False)
+    EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10, minimum=1)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BoxerConnect <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Security (TLS behaviour follows DJANGO_DEBUG; each switch can be overridden) -----------
+
+SECURE_SSL_REDIRECT = _bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = _int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = _bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+SESSION_COOKIE_SECURE = _bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = _bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Health probes come from the orchestrator over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health(/.*)?$", r"^metrics$"]
+if _bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+DATA_UPLOAD_MAX_MEMORY_SIZE = _int("DJANGO_MAX_BODY_BYTES", 1024 * 1024)
+
+# --- i18n, static -------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG and _bool("DJANGO_MANIFEST_STATIC", True)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Metrics and logging ------------------------------------------------------------------
+
+METRICS_ENABLED = _bool("METRICS_ENABLED", True)
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "boxerconnect.request_context.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "boxerconnect.requests": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO").upper()},
+    },
+}
+# Optional bearer token for /metrics (empty: open, keep it on an internal network).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -1,0 +1,64 @@
+"""Operational endpoints (health, metrics) and JSON error handlers; no auth, no DRF."""
+
+import hmac
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from boxerconnect import health, metrics
+
+
+@never_cache
+@require_GET
+def health_view(request):
+    body, code = health.health_report()
+    return JsonResponse(body, status=code)
+
+
+@never_cache
+@require_GET
+def live_view(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def ready_view(request):
+    database = health.database_status()
+    ready = database["status"] == "up"
+    return JsonResponse(
+        {"status": "ready" if ready else "not_ready", "services": {"database": database}},
+        status=200 if ready else 503,
+    )
+
+
+@never_cache
+@require_GET
+def metrics_view(request):
+    token = getattr(settings, "METRICS_TOKEN", "")
+    if token:
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(supplied.encode(), token.encode()):
+            return JsonResponse(
+                {"detail": "Metrics token required.", "code": "not_authenticated"}, status=401
+            )
+    body, content_type = metrics.render()
+    return HttpResponse(body, content_type=content_type)
+
+
+def not_found(request, exception=None):
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
+def server_error(request):
+    return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
+
+
+def bad_request(request, exception=None):
+    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+
+
+def permission_denied(request, exception=None):
+    return JsonResponse({"detail": "Forbidden.", "code": "permission_denied"}, status=403)

@@ -1,0 +1,8 @@
+"""App config: boxer profiles, fight records and coach links."""
+
+from django.apps import AppConfig
+
+
+class BoxersConfig(AppConfig):
+    name = "boxers"
+    default_auto_field = "django.db.models.BigAutoField"

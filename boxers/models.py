@@ -1,0 +1,141 @@
+"""Boxer profiles, their fights and the coaches a boxer grants rights to."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class ExperienceLevel(models.TextChoices):
+    BEGINNER = "beginner", "Beginner"
+    AMATEUR = "amateur", "Amateur"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    ADVANCED = "advanced", "Advanced"
+    PROFESSIONAL = "professional", "Professional"
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+
+
+class Boxer(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="boxer")
+    name = models.CharField(max_length=150)
+    weight_kg = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(40), MaxValueValidator(200)],
+    )
+    height_cm = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(120), MaxValueValidator(230)]
+    )
+    date_of_birth = models.DateField(null=True, blank=True)
+    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True, default="")
+    city = models.CharField(max_length=100, blank=True, default="")
+    country = models.CharField(max_length=100, blank=True, default="")
+    experience_level = models.CharField(
+        max_length=16, choices=ExperienceLevel.choices, default=ExperienceLevel.BEGINNER
+    )
+    bio = models.TextField(blank=True, default="", max_length=2000)
+    club = models.ForeignKey(
+        "clubs.Club", null=True, blank=True, on_delete=models.SET_NULL, related_name="boxers"
+    )
+    is_searchable = models.BooleanField(default=True)
+    is_verified = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)  # False = soft-deleted
+    # Derived from fights (boxers.services recomputes them); never written from input.
+    wins = models.PositiveIntegerField(default=0, editable=False)
+    losses = models.PositiveIntegerField(default=0, editable=False)
+    draws = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["is_searchable", "is_active"]),
+            models.Index(fields=["club"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FightResult(models.TextChoices):
+    WIN = "win", "Win"
+    LOSS = "loss", "Loss"
+    DRAW = "draw", "Draw"
+    NO_CONTEST = "no_contest", "No contest"
+
+
+class FightMethod(models.TextChoices):
+    DECISION = "decision", "Decision"
+    UNANIMOUS_DECISION = "unanimous_decision", "Unanimous decision"
+    SPLIT_DECISION = "split_decision", "Split decision"
+    MAJORITY_DECISION = "majority_decision", "Majority decision"
+    KO = "ko", "KO"
+    TKO = "tko", "TKO"
+    RTD = "rtd", "RTD"
+    DQ = "dq", "DQ"
+    NO_CONTEST = "no_contest", "No contest"
+
+
+class Fight(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    boxer = models.ForeignKey(Boxer, on_delete=models.CASCADE, related_name="fights")
+    opponent_name = models.CharField(max_length=150)
+    date = models.DateField()
+    venue = models.CharField(max_length=200, blank=True, default="")
+    result = models.CharField(max_length=16, choices=FightResult.choices)
+    method = models.CharField(max_length=32, choices=FightMethod.choices, blank=True, default="")
+    round = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    notes = models.TextField(blank=True, default="", max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.boxer_id} vs {self.opponent_name} ({self.date})"
+
+
+class CoachRight(models.TextChoices):
+    EDIT_PROFILE = "edit_profile", "Edit profile"
+    MANAGE_FIGHTS = "manage_fights", "Manage fights"
+
+
+class CoachLinkStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACTIVE = "active", "Active"
+
+
+class CoachLink(models.Model):
+    """A coach acting for a boxer with the rights the boxer granted (only while active)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coach_links")
+    boxer = models.ForeignKey(Boxer, on_delete=models.CASCADE, related_name="coach_links")
+    status = models.CharField(max_length=16, choices=CoachLinkStatus.choices, default=CoachLinkStatus.PENDING)
+    rights = models.JSONField(default=list, blank=True)  # subset of CoachRight values
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["coach", "boxer"], name="boxers_unique_coach_boxer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coach_id} coaches {self.boxer_id} ({self.status})"

@@ -1,0 +1,8 @@
+"""App config: the club directory, club coaches and membership requests."""
+
+from django.apps import AppConfig
+
+
+class ClubsConfig(AppConfig):
+    name = "clubs"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,118 @@
+"""Clubs (gyms), the coaches attached to them and boxers' requests to join."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Club(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    region = models.CharField(max_length=100, blank=True, default="")
+    city = models.CharField(max_length=100, blank=True, default="")
+    country = models.CharField(max_length=100, blank=True, default="")
+    postcode = models.CharField(max_length=16, blank=True, default="")
+    address = models.CharField(max_length=300, blank=True, default="")
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    contact_name = models.CharField(max_length=150, blank=True, default="")
+    contact_email = models.EmailField(blank=True, default="")
+    contact_phone = models.CharField(max_length=32, blank=True, default="")
+    website = models.URLField(blank=True, default="")
+    description = models.TextField(blank=True, default="", max_length=5000)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_clubs",
+    )
+    is_published = models.BooleanField(default=False)
+    accepting_members = models.BooleanField(default=True)
+    is_verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["is_published", "name"]),
+            models.Index(fields=["region"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClubCoach(models.Model):
+    """A coach attached to a club; a coach belongs to at most one club."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="club_coaches")
+    coach = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="club_coach"
+    )
+    is_head = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_head", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.coach_id} coaches at {self.club_id}"
+
+
+class MembershipStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class MembershipRequest(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership_requests"
+    )
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="membership_requests")
+    status = models.CharField(
+        max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
+    )
+    notes = models.TextField(blank=True, default="", max_length=2000)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewed_membership_requests",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "club"],
+                condition=Q(status="pending"),
+                name="clubs_one_pending_request_per_user_club",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.club_id} ({self.status})"

@@ -1,0 +1,3 @@
+"""URL routes of the clubs app (mounted under /api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,52 @@
+"""GET /api/v1/permissions/check/: lets clients show or hide buttons."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from permissions.actions import RESOURCE_OF, Action
+from permissions.checker import authorizer_for
+
+CHECKABLE = {action for action, kind in RESOURCE_OF.items() if kind in ("boxer", "club")}
+
+
+class CheckInputSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=sorted(a.value for a in CHECKABLE))
+    resource_type = serializers.ChoiceField(choices=["boxer", "club"])
+    resource_id = serializers.UUIDField()
+
+    def validate(self, attrs):
+        if RESOURCE_OF[Action(attrs["action"])] != attrs["resource_type"]:
+            raise serializers.ValidationError(
+                {
+                    "resource_type": [
+                        f"{attrs['action']} is checked on a {RESOURCE_OF[Action(attrs['action'])]}."
+                    ]
+                }
+            )
+        return attrs
+
+
+class PermissionCheckApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("action", str, required=True, enum=sorted(a.value for a in CHECKABLE)),
+            OpenApiParameter("resource_type", str, required=True, enum=["boxer", "club"]),
+            OpenApiParameter("resource_id", str, required=True),
+        ],
+        responses=inline_serializer(
+            "PermissionCheck", {"allowed": serializers.BooleanField(), "reason": serializers.CharField()}
+        ),
+    )
+    def get(self, request):
+        params = CheckInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        decision = authorizer_for(request).check(Action(data["action"]), data["resource_id"])
+        # An invisible resource gets one reason whatever the cause: existence is not revealed.
+        reason = decision.reason if decision.visible else "not found"
+        return Response({"allowed": decision.allowed, "reason": reason})

@@ -1,0 +1,371 @@
+"""Generation-stamped permission facts: every cache key, the lookup and the invalidation.
+
+Keys (all built here, nowhere else; ids are UUIDs rendered as 32 hex digits, so every
+family's keys are fixed-shape and no two distinct facts share a key):
+
+  perm:nonce                  random token folded into every stamp. Rotated (O(1)) by
+                              `rotate()`, `permissions_cache rotate`, and by a process that
+                              could not deliver a generation bump. Absent after a flush.
+  perm:g:<family>:<ids>       generation of one subject: a random token replaced on every
+                              committed write that changes the subject's fact.
+  perm:f:<family>:<ids>       {"s": [nonce, generation], "v": fact JSON or null}. TTL
+                              PERMISSION_CACHE_TTL bounds memory only.
+
+Families and the writes that bump their generation (callers use `invalidate`):
+  user   (user_id)            role, is_active, token_version; the user's boxer profile
+                              created/deleted/moved club; club coach added/removed; club
+                              ownership given or taken.
+  boxer  (boxer_id)           is_searchable, is_active (soft delete), club, owner's is_active.
+  club   (club_id)            owner, is_published, accepting_members, deletion.
+  link   (coach_id, boxer_id) coach link created, accepted, rights changed, removed.
+
+A lookup fetches the nonce, each fact and its generation in ONE get_many (Redis MGET). An
+entry is a hit only if its stamp equals [current nonce, current generation]. A miss reads
+PostgreSQL and stores the fact stamped with the generation seen at lookup time, so a reader
+that raced a write can only store under a dead generation: later a miss, never a stale
+allow. Bumps run in `transaction.on_commit`, before the response is sent.
+"""
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+
+from boxerconnect import metrics
+from boxerconnect.breaker import CacheUnavailable, guarded
+from permissions import facts as F
+
+logger = logging.getLogger(__name__)
+
+NONCE_KEY = "perm:nonce"
+
+
+def _hex(value: UUID | str) -> str:
+    return UUID(str(value)).hex
+
+
+def nonce_key() -> str:
+    """The namespace nonce. Invalidated by `rotate()`."""
+    return NONCE_KEY
+
+
+def user_fact_key(user_id: UUID | str) -> str:
+    """UserFact of one user. Invalidated by `invalidate(users=[user_id])`."""
+    return f"perm:f:user:{_hex(user_id)}"
+
+
+def user_gen_key(user_id: UUID | str) -> str:
+    return f"perm:g:user:{_hex(user_id)}"
+
+
+def boxer_fact_key(boxer_id: UUID | str) -> str:
+    """BoxerFact of one profile. Invalidated by `invalidate(boxers=[boxer_id])`."""
+    return f"perm:f:boxer:{_hex(boxer_id)}"
+
+
+def boxer_gen_key(boxer_id: UUID | str) -> str:
+    return f"perm:g:boxer:{_hex(boxer_id)}"
+
+
+def club_fact_key(club_id: UUID | str) -> str:
+    """ClubFact of one club. Invalidated by `invalidate(clubs=[club_id])`."""
+    return f"perm:f:club:{_hex(club_id)}"
+
+
+def club_gen_key(club_id: UUID | str) -> str:
+    return f"perm:g:club:{_hex(club_id)}"
+
+
+def link_fact_key(coach_id: UUID | str, boxer_id: UUID | str) -> str:
+    """LinkFact of one (coach, boxer) pair. Invalidated by `invalidate(links=[(c, b)])`."""
+    return f"perm:f:link:{_hex(coach_id)}:{_hex(boxer_id)}"
+
+
+def link_gen_key(coach_id: UUID | str, boxer_id: UUID | str) -> str:
+    return f"perm:g:link:{_hex(coach_id)}:{_hex(boxer_id)}"
+
+
+@dataclass(frozen=True)
+class FactRef:
+    """Names one fact: its family and subject ids (normalised to canonical UUID strings)."""
+
+    family: str
+    ids: tuple[str, ...]
+
+    @classmethod
+    def user(cls, user_id: UUID | str) -> "FactRef":
+        return cls("user", (str(UUID(str(user_id))),))
+
+    @classmethod
+    def boxer(cls, boxer_id: UUID | str) -> "FactRef":
+        return cls("boxer", (str(UUID(str(boxer_id))),))
+
+    @classmethod
+    def club(cls, club_id: UUID | str) -> "FactRef":
+        return cls("club", (str(UUID(str(club_id))),))
+
+    @classmethod
+    def link(cls, coach_id: UUID | str, boxer_id: UUID | str) -> "FactRef":
+        return cls("link", (str(UUID(str(coach_id))), str(UUID(str(boxer_id)))))
+
+    @property
+    def fact_key(self) -> str:
+        return _FAMILIES[self.family].fact_key(*self.ids)
+
+    @property
+    def gen_key(self) -> str:
+        return _FAMILIES[self.family].gen_key(*self.ids)
+
+    def load(self) -> Any:
+        return _FAMILIES[self.family].load(*self.ids)
+
+    def decode(self, data: dict | None) -> Any:
+        return None if data is None else _FAMILIES[self.family].fact_cls.from_json(data)
+
+
+@dataclass(frozen=True)
+class _Family:
+    fact_key: Callable[..., str]
+    gen_key: Callable[..., str]
+    load: Callable[..., Any]
+    fact_cls: type
+
+
+_FAMILIES: dict[str, _Family] = {
+    "user": _Family(user_fact_key, user_gen_key, F.load_user_fact, F.UserFact),
+    "boxer": _Family(boxer_fact_key, boxer_gen_key, F.load_boxer_fact, F.BoxerFact),
+    "club": _Family(club_fact_key, club_gen_key, F.load_club_fact, F.ClubFact),
+    "link": _Family(link_fact_key, link_gen_key, F.load_link_fact, F.LinkFact),
+}
+
+
+def ttl() -> int:
+    return settings.PERMISSION_CACHE_TTL
+
+
+def _gen_ttl() -> int:
+    # Generations outlive the facts stamped with them; an evicted generation is a miss.
+    return max(ttl() * 12, 86400)
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+# --- Process state: pending rotation after an undelivered bump ----------------------------
+
+_state_lock = threading.Lock()
+_rotation_pending = False
+
+
+def rotation_pending() -> bool:
+    return _rotation_pending
+
+
+def _mark_rotation_pending() -> None:
+    global _rotation_pending
+    with _state_lock:
+        _rotation_pending = True
+
+
+def rotate() -> str:
+    """Invalidate every cached fact at once (O(1): one SET of the nonce). Returns the nonce.
+
+    Raises CacheUnavailable when the cache cannot be reached.
+    """
+    global _rotation_pending
+    nonce = _token()
+    guarded.set(NONCE_KEY, nonce, None)
+    with _state_lock:
+        _rotation_pending = False
+    logger.info("permission cache namespace rotated")
+    return nonce
+
+
+def reset_process_state() -> None:
+    """Forget pending rotation and breaker state (tests, and after a fork)."""
+    global _rotation_pending
+    with _state_lock:
+        _rotation_pending = False
+    guarded.breaker.reset()
+
+
+# --- Invalidation -------------------------------------------------------------------------
+
+
+def _gen_keys(
+    users: Iterable[UUID | str | None],
+    boxers: Iterable[UUID | str | None],
+    clubs: Iterable[UUID | str | None],
+    links: Iterable[tuple[UUID | str, UUID | str]],
+) -> list[str]:
+    keys = [user_gen_key(u) for u in users if u is not None]
+    keys += [boxer_gen_key(b) for b in boxers if b is not None]
+    keys += [club_gen_key(c) for c in clubs if c is not None]
+    keys += [link_gen_key(c, b) for c, b in links]
+    return sorted(set(keys))
+
+
+def bump_now(keys: list[str]) -> None:
+    """Give each generation key a fresh token in one round trip; remember a failure."""
+    if not keys:
+        return
+    try:
+        guarded.set_many({key: _token() for key in keys}, _gen_ttl())
+    except CacheUnavailable:
+        # Another process may still trust the old generations: rotate the whole namespace
+        # before this process trusts the cache again (see FactStore.lookup).
+        _mark_rotation_pending()
+        logger.warning("permission cache bump not delivered (%d keys); rotation pending", len(keys))
+
+
+def invalidate(
+    *,
+    users: Iterable[UUID | str | None] = (),
+    boxers: Iterable[UUID | str | None] = (),
+    clubs: Iterable[UUID | str | None] = (),
+    links: Iterable[tuple[UUID | str, UUID | str]] = (),
+) -> None:
+    """Bump the generations of the named facts when the current transaction commits.
+
+    Call it from every service that changes a fact (see the family table above). Outside a
+    transaction the bump happens at once. One cache round trip, whatever the count.
+    """
+    keys = _gen_keys(users, boxers, clubs, links)
+    if keys:
+        transaction.on_commit(lambda: bump_now(keys))
+
+
+# --- Lookup -------------------------------------------------------------------------------
+
+
+class _Flight:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.ok = False
+
+
+_flights: dict[tuple, _Flight] = {}
+_flights_lock = threading.Lock()
+
+
+def _single_flight(key: tuple, loader: Callable[[], Any]) -> Any:
+    """Run `loader` once per key at a time in this process; concurrent callers share it.
+
+    The key includes the stamp seen at lookup, so a caller only shares a read that began
+    under the same generation it saw (never one that started before a bump it has seen).
+    """
+    with _flights_lock:
+        flight = _flights.get(key)
+        leader = flight is None
+        if leader:
+            flight = _flights[key] = _Flight()
+    if not leader:
+        if flight.done.wait(timeout=5) and flight.ok:
+            return flight.value
+        return loader()
+    try:
+        flight.value = loader()
+        flight.ok = True
+        return flight.value
+    finally:
+        with _flights_lock:
+            _flights.pop(key, None)
+        flight.done.set()
+
+
+class FactStore:
+    """Facts for one request (or command): a memo in front of the shared cache.
+
+    `get_many(refs)` costs at most one cache round trip for the lookup, plus, only for
+    misses, the database reads and one round trip to store them (more only when a
+    generation or the nonce had to be created). Facts already in the memo cost nothing.
+    `sources` records where each fact came from (memo/cache/db), for `explain`.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[FactRef, Any] = {}
+        self.sources: dict[FactRef, str] = {}
+
+    def get(self, ref: FactRef) -> Any:
+        return self.get_many([ref])[ref]
+
+    def get_many(self, refs: Iterable[FactRef]) -> dict[FactRef, Any]:
+        wanted = [ref for ref in dict.fromkeys(refs) if ref not in self._memo]
+        if wanted:
+            self._memo.update(self._lookup(wanted))
+        return {ref: self._memo[ref] for ref in refs}
+
+    def _lookup(self, refs: list[FactRef]) -> dict[FactRef, Any]:
+        if _rotation_pending:
+            try:
+                rotate()
+            except CacheUnavailable:
+                return self._from_db(refs, "bypass")
+        keys = [NONCE_KEY]
+        for ref in refs:
+            keys += [ref.gen_key, ref.fact_key]
+        try:
+            found = guarded.get_many(keys)
+        except CacheUnavailable:
+            return self._from_db(refs, "bypass")
+
+        nonce = found.get(NONCE_KEY)
+        result: dict[FactRef, Any] = {}
+        misses: list[tuple[FactRef, str | None]] = []
+        for ref in refs:
+            gen = found.get(ref.gen_key)
+            entry = found.get(ref.fact_key)
+            if nonce and gen and isinstance(entry, dict) and entry.get("s") == [nonce, gen]:
+                result[ref] = ref.decode(entry["v"])
+                self.sources[ref] = "cache"
+                metrics.PERMISSION_CACHE_EVENTS.labels("hit").inc()
+            else:
+                misses.append((ref, gen))
+        if misses:
+            result.update(self._fill(misses, nonce))
+        return result
+
+    def _from_db(self, refs: list[FactRef], event: str) -> dict[FactRef, Any]:
+        metrics.PERMISSION_CACHE_EVENTS.labels(event).inc(len(refs))
+        for ref in refs:
+            self.sources[ref] = "db"
+        return {ref: ref.load() for ref in refs}
+
+    def _fill(self, misses: list[tuple[FactRef, str | None]], nonce: str | None) -> dict[FactRef, Any]:
+        loaded: dict[FactRef, Any] = {}
+        for ref, gen in misses:
+            loaded[ref] = _single_flight((ref, nonce, gen), ref.load)
+            self.sources[ref] = "db"
+        metrics.PERMISSION_CACHE_EVENTS.labels("miss").inc(len(misses))
+        try:
+            if not nonce:
+                fresh = _token()
+                nonce = fresh if guarded.add(NONCE_KEY, fresh, None) else None
+            if not nonce:
+                return loaded  # someone else created it meanwhile: store next time
+            entries = {}
+            for ref, gen in misses:
+                if not gen:
+                    # No generation yet: create one. If that fails, a bump (or another
+                    # reader) got there first and our read may predate it: don't store.
+                    fresh = _token()
+                    gen = fresh if guarded.add(ref.gen_key, fresh, _gen_ttl()) else None
+                if gen:
+                    value = loaded[ref]
+                    entries[ref.fact_key] = {
+                        "s": [nonce, gen],
+                        "v": None if value is None else value.to_json(),
+                    }
+            if entries:
+                guarded.set_many(entries, ttl())
+        except CacheUnavailable:
+            pass
+        return loaded

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite on real PostgreSQL and Redis: installs, starts services, lints, tests.
+# Extra arguments go to pytest (e.g. scripts/test.sh tests/permissions -x).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-venv.sh requirements-dev.txt
+scripts/services.sh
+
+export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}"
+export REDIS_HOST="${REDIS_HOST:-127.0.0.1}" REDIS_PORT="${REDIS_PORT:-6379}"
+export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@$PGHOST:$PGPORT/boxerconnect}"
+export REDIS_URL="${TEST_REDIS_URL:-redis://$REDIS_HOST:$REDIS_PORT/${TEST_REDIS_DB:-0}}"
+export DJANGO_SECRET_KEY="test-only-secret-key-not-for-production-use-0123456789"
+export DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=false
+export DJANGO_ALLOWED_HOSTS="testserver,localhost,127.0.0.1"
+unset CACHE_URL
+
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> pytest"
+exec .venv/bin/python -m pytest "$@"
