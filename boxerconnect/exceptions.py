@@ -52,5 +52,13 @@ def api_exception_handler(exc, context):
     return response
 
 
+class Conflict(exceptions.APIException):
+    """409: the request conflicts with the current state (duplicate, wrong status)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
 def json_error(status_code: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status_code)
