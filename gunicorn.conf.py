@@ -1,0 +1,85 @@
+"""Gunicorn configuration: every knob from an environment variable, metrics across workers.
+
+Run: `gunicorn -c gunicorn.conf.py boxerconnect.wsgi:application`. The variables are listed
+in `.env.example` and explained in docs/operations.md.
+"""
+
+import glob
+import multiprocessing
+import os
+import shutil
+import tempfile
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"gunicorn.conf.py: {name} must be an integer, got {raw!r}") from None
+
+
+# --- Workers ------------------------------------------------------------------------------
+# The app is I/O bound (PostgreSQL, Redis): a few processes with a few threads each.
+# The default follows gunicorn's rule of thumb, capped so a big host does not open hundreds
+# of database connections per instance (workers x threads connections at most).
+
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = _env_int("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 8))
+threads = _env_int("GUNICORN_THREADS", 4)
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then so a slow leak cannot grow forever; jitter avoids all
+# workers restarting together.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+# Heartbeat files on tmpfs: a worker blocked on disk I/O is not mistaken for a hung one.
+_SHM = "/dev/shm"  # noqa: S108  (tmpfs, gunicorn's documented recommendation)
+if os.path.isdir(_SHM):
+    worker_tmp_dir = _SHM
+# Client addresses behind a proxy: gunicorn itself reads FORWARDED_ALLOW_IPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# --- Logging ------------------------------------------------------------------------------
+# One access-log line per request on stdout, carrying the X-Request-ID the app echoes, so
+# a line can be matched with the application's own log records of the same request.
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
+
+# --- Prometheus across workers ------------------------------------------------------------
+# Each worker is its own process: without a shared directory /metrics would show whichever
+# worker answered. prometheus_client reads PROMETHEUS_MULTIPROC_DIR when first imported, so
+# it is set here, in the master, before any worker loads the application.
+
+_multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+if not _multiproc_dir:
+    # Our own temporary directory (removed on exit); the env var survives a config reload.
+    _multiproc_dir = tempfile.mkdtemp(prefix="boxerconnect-prometheus-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
+    os.environ["BOXERCONNECT_OWN_PROMETHEUS_DIR"] = _multiproc_dir
+
+
+def on_starting(server):
+    """Start from an empty metrics directory: files of a previous run are stale."""
+    os.makedirs(_multiproc_dir, exist_ok=True)
+    for path in glob.glob(os.path.join(_multiproc_dir, "*.db")):
+        os.remove(path)
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges must not linger in /metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if os.environ.get("BOXERCONNECT_OWN_PROMETHEUS_DIR") == _multiproc_dir:
+        shutil.rmtree(_multiproc_dir, ignore_errors=True)
