@@ -1,0 +1,534 @@
+"""HTTP API of the club directory, club management and the membership flow (API.md "Clubs")."""
+
+from dataclasses import replace
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from boxers.models import Boxer, ExperienceLevel, Gender
+from clubs import selectors, services
+from clubs.filters import ClubFilter, MembershipRequestFilter
+from clubs.models import Club, MembershipRequest
+from permissions.actions import Action
+from permissions.cache import FactRef
+from permissions.checker import authorizer_for
+from permissions.drf import ActionPermission
+from permissions.facts import ClubFact, MembershipObject
+from permissions.rules import decide_club
+
+# --- Serializers ---------------------------------------------------------------------------
+
+
+class RefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class ClubOutputSerializer(serializers.Serializer):
+    """Club per API.md; contact fields only when context["show_contact"](club) is true."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    region = serializers.CharField()
+    city = serializers.CharField()
+    country = serializers.CharField()
+    postcode = serializers.CharField()
+    address = serializers.CharField()
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    website = serializers.CharField()
+    description = serializers.CharField()
+    accepting_members = serializers.BooleanField()
+    is_published = serializers.BooleanField()
+    is_verified = serializers.BooleanField()
+    owner = RefSerializer(allow_null=True)
+    member_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    contact_name = serializers.CharField(required=False, help_text="Owner and admins only.")
+    contact_email = serializers.CharField(required=False, help_text="Owner and admins only.")
+    contact_phone = serializers.CharField(required=False, help_text="Owner and admins only.")
+
+    CONTACT = ("contact_name", "contact_email", "contact_phone")
+
+    def to_representation(self, club):
+        data = super().to_representation(club)
+        show = self.context.get("show_contact")
+        if show is None or not show(club):
+            for name in self.CONTACT:
+                data.pop(name, None)
+        return data
+
+
+class ClubInputSerializer(serializers.Serializer):
+    """Writable club fields (PATCH is partial). `owner` and `is_verified` are admin-only."""
+
+    name = serializers.CharField(max_length=200)
+    region = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    city = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    country = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    postcode = serializers.CharField(max_length=16, allow_blank=True, required=False)
+    address = serializers.CharField(max_length=300, allow_blank=True, required=False)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, allow_null=True, required=False
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, allow_null=True, required=False
+    )
+    contact_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    contact_email = serializers.EmailField(allow_blank=True, required=False)
+    contact_phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
+    website = serializers.URLField(allow_blank=True, required=False)
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    accepting_members = serializers.BooleanField(required=False)
+    is_published = serializers.BooleanField(required=False)
+    is_verified = serializers.BooleanField(required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
+
+
+class OwnerInputSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True)
+
+
+COACH_FIELDS = {
+    "id": serializers.UUIDField(),
+    "name": serializers.CharField(),
+    "is_head": serializers.BooleanField(),
+}
+
+
+class MembersOutputSerializer(serializers.Serializer):
+    boxers = inline_serializer(
+        "ClubMemberBoxer",
+        {
+            "id": serializers.UUIDField(),
+            "name": serializers.CharField(),
+            "experience_level": serializers.CharField(),
+            "wins": serializers.IntegerField(),
+            "losses": serializers.IntegerField(),
+            "draws": serializers.IntegerField(),
+        },
+        many=True,
+    )
+    coaches = inline_serializer("ClubMemberCoach", COACH_FIELDS, many=True)
+
+
+class CoachInputSerializer(serializers.Serializer):
+    user = serializers.UUIDField()
+    is_head = serializers.BooleanField(default=False)
+
+
+class MembershipRequestOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    club = RefSerializer()
+    user = RefSerializer()
+    boxer_id = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    notes = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_boxer_id(self, obj) -> str | None:
+        boxer = getattr(obj.user, "boxer", None) if _has_boxer(obj.user) else None
+        return None if boxer is None else str(boxer.pk)
+
+
+def _has_boxer(user) -> bool:
+    try:
+        return user.boxer is not None
+    except Boxer.DoesNotExist:
+        return False
+
+
+class RejectInputSerializer(serializers.Serializer):
+    notes = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class BoxerAccountInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=150)
+    weight_kg = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=40, max_value=200, allow_null=True, required=False
+    )
+    height_cm = serializers.IntegerField(min_value=120, max_value=230, allow_null=True, required=False)
+    date_of_birth = serializers.DateField(allow_null=True, required=False)
+    gender = serializers.ChoiceField(choices=Gender.choices, allow_blank=True, required=False)
+    city = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    country = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    experience_level = serializers.ChoiceField(choices=ExperienceLevel.choices, required=False)
+    bio = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    is_searchable = serializers.BooleanField(required=False)
+
+    def validate_date_of_birth(self, value):
+        from django.utils import timezone
+
+        if value is not None and value >= timezone.localdate():
+            raise ValidationError("Date of birth must be in the past.")
+        return value
+
+
+class AccountUserSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class AccountBoxerSerializer(serializers.Serializer):
+    """The Boxer shape of API.md (boxers app owns the canonical one)."""
+
+    id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+    name = serializers.CharField()
+    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    height_cm = serializers.IntegerField(allow_null=True)
+    date_of_birth = serializers.DateField(allow_null=True)
+    gender = serializers.CharField()
+    city = serializers.CharField()
+    country = serializers.CharField()
+    experience_level = serializers.CharField()
+    bio = serializers.CharField()
+    club = RefSerializer(allow_null=True)
+    wins = serializers.IntegerField()
+    losses = serializers.IntegerField()
+    draws = serializers.IntegerField()
+    is_searchable = serializers.BooleanField()
+    is_verified = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class BoxerAccountOutputSerializer(serializers.Serializer):
+    user = AccountUserSerializer()
+    boxer = AccountBoxerSerializer()
+
+
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def contact_policy(request):
+    """A function club → bool: may the caller see its contact details (club.view_contact)?
+
+    Decided by the same rule as the single-object check, on a fact built from the loaded
+    row: no per-club cache round trip.
+    """
+    authorizer = authorizer_for(request)
+    actor = authorizer.actor
+
+    def show(club: Club) -> bool:
+        fact = ClubFact(
+            id=str(club.pk),
+            owner_id=None if club.owner_id is None else str(club.owner_id),
+            is_published=club.is_published,
+            accepting_members=club.accepting_members,
+        )
+        return decide_club(actor, Action.CLUB_VIEW_CONTACT, fact).allowed
+
+    return show
+
+
+def club_or_404(club_id) -> Club:
+    try:
+        return selectors.club_get(club_id=club_id)
+    except Club.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def club_response(request, club_id, status_code=status.HTTP_200_OK) -> Response:
+    club = club_or_404(club_id)
+    data = ClubOutputSerializer(club, context={"show_contact": contact_policy(request)}).data
+    return Response(data, status=status_code)
+
+
+# --- Clubs ---------------------------------------------------------------------------------
+
+
+class ClubListCreateApi(generics.ListAPIView):
+    """GET: the public directory (published clubs). POST: an admin creates a club."""
+
+    permission_classes = [ActionPermission]
+    required_actions = {"POST": Action.CLUB_CREATE}
+    filterset_class = ClubFilter
+    serializer_class = ClubOutputSerializer
+
+    def get_permissions(self):
+        if self.request.method in SAFE_METHODS:
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return selectors.club_list()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "show_contact": contact_policy(self.request)}
+
+    @extend_schema(request=ClubInputSerializer, responses={201: ClubOutputSerializer})
+    def post(self, request):
+        params = ClubInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        club = services.club_create(**params.validated_data)
+        return club_response(request, club.pk, status.HTTP_201_CREATED)
+
+
+class ClubRegionsApi(APIView):
+    """Distinct regions of published clubs."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=serializers.ListSerializer(child=serializers.CharField()))
+    def get(self, request):
+        return Response(selectors.club_regions())
+
+
+class ClubMineApi(generics.ListAPIView):
+    """Clubs the caller owns, published or not."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ClubOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.club_list_owned(user_id=self.request.user.pk)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "show_contact": contact_policy(self.request)}
+
+
+class ClubDetailApi(APIView):
+    """One club: view (published, or owner/admin), update (owner/admin), delete (admin)."""
+
+    permission_classes = [ActionPermission]
+    required_actions = {"GET": Action.CLUB_VIEW, "PATCH": Action.CLUB_UPDATE, "DELETE": Action.CLUB_DELETE}
+
+    @extend_schema(responses=ClubOutputSerializer)
+    def get(self, request, pk):
+        return club_response(request, pk)
+
+    @extend_schema(request=ClubInputSerializer, responses=ClubOutputSerializer)
+    def patch(self, request, pk):
+        params = ClubInputSerializer(data=request.data, partial=True)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        admin_only = {"owner", "is_verified"} & data.keys()
+        if admin_only and not authorizer_for(request).check(Action.CLUB_SET_OWNER, pk).allowed:
+            raise PermissionDenied("Only an admin may change the owner or the verification.")
+        services.club_update(club=club_or_404(pk), data=data)
+        return club_response(request, pk)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        services.club_delete(club=club_or_404(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClubOwnerApi(APIView):
+    """An admin gives the club to a gym owner (or to nobody with null)."""
+
+    permission_classes = [ActionPermission]
+    required_action = Action.CLUB_SET_OWNER
+
+    @extend_schema(request=OwnerInputSerializer, responses=ClubOutputSerializer)
+    def put(self, request, pk):
+        params = OwnerInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        services.club_set_owner(club=club_or_404(pk), user=params.validated_data["user"])
+        return club_response(request, pk)
+
+
+class ClubMembersApi(APIView):
+    """The club's boxers and coaches (owner, its coaches, its boxers, admins)."""
+
+    permission_classes = [ActionPermission]
+    required_action = Action.CLUB_VIEW_MEMBERS
+
+    @extend_schema(responses=MembersOutputSerializer)
+    def get(self, request, pk):
+        boxers = selectors.club_member_boxers(club_id=pk).values(
+            "id", "name", "experience_level", "wins", "losses", "draws"
+        )
+        coaches = [
+            {"id": cc.coach_id, "name": cc.coach.name, "is_head": cc.is_head}
+            for cc in selectors.club_coaches(club_id=pk)
+        ]
+        return Response(MembersOutputSerializer({"boxers": list(boxers), "coaches": coaches}).data)
+
+
+class ClubBoxerApi(APIView):
+    """The club owner (or an admin) removes a boxer from the club."""
+
+    permission_classes = [ActionPermission]
+    required_action = Action.CLUB_MANAGE_MEMBERS
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk, boxer_id):
+        services.club_remove_boxer(club=club_or_404(pk), boxer_id=boxer_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClubCoachListApi(APIView):
+    """The club owner (or an admin) attaches a coach."""
+
+    permission_classes = [ActionPermission]
+    required_action = Action.CLUB_MANAGE_MEMBERS
+
+    @extend_schema(
+        request=CoachInputSerializer,
+        responses={201: inline_serializer("ClubCoach", COACH_FIELDS)},
+    )
+    def post(self, request, pk):
+        params = CoachInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        club_coach = services.club_coach_add(
+            club=club_or_404(pk), user_id=data["user"], is_head=data["is_head"]
+        )
+        data = {"id": str(club_coach.coach_id), "name": club_coach.coach.name, "is_head": club_coach.is_head}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ClubCoachApi(APIView):
+    """The club owner (or an admin) detaches a coach."""
+
+    permission_classes = [ActionPermission]
+    required_action = Action.CLUB_MANAGE_MEMBERS
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk, user_id):
+        services.club_coach_remove(club=club_or_404(pk), user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClubMembershipRequestsApi(generics.ListAPIView):
+    """POST: a boxer asks to join. GET: the owner (or an admin) lists the club's requests."""
+
+    permission_classes = [ActionPermission]
+    required_actions = {"GET": Action.CLUB_MANAGE_MEMBERS}
+    serializer_class = MembershipRequestOutputSerializer
+    filterset_class = MembershipRequestFilter
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            # Decided in post(): "not accepting members" is a 400, not a 403 (API.md).
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
+            return MembershipRequest.objects.none()
+        return selectors.membership_request_list_for_club(club_id=self.kwargs["pk"])
+
+    @extend_schema(request=None, responses={201: MembershipRequestOutputSerializer})
+    def post(self, request, pk):
+        authorizer = authorizer_for(request)
+        decision = authorizer.check(Action.MEMBERSHIP_REQUEST, pk)
+        if not decision.visible:
+            raise Http404
+        if not decision.allowed:
+            fact = authorizer.store.get(FactRef.club(pk))
+            accepting = replace(fact, accepting_members=True)
+            if decide_club(authorizer.actor, Action.MEMBERSHIP_REQUEST, accepting).allowed:
+                # Allowed but for the club's setting: a bad request, not a forbidden one.
+                raise ValidationError({"non_field_errors": ["This club is not accepting members."]})
+            raise PermissionDenied(decision.reason)
+        user = User.objects.get(pk=request.user.pk)
+        membership = services.membership_request_create(user=user, club=club_or_404(pk))
+        membership = selectors.membership_request_all().get(pk=membership.pk)
+        return Response(MembershipRequestOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class ClubBoxerAccountsApi(APIView):
+    """The club owner (or an admin) creates a boxer account in the club; the boxer sets its password."""
+
+    permission_classes = [ActionPermission]
+    required_action = Action.CLUB_MANAGE_MEMBERS
+
+    @extend_schema(request=BoxerAccountInputSerializer, responses={201: BoxerAccountOutputSerializer})
+    def post(self, request, pk):
+        params = BoxerAccountInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        user, boxer = services.club_boxer_account_create(club=club_or_404(pk), **params.validated_data)
+        data = BoxerAccountOutputSerializer({"user": user, "boxer": boxer}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+# --- Membership requests -------------------------------------------------------------------
+
+
+class MembershipRequestListApi(generics.ListAPIView):
+    """The caller's own membership requests."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = MembershipRequestOutputSerializer
+    filterset_class = MembershipRequestFilter
+
+    def get_queryset(self):
+        return selectors.membership_request_list_for_user(user_id=self.request.user.pk)
+
+
+class _MembershipObjectApi(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated, ActionPermission]
+    serializer_class = MembershipRequestOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.membership_request_all()
+
+    def permission_object(self, obj: MembershipRequest) -> MembershipObject:
+        return MembershipObject(
+            requester_id=str(obj.user_id),
+            club_owner_id=None if obj.club.owner_id is None else str(obj.club.owner_id),
+            status=obj.status,
+        )
+
+    def reviewer(self):
+        return User.objects.get(pk=self.request.user.pk)
+
+    def respond(self, membership: MembershipRequest) -> Response:
+        membership = self.get_queryset().get(pk=membership.pk)
+        return Response(MembershipRequestOutputSerializer(membership).data)
+
+
+class MembershipRequestDetailApi(_MembershipObjectApi):
+    """GET: a party views the request. DELETE: the requester cancels a pending request."""
+
+    required_actions = {"GET": Action.MEMBERSHIP_VIEW, "DELETE": Action.MEMBERSHIP_CANCEL}
+
+    def get(self, request, pk):
+        return Response(MembershipRequestOutputSerializer(self.get_object()).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        services.membership_request_cancel(request=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MembershipRequestApproveApi(_MembershipObjectApi):
+    """The club owner (or an admin) approves: the boxer joins the club."""
+
+    required_action = Action.MEMBERSHIP_REVIEW
+
+    @extend_schema(request=None, responses=MembershipRequestOutputSerializer)
+    def post(self, request, pk):
+        membership = services.membership_request_approve(request=self.get_object(), reviewer=self.reviewer())
+        return self.respond(membership)
+
+
+class MembershipRequestRejectApi(_MembershipObjectApi):
+    """The club owner (or an admin) rejects, with optional notes."""
+
+    required_action = Action.MEMBERSHIP_REVIEW
+
+    @extend_schema(request=RejectInputSerializer, responses=MembershipRequestOutputSerializer)
+    def post(self, request, pk):
+        membership = self.get_object()
+        params = RejectInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        membership = services.membership_request_reject(
+            request=membership, reviewer=self.reviewer(), notes=params.validated_data["notes"]
+        )
+        return self.respond(membership)

@@ -1,0 +1,74 @@
+"""Reads of clubs, their members and membership requests (querysets for the API and admin)."""
+
+from uuid import UUID
+
+from django.db.models import Count, Q, QuerySet
+
+from boxers.models import Boxer
+from clubs.models import Club, ClubCoach, MembershipRequest
+
+
+def _with_counts(queryset: QuerySet[Club]) -> QuerySet[Club]:
+    """Owner joined and member_count annotated: one query for a whole page."""
+    return queryset.select_related("owner").annotate(
+        member_count=Count("boxers", filter=Q(boxers__is_active=True), distinct=True)
+    )
+
+
+def club_list() -> QuerySet[Club]:
+    """Published clubs, ordered by name (the public directory)."""
+    return _with_counts(Club.objects.filter(is_published=True)).order_by("name", "id")
+
+
+def club_list_owned(*, user_id: UUID | str) -> QuerySet[Club]:
+    """Clubs `user_id` owns, published or not."""
+    return _with_counts(Club.objects.filter(owner_id=user_id)).order_by("name", "id")
+
+
+def club_get(*, club_id: UUID | str) -> Club:
+    """One club with owner and member_count; raises Club.DoesNotExist."""
+    return _with_counts(Club.objects.all()).get(pk=club_id)
+
+
+def club_regions() -> list[str]:
+    """Distinct non-empty regions of published clubs, sorted."""
+    rows = (
+        Club.objects.filter(is_published=True)
+        .exclude(region="")
+        .order_by("region")
+        .values_list("region", flat=True)
+        .distinct()
+    )
+    return list(rows)
+
+
+def club_member_boxers(*, club_id: UUID | str) -> QuerySet[Boxer]:
+    """Active boxer profiles in the club, by name."""
+    return Boxer.objects.filter(club_id=club_id, is_active=True).order_by("name", "id")
+
+
+def club_coaches(*, club_id: UUID | str) -> QuerySet[ClubCoach]:
+    """The club's coaches (head coaches first) with their users."""
+    coaches = ClubCoach.objects.filter(club_id=club_id).select_related("coach")
+    return coaches.order_by("-is_head", "created_at")
+
+
+def membership_request_list_for_club(*, club_id: UUID | str) -> QuerySet[MembershipRequest]:
+    return (
+        MembershipRequest.objects.filter(club_id=club_id)
+        .select_related("club", "user", "user__boxer")
+        .order_by("-created_at", "id")
+    )
+
+
+def membership_request_list_for_user(*, user_id: UUID | str) -> QuerySet[MembershipRequest]:
+    return (
+        MembershipRequest.objects.filter(user_id=user_id)
+        .select_related("club", "user", "user__boxer")
+        .order_by("-created_at", "id")
+    )
+
+
+def membership_request_all() -> QuerySet[MembershipRequest]:
+    """Every request with what its serializer and permission object read (views scope by check)."""
+    return MembershipRequest.objects.select_related("club", "user", "user__boxer")

@@ -1,0 +1,223 @@
+"""Writes to clubs, club coaches and membership requests. Every fact change is invalidated here.
+
+Services raise DRF exceptions (ValidationError → 400, Conflict → 409, NotFound → 404) so the
+API, the Django admin and commands share one set of rules; callers outside HTTP catch
+`rest_framework.exceptions.APIException`.
+"""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import NotFound, ValidationError
+
+from accounts.models import Role, User
+from boxerconnect.exceptions import Conflict
+from boxers.models import Boxer
+from boxers.services import boxer_create, boxer_set_club
+from clubs.models import Club, ClubCoach, MembershipRequest, MembershipStatus
+from permissions.cache import invalidate
+
+# Fields whose change alters the club's permission fact (ClubFact) or its owner's UserFact.
+FACT_FIELDS = ("owner_id", "is_published", "accepting_members")
+
+PROFILE_FIELDS = (
+    "name",
+    "region",
+    "city",
+    "country",
+    "postcode",
+    "address",
+    "latitude",
+    "longitude",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "website",
+    "description",
+    "accepting_members",
+    "is_published",
+)
+ADMIN_FIELDS = ("owner", "is_verified")
+
+
+def _check_owner(user: User | None) -> None:
+    if user is not None and user.role != Role.GYM_OWNER:
+        raise ValidationError({"user": ["The owner must be a user with role gym_owner."]})
+
+
+def _invalidate_club(club: Club, old_owner_id=None) -> None:
+    invalidate(clubs=[club.pk], users=[old_owner_id, club.owner_id])
+
+
+@transaction.atomic
+def club_create(*, name: str, owner: User | None = None, **fields: Any) -> Club:
+    """Create a club (admin). Invalidates the club and its owner."""
+    _check_owner(owner)
+    club = Club(name=name, owner=owner, **fields)
+    club.full_clean()
+    club.save()
+    _invalidate_club(club)
+    return club
+
+
+@transaction.atomic
+def club_update(*, club: Club, data: dict[str, Any]) -> Club:
+    """Apply `data` (profile fields, and `owner`/`is_verified` which the caller has authorized).
+
+    Invalidates the club and the old and new owner when owner, published or accepting change.
+    """
+    club = Club.objects.select_for_update().get(pk=club.pk)
+    before = {name: getattr(club, name) for name in FACT_FIELDS}
+    if "owner" in data:
+        _check_owner(data["owner"])
+    for name, value in data.items():
+        if name not in PROFILE_FIELDS + ADMIN_FIELDS:
+            raise ValueError(f"{name} is not a writable club field")
+        setattr(club, name, value)
+    club.full_clean()
+    club.save()
+    if any(before[name] != getattr(club, name) for name in FACT_FIELDS):
+        _invalidate_club(club, old_owner_id=before["owner_id"])
+    return club
+
+
+def club_set_owner(*, club: Club, user: User | None) -> Club:
+    """Give the club to `user` (a gym owner) or to nobody (None)."""
+    return club_update(club=club, data={"owner": user})
+
+
+@transaction.atomic
+def club_delete(*, club: Club) -> None:
+    """Delete a club; member boxers keep their profiles (club becomes null), coaches are detached.
+
+    Invalidates the club, its owner, its coaches, and each member boxer and its user.
+    """
+    members = list(Boxer.objects.filter(club_id=club.pk).values_list("pk", "user_id"))
+    coach_ids = list(ClubCoach.objects.filter(club_id=club.pk).values_list("coach_id", flat=True))
+    owner_id = club.owner_id
+    club_id = club.pk
+    club.delete()  # Boxer.club is SET_NULL; ClubCoach and requests cascade
+    invalidate(
+        clubs=[club_id],
+        users=[owner_id, *coach_ids, *(user_id for _, user_id in members)],
+        boxers=[boxer_id for boxer_id, _ in members],
+    )
+
+
+@transaction.atomic
+def club_remove_boxer(*, club: Club, boxer_id) -> None:
+    """Take a boxer out of the club (404 if the boxer is not a member)."""
+    boxer = Boxer.objects.select_for_update().filter(pk=boxer_id, club_id=club.pk).first()
+    if boxer is None:
+        raise NotFound("No such boxer in this club.")
+    boxer_set_club(boxer=boxer, club=None)
+
+
+@transaction.atomic
+def club_coach_add(*, club: Club, user_id, is_head: bool = False) -> ClubCoach:
+    """Attach a coach (role coach, 400 otherwise) who is in no club yet (409 otherwise)."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or user.role != Role.COACH:
+        raise ValidationError({"user": ["The user must exist and have role coach."]})
+    if ClubCoach.objects.filter(coach_id=user.pk).exists():
+        raise Conflict("This coach already belongs to a club.")
+    try:
+        with transaction.atomic():
+            club_coach = ClubCoach.objects.create(club=club, coach=user, is_head=is_head)
+    except IntegrityError as exc:  # a concurrent add won the one-club-per-coach constraint
+        raise Conflict("This coach already belongs to a club.") from exc
+    invalidate(users=[user.pk])
+    return club_coach
+
+
+@transaction.atomic
+def club_coach_remove(*, club: Club, user_id) -> None:
+    """Detach a coach from the club (404 if not one of its coaches)."""
+    deleted, _ = ClubCoach.objects.filter(club_id=club.pk, coach_id=user_id).delete()
+    if not deleted:
+        raise NotFound("No such coach in this club.")
+    invalidate(users=[user_id])
+
+
+@transaction.atomic
+def membership_request_create(*, user: User, club: Club) -> MembershipRequest:
+    """A boxer asks to join `club`: 409 if already a member or a request is pending.
+
+    The caller has authorized membership.request (boxer profile, club accepting members).
+    """
+    boxer = Boxer.objects.filter(user_id=user.pk).first()
+    if boxer is None:
+        raise ValidationError({"non_field_errors": ["A boxer profile is required to join a club."]})
+    if boxer.club_id == club.pk:
+        raise Conflict("You are already a member of this club.")
+    pending = MembershipRequest.objects.filter(
+        user_id=user.pk, club_id=club.pk, status=MembershipStatus.PENDING
+    )
+    if pending.exists():
+        raise Conflict("A pending request to this club already exists.")
+    try:
+        with transaction.atomic():
+            return MembershipRequest.objects.create(user=user, club=club)
+    except IntegrityError as exc:  # a concurrent request won the one-pending constraint
+        raise Conflict("A pending request to this club already exists.") from exc
+
+
+def _transition(request: MembershipRequest, status: str, **changes: Any) -> MembershipRequest:
+    """Move a pending request to `status` with one conditional UPDATE (409 if no longer pending)."""
+    updated = MembershipRequest.objects.filter(pk=request.pk, status=MembershipStatus.PENDING).update(
+        status=status, **changes
+    )
+    if not updated:
+        raise Conflict("This request is no longer pending.")
+    request.refresh_from_db()
+    return request
+
+
+@transaction.atomic
+def membership_request_approve(*, request: MembershipRequest, reviewer: User | None) -> MembershipRequest:
+    """Approve a pending request: the boxer joins the club, leaving any other (409 if not pending)."""
+    request = _transition(
+        request, MembershipStatus.APPROVED, reviewed_by=reviewer, reviewed_at=timezone.now()
+    )
+    boxer = Boxer.objects.select_for_update().filter(user_id=request.user_id).first()
+    if boxer is None:
+        raise Conflict("The requester no longer has a boxer profile.")
+    boxer_set_club(boxer=boxer, club=request.club)
+    return request
+
+
+@transaction.atomic
+def membership_request_reject(
+    *, request: MembershipRequest, reviewer: User | None, notes: str = ""
+) -> MembershipRequest:
+    """Reject a pending request with optional notes (409 if not pending)."""
+    return _transition(
+        request, MembershipStatus.REJECTED, reviewed_by=reviewer, reviewed_at=timezone.now(), notes=notes
+    )
+
+
+@transaction.atomic
+def membership_request_cancel(*, request: MembershipRequest) -> MembershipRequest:
+    """The requester withdraws a pending request (409 if not pending)."""
+    return _transition(request, MembershipStatus.CANCELLED)
+
+
+@transaction.atomic
+def club_boxer_account_create(
+    *, club: Club, email: str, name: str, **boxer_fields: Any
+) -> tuple[User, Boxer]:
+    """A club owner creates a boxer user and profile in `club`; the user sets its own password.
+
+    No password is chosen here: the user gets a set-password email (the reset-token flow).
+    """
+    from accounts import services as account_services  # imported late: written in parallel
+
+    email = User.objects.normalize_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ["A user with this email already exists."]})
+    user = account_services.user_create(email=email, name=name, role=Role.BOXER)
+    boxer = boxer_create(user=user, name=name, **boxer_fields)
+    boxer_set_club(boxer=boxer, club=club)
+    account_services.send_set_password_email(user=user)
+    return user, boxer
