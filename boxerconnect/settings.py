@@ -134,6 +134,10 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 _db = DATABASES["default"]
+if _db.get("ENGINE") not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be postgres://user:password@host:port/name or sqlite:////absolute/path.db"
+    )
 if _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = _int("DB_CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
@@ -207,6 +211,7 @@ elif CACHE_URL:
         _cache = environ.Env.cache_url_config(CACHE_URL)
     except ImproperlyConfigured as exc:
         raise ImproperlyConfigured(f"CACHE_URL is invalid: {exc}") from None
+    _cache["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="bc")
     CACHES = {"default": _cache, "guarded": dict(_cache)}
 else:
     CACHES = {
@@ -329,7 +334,7 @@ SPECTACULAR_SETTINGS = {
 # --- CORS ---------------------------------------------------------------------------------
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_URLS_REGEX = r"^/(api|health)/.*$"
+CORS_URLS_REGEX = r"^/(api/.*|health(/.*)?)$"
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 
 # --- Email --------------------------------------------------------------------------------
@@ -374,14 +379,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Production serves the hashed, compressed files `collectstatic` wrote (the Dockerfile runs
+# it). DJANGO_MANIFEST_STATIC=false (tests, a checkout without collectstatic) serves the
+# files straight from the apps instead, so admin and Swagger pages still render.
+_MANIFEST_STATIC = not DEBUG and _bool("DJANGO_MANIFEST_STATIC", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG and _bool("DJANGO_MANIFEST_STATIC", True)
+        if _MANIFEST_STATIC
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = not _MANIFEST_STATIC
 
 # --- Metrics and logging ------------------------------------------------------------------
 
