@@ -128,3 +128,20 @@ class PasswordResetToken(models.Model):
 
     def __str__(self) -> str:
         return f"reset token of {self.user_id} ({'used' if self.used_at else 'unused'})"
+
+
+class LoginFailure(models.Model):
+    """One failed login for an (email, client IP) pair: the Redis-independent login limiter."""
+
+    id = models.BigAutoField(primary_key=True)
+    email = models.CharField(max_length=254)  # normalised, as typed (may name no account)
+    ip = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "login_failures"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["email", "ip", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"login failure for {self.email} from {self.ip}"
