@@ -56,7 +56,13 @@ def _is_admin(actor: UserFact | None) -> bool:
 
 
 def _owns_club(actor: UserFact | None, club_id: str | None) -> bool:
-    return actor is not None and club_id is not None and club_id in actor.owned_club_ids
+    # An inactive owner is treated like anonymous, as everywhere else (and in the selectors).
+    return (
+        actor is not None
+        and role_of(actor) != ANONYMOUS
+        and club_id is not None
+        and club_id in actor.owned_club_ids
+    )
 
 
 def _link_rights(actor: UserFact | None, link: LinkFact | None, boxer: BoxerFact) -> frozenset[str]:
@@ -210,7 +216,10 @@ def decide_membership(actor: UserFact | None, action: Action, request: Membershi
     admin = _is_admin(actor)
     is_requester = actor is not None and role_of(actor) != ANONYMOUS and actor.id == request.requester_id
     is_club_owner = (
-        actor is not None and request.club_owner_id is not None and actor.id == request.club_owner_id
+        actor is not None
+        and role_of(actor) != ANONYMOUS
+        and request.club_owner_id is not None
+        and actor.id == request.club_owner_id
     )
     if not (admin or is_requester or is_club_owner):
         return _hidden("not a party to this request")

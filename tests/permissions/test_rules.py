@@ -1,0 +1,368 @@
+"""The decision table: every Action by role/relationship, pure rules, no database.
+
+Each row is DESIGN.md's "Who may do what" table spelled out: `allow` (200), `deny` (a
+visible object the actor may not change: 403) or `hidden` (the actor may not know it
+exists: 404).
+"""
+
+import itertools
+import uuid
+
+import pytest
+
+from permissions.actions import RESOURCE_OF, Action
+from permissions.facts import BoxerFact, ClubFact, CoachLinkObject, LinkFact, MembershipObject, UserFact
+from permissions.rules import (
+    decide_boxer,
+    decide_club,
+    decide_coach_link,
+    decide_global,
+    decide_membership,
+)
+
+ALLOW, DENY, HIDDEN = "allow", "deny", "hidden"
+
+
+def _id() -> str:
+    return str(uuid.uuid4())
+
+
+CLUB = _id()
+OTHER_CLUB = _id()
+BOXER = _id()
+
+
+def user(role, *, active=True, boxer_id=None, boxer_club_id=None, coach_club_id=None, owns=()):
+    return UserFact(
+        id=_id(),
+        role=role,
+        is_active=active,
+        token_version=0,
+        boxer_id=boxer_id,
+        boxer_club_id=boxer_club_id,
+        coach_club_id=coach_club_id,
+        owned_club_ids=tuple(owns),
+    )
+
+
+# --- Boxer actions --------------------------------------------------------------------
+
+OWNER = user("boxer", boxer_id=BOXER, boxer_club_id=CLUB)
+BOXER_ACTORS = {
+    "anonymous": None,
+    "admin": user("admin"),
+    "owner": OWNER,
+    "other boxer": user("boxer", boxer_id=_id()),
+    "coach edit_profile": user("coach"),
+    "coach manage_fights": user("coach"),
+    "coach no rights": user("coach"),
+    "coach pending link": user("coach"),
+    "coach unlinked": user("coach"),
+    "coach of the club": user("coach", coach_club_id=CLUB),
+    "club owner": user("gym_owner", owns=[CLUB]),
+    "other gym owner": user("gym_owner", owns=[OTHER_CLUB]),
+    "inactive owner": OWNER.__class__(**{**OWNER.to_json(), "is_active": False, "owned_club_ids": ()}),
+    "inactive admin": user("admin", active=False),
+    "inactive club owner": user("gym_owner", active=False, owns=[CLUB]),
+    "inactive coach edit_profile": user("coach", active=False),
+}
+LINKS = {
+    "coach edit_profile": ("active", ("edit_profile",)),
+    "coach manage_fights": ("active", ("manage_fights",)),
+    "coach no rights": ("active", ()),
+    "coach pending link": ("pending", ("edit_profile", "manage_fights")),
+    "inactive coach edit_profile": ("active", ("edit_profile",)),
+}
+
+
+def boxer_fact(state: str) -> BoxerFact:
+    return BoxerFact(
+        id=BOXER,
+        owner_id=OWNER.id,
+        club_id=CLUB,
+        is_searchable=state != "hidden",
+        is_active=state != "deleted",
+        owner_active=True,
+    )
+
+
+def same(states, allowed: set) -> dict:
+    return {state: allowed for state in states}
+
+
+def link_for(name: str, actor: UserFact | None) -> LinkFact | None:
+    if actor is None:
+        return None
+    status, rights = LINKS.get(name, (None, ()))
+    return LinkFact(coach_id=actor.id, boxer_id=BOXER, status=status, rights=rights)
+
+
+EVERYONE = set(BOXER_ACTORS)
+ACTIVE_LINK_COACHES = {"coach edit_profile", "coach manage_fights", "coach no rights"}
+ALL_COACHES = ACTIVE_LINK_COACHES | {"coach pending link", "coach unlinked", "coach of the club"}
+
+# Who may see the profile, by state (DESIGN.md: boxer.view rows). Inactive users are anonymous.
+BOXER_VIEWERS = {
+    "public": EVERYONE,
+    "hidden": {"owner", "admin", "club owner"} | ACTIVE_LINK_COACHES,
+    "deleted": {"owner", "admin"},
+}
+# Who is allowed, by (action, state); everyone else visible gets 403, invisible 404.
+BOXER_ALLOWED = {
+    Action.BOXER_VIEW: BOXER_VIEWERS,
+    Action.BOXER_UPDATE: {
+        "public": {"owner", "coach edit_profile", "club owner", "admin"},
+        "hidden": {"owner", "coach edit_profile", "club owner", "admin"},
+        "deleted": {"owner", "admin"},
+    },
+    Action.BOXER_DELETE: same(BOXER_VIEWERS, {"owner", "admin"}),
+    Action.BOXER_LEAVE_CLUB: same(BOXER_VIEWERS, {"owner", "admin"}),
+    Action.BOXER_VERIFY: same(BOXER_VIEWERS, {"admin"}),
+    Action.FIGHT_MANAGE: {
+        "public": {"coach manage_fights", "club owner", "admin"},
+        "hidden": {"coach manage_fights", "club owner", "admin"},
+        "deleted": {"admin"},
+    },
+    Action.COACH_LINK_REQUEST: {
+        "public": ALL_COACHES,
+        "hidden": ACTIVE_LINK_COACHES,
+        "deleted": set(),
+    },
+}
+
+BOXER_ROWS = [
+    (action, state, name)
+    for action, by_state in BOXER_ALLOWED.items()
+    for state in BOXER_VIEWERS
+    for name in BOXER_ACTORS
+]
+
+
+def expected(allowed: set, viewers: set, name: str) -> str:
+    if name in allowed:
+        return ALLOW
+    return DENY if name in viewers else HIDDEN
+
+
+def outcome(decision) -> str:
+    if decision.allowed:
+        assert decision.visible
+        return ALLOW
+    return DENY if decision.visible else HIDDEN
+
+
+@pytest.mark.parametrize(("action", "state", "name"), BOXER_ROWS)
+def test_boxer_decision_table(action, state, name):
+    actor = BOXER_ACTORS[name]
+    want = expected(BOXER_ALLOWED[action][state], BOXER_VIEWERS[state], name)
+
+    decision = decide_boxer(actor, action, boxer_fact(state), link_for(name, actor))
+
+    assert outcome(decision) == want, decision.reason
+    assert decision.reason
+
+
+def test_a_missing_boxer_is_hidden_from_everyone_including_admins():
+    for action, actor in itertools.product(BOXER_ALLOWED, BOXER_ACTORS.values()):
+        decision = decide_boxer(actor, action, None, None)
+
+        assert outcome(decision) == HIDDEN
+
+
+def test_a_link_to_another_boxer_or_of_another_coach_grants_nothing():
+    coach = BOXER_ACTORS["coach edit_profile"]
+    elsewhere = LinkFact(coach_id=coach.id, boxer_id=_id(), status="active", rights=("edit_profile",))
+    someone_elses = LinkFact(coach_id=_id(), boxer_id=BOXER, status="active", rights=("edit_profile",))
+
+    for link in (elsewhere, someone_elses):
+        assert outcome(decide_boxer(coach, Action.BOXER_UPDATE, boxer_fact("public"), link)) == DENY
+        assert outcome(decide_boxer(coach, Action.BOXER_VIEW, boxer_fact("hidden"), link)) == HIDDEN
+
+
+def test_a_searchable_profile_of_a_deactivated_user_is_not_public():
+    boxer = BoxerFact(BOXER, OWNER.id, CLUB, is_searchable=True, is_active=True, owner_active=False)
+
+    assert outcome(decide_boxer(None, Action.BOXER_VIEW, boxer, None)) == HIDDEN
+    assert outcome(decide_boxer(BOXER_ACTORS["admin"], Action.BOXER_VIEW, boxer, None)) == ALLOW
+
+
+# --- Club actions ---------------------------------------------------------------------
+
+CLUB_ACTORS = {
+    "anonymous": None,
+    "admin": user("admin"),
+    "club owner": user("gym_owner", owns=[CLUB]),
+    "other gym owner": user("gym_owner", owns=[OTHER_CLUB]),
+    "coach of the club": user("coach", coach_club_id=CLUB),
+    "coach elsewhere": user("coach", coach_club_id=OTHER_CLUB),
+    "boxer in the club": user("boxer", boxer_id=_id(), boxer_club_id=CLUB),
+    "boxer elsewhere": user("boxer", boxer_id=_id(), boxer_club_id=OTHER_CLUB),
+    "boxer without club": user("boxer", boxer_id=_id()),
+    "boxer without profile": user("boxer"),
+    "inactive club owner": user("gym_owner", active=False, owns=[CLUB]),
+    "inactive admin": user("admin", active=False),
+    "inactive boxer in the club": user("boxer", active=False, boxer_id=_id(), boxer_club_id=CLUB),
+}
+CLUB_EVERYONE = set(CLUB_ACTORS)
+CLUB_VIEWERS = {
+    "published": CLUB_EVERYONE,
+    "published, closed": CLUB_EVERYONE,
+    "unpublished": {"club owner", "admin"},
+}
+WITH_PROFILE = {"boxer in the club", "boxer elsewhere", "boxer without club"}
+CLUB_ALLOWED = {
+    Action.CLUB_VIEW: CLUB_VIEWERS,
+    Action.CLUB_VIEW_CONTACT: same(CLUB_VIEWERS, {"club owner", "admin"}),
+    Action.CLUB_UPDATE: same(CLUB_VIEWERS, {"club owner", "admin"}),
+    Action.CLUB_DELETE: same(CLUB_VIEWERS, {"admin"}),
+    Action.CLUB_SET_OWNER: same(CLUB_VIEWERS, {"admin"}),
+    Action.CLUB_VIEW_MEMBERS: {
+        "published": {"club owner", "coach of the club", "boxer in the club", "admin"},
+        "published, closed": {"club owner", "coach of the club", "boxer in the club", "admin"},
+        "unpublished": {"club owner", "admin"},
+    },
+    Action.CLUB_MANAGE_MEMBERS: same(CLUB_VIEWERS, {"club owner", "admin"}),
+    Action.MEMBERSHIP_REQUEST: {
+        "published": WITH_PROFILE,
+        "published, closed": set(),
+        "unpublished": set(),
+    },
+}
+
+
+def club_fact(state: str) -> ClubFact:
+    owner = CLUB_ACTORS["club owner"].id
+    return ClubFact(
+        id=CLUB,
+        owner_id=owner,
+        is_published=state != "unpublished",
+        accepting_members=state != "published, closed",
+    )
+
+
+CLUB_ROWS = [
+    (action, state, name) for action in CLUB_ALLOWED for state in CLUB_VIEWERS for name in CLUB_ACTORS
+]
+
+
+@pytest.mark.parametrize(("action", "state", "name"), CLUB_ROWS)
+def test_club_decision_table(action, state, name):
+    want = expected(CLUB_ALLOWED[action][state], CLUB_VIEWERS[state], name)
+
+    decision = decide_club(CLUB_ACTORS[name], action, club_fact(state))
+
+    assert outcome(decision) == want, decision.reason
+    assert decision.reason
+
+
+# --- Coach links (checked on the loaded link) -----------------------------------------
+
+LINK_COACH = user("coach")
+LINK_BOXER_OWNER = user("boxer", boxer_id=BOXER, boxer_club_id=CLUB)
+LINK = CoachLinkObject(coach_id=LINK_COACH.id, boxer_owner_id=LINK_BOXER_OWNER.id)
+LINK_ACTORS = {
+    "anonymous": None,
+    "admin": user("admin"),
+    "the link's coach": LINK_COACH,
+    "the boxer's owner": LINK_BOXER_OWNER,
+    "another coach": user("coach"),
+    "another boxer": user("boxer", boxer_id=_id()),
+    "owner of the boxer's club": user("gym_owner", owns=[CLUB]),
+    "inactive link coach": LINK_COACH.__class__(**{**LINK_COACH.to_json(), "is_active": False}),
+    "inactive admin": user("admin", active=False),
+}
+LINK_PARTIES = {"admin", "the link's coach", "the boxer's owner"}
+LINK_ALLOWED = {
+    Action.COACH_LINK_VIEW: LINK_PARTIES,
+    Action.COACH_LINK_RESPOND: {"the boxer's owner", "admin"},
+    Action.COACH_LINK_REMOVE: LINK_PARTIES,
+}
+
+
+@pytest.mark.parametrize(("action", "name"), list(itertools.product(LINK_ALLOWED, LINK_ACTORS)))
+def test_coach_link_decision_table(action, name):
+    want = expected(LINK_ALLOWED[action], LINK_PARTIES, name)
+
+    decision = decide_coach_link(LINK_ACTORS[name], action, LINK)
+
+    assert outcome(decision) == want, decision.reason
+
+
+# --- Membership requests (checked on the loaded request) ------------------------------
+
+REQUESTER = user("boxer", boxer_id=_id())
+REQ_CLUB_OWNER = user("gym_owner", owns=[CLUB])
+MEMBERSHIP = MembershipObject(requester_id=REQUESTER.id, club_owner_id=REQ_CLUB_OWNER.id, status="pending")
+MEMBERSHIP_ACTORS = {
+    "anonymous": None,
+    "admin": user("admin"),
+    "the requester": REQUESTER,
+    "the club's owner": REQ_CLUB_OWNER,
+    "another gym owner": user("gym_owner", owns=[OTHER_CLUB]),
+    "another boxer": user("boxer", boxer_id=_id()),
+    "a coach of the club": user("coach", coach_club_id=CLUB),
+    "inactive requester": REQUESTER.__class__(**{**REQUESTER.to_json(), "is_active": False}),
+    "inactive club owner": REQ_CLUB_OWNER.__class__(**{**REQ_CLUB_OWNER.to_json(), "is_active": False}),
+}
+MEMBERSHIP_PARTIES = {"admin", "the requester", "the club's owner"}
+MEMBERSHIP_ALLOWED = {
+    Action.MEMBERSHIP_VIEW: MEMBERSHIP_PARTIES,
+    Action.MEMBERSHIP_CANCEL: {"the requester"},
+    Action.MEMBERSHIP_REVIEW: {"the club's owner", "admin"},
+}
+
+
+@pytest.mark.parametrize(("action", "name"), list(itertools.product(MEMBERSHIP_ALLOWED, MEMBERSHIP_ACTORS)))
+def test_membership_decision_table(action, name):
+    want = expected(MEMBERSHIP_ALLOWED[action], MEMBERSHIP_PARTIES, name)
+
+    decision = decide_membership(MEMBERSHIP_ACTORS[name], action, MEMBERSHIP)
+
+    assert outcome(decision) == want, decision.reason
+
+
+def test_a_request_of_a_club_without_owner_is_seen_by_requester_and_admin_only():
+    orphan = MembershipObject(requester_id=REQUESTER.id, club_owner_id=None, status="pending")
+
+    seen = {
+        name
+        for name, actor in MEMBERSHIP_ACTORS.items()
+        if decide_membership(actor, Action.MEMBERSHIP_VIEW, orphan).visible
+    }
+
+    assert seen == {"admin", "the requester"}
+
+
+# --- Actions on no object -------------------------------------------------------------
+
+GLOBAL_ACTORS = {
+    "anonymous": None,
+    "admin": user("admin"),
+    "boxer": user("boxer"),
+    "coach": user("coach"),
+    "gym owner": user("gym_owner"),
+    "inactive admin": user("admin", active=False),
+}
+GLOBAL_ALLOWED = {
+    Action.CLUB_CREATE: {"admin"},
+    Action.USER_MANAGE: {"admin"},
+    Action.STATS_VIEW: {"admin"},
+    Action.BOXER_CREATE: {"boxer", "admin"},
+}
+
+
+@pytest.mark.parametrize(("action", "name"), list(itertools.product(GLOBAL_ALLOWED, GLOBAL_ACTORS)))
+def test_global_decision_table(action, name):
+    decision = decide_global(GLOBAL_ACTORS[name], action)
+
+    assert decision.allowed == (name in GLOBAL_ALLOWED[action]), decision.reason
+
+
+def test_the_tables_cover_every_action_exactly_once():
+    tables = [BOXER_ALLOWED, CLUB_ALLOWED, LINK_ALLOWED, MEMBERSHIP_ALLOWED, GLOBAL_ALLOWED]
+
+    covered = [action for table in tables for action in table]
+
+    assert sorted(covered) == sorted(Action)
+    assert {RESOURCE_OF[a] for a in BOXER_ALLOWED} == {"boxer"}
+    assert {RESOURCE_OF[a] for a in CLUB_ALLOWED} == {"club"}
