@@ -103,6 +103,15 @@ def user_create(*, email: str, name: str, role: str, password: str | None = None
     return user
 
 
+def admin_user_create(*, email: str, name: str, role: str, password: str | None = None) -> User:
+    """Admin creates a user of any role; without a password the user gets a set-password mail."""
+    with transaction.atomic():
+        user = user_create(email=email, name=name, role=role, password=password)
+        if password is None:
+            send_set_password_email(user=user)
+    return user
+
+
 @transaction.atomic
 def user_register(*, email: str, password: str, name: str, role: str = Role.BOXER) -> tuple[User, TokenPair]:
     """Self-registration: role admin is refused; a boxer also gets an empty boxer profile."""

@@ -1,3 +1,24 @@
 """URL routes of the accounts app (mounted under /api/v1/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from accounts import apis
+
+urlpatterns = [
+    path("auth/register/", apis.RegisterApi.as_view(), name="auth-register"),
+    path("auth/login/", apis.LoginApi.as_view(), name="auth-login"),
+    path("auth/refresh/", apis.RefreshApi.as_view(), name="auth-refresh"),
+    path("auth/logout/", apis.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/logout-all/", apis.LogoutAllApi.as_view(), name="auth-logout-all"),
+    path("auth/me/", apis.MeApi.as_view(), name="auth-me"),
+    path("auth/password/change/", apis.PasswordChangeApi.as_view(), name="auth-password-change"),
+    path("auth/password/reset/", apis.PasswordResetApi.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        apis.PasswordResetConfirmApi.as_view(),
+        name="auth-password-reset-confirm",
+    ),
+    path("admin/users/", apis.AdminUserListApi.as_view(), name="admin-user-list"),
+    path("admin/users/<uuid:pk>/", apis.AdminUserDetailApi.as_view(), name="admin-user-detail"),
+    path("admin/stats/", apis.AdminStatsApi.as_view(), name="admin-stats"),
+]

@@ -1,0 +1,317 @@
+"""Auth endpoints (register, login, refresh, logout, me, passwords) and the admin user API."""
+
+import hashlib
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.models import Role, User
+from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from permissions.actions import Action
+from permissions.drf import ActionPermission
+
+RESET_REQUESTED = "If an account with this email exists, a password reset link has been sent to it."
+
+
+class NoAuthentication(BaseAuthentication):
+    """Public endpoints ignore any Authorization header: a stale access token must not block
+    login or refresh. Still names the Bearer scheme so 401s carry WWW-Authenticate."""
+
+    def authenticate(self, request):
+        return None
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+class PasswordResetEmailThrottle(ScopedRateThrottle):
+    """The password_reset rate per target email (hashed), whether or not an account has it."""
+
+    def get_cache_key(self, request, view):
+        data = request.data
+        email = data.get("email") if isinstance(data, dict) else None
+        if not isinstance(email, str) or not email.strip():
+            return None
+        digest = hashlib.sha256(User.objects.normalize_email(email).encode()).hexdigest()
+        return self.cache_format % {"scope": "password_reset_email", "ident": digest}
+
+
+def client_ip(request) -> str:
+    """The client address, trusting X-Forwarded-For only REST_FRAMEWORK["NUM_PROXIES"] deep."""
+    return BaseThrottle().get_ident(request) or ""
+
+
+# --- Serializers --------------------------------------------------------------------------
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "role", "is_active", "email_verified", "created_at"]
+        read_only_fields = fields
+
+
+class TokenPairOutputSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class SessionOutputSerializer(TokenPairOutputSerializer):
+    user = UserOutputSerializer()
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    name = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=[r.value for r in services.SELF_SERVICE_ROLES], default=Role.BOXER)
+
+
+class LoginInputSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2048)
+
+
+class MeUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=256)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class DetailOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+def session_body(user: User, pair: services.TokenPair) -> dict:
+    return {"user": UserOutputSerializer(user).data, "access": pair.access, "refresh": pair.refresh}
+
+
+def pair_body(pair: services.TokenPair) -> dict:
+    return {"access": pair.access, "refresh": pair.refresh}
+
+
+# --- Public auth endpoints ----------------------------------------------------------------
+
+
+class PublicApi(APIView):
+    authentication_classes = [NoAuthentication]
+    permission_classes = [AllowAny]
+
+
+class RegisterApi(PublicApi):
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(auth=[], request=RegisterInputSerializer, responses={201: SessionOutputSerializer})
+    def post(self, request):
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, pair = services.user_register(**data.validated_data)
+        return Response(session_body(user, pair), status=status.HTTP_201_CREATED)
+
+
+class LoginApi(PublicApi):
+    # Failures are limited per (email, IP) in the database by the login service, not here.
+    @extend_schema(auth=[], request=LoginInputSerializer, responses={200: SessionOutputSerializer})
+    def post(self, request):
+        data = LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, pair = services.user_login(request=request, ip=client_ip(request), **data.validated_data)
+        return Response(session_body(user, pair))
+
+
+class RefreshApi(PublicApi):
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
+    throttle_scope = "refresh"
+
+    @extend_schema(auth=[], request=RefreshInputSerializer, responses={200: TokenPairOutputSerializer})
+    def post(self, request):
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.session_refresh(raw_refresh=data.validated_data["refresh"])
+        return Response(pair_body(pair))
+
+
+class PasswordResetApi(PublicApi):
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle, PasswordResetEmailThrottle]
+    throttle_scope = "password_reset"
+
+    @extend_schema(auth=[], request=PasswordResetInputSerializer, responses={202: DetailOutputSerializer})
+    def post(self, request):
+        data = PasswordResetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_request(email=data.validated_data["email"])
+        return Response({"detail": RESET_REQUESTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(PublicApi):
+    @extend_schema(auth=[], request=PasswordResetConfirmInputSerializer, responses={204: None})
+    def post(self, request):
+        data = PasswordResetConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Authenticated auth endpoints ---------------------------------------------------------
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RefreshInputSerializer, responses={204: None})
+    def post(self, request):
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.session_end(user_id=request.user.pk, raw_refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.user_logout_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: UserOutputSerializer})
+    def get(self, request):
+        return Response(UserOutputSerializer(selectors.user_get(user_id=request.user.pk)).data)
+
+    @extend_schema(request=MeUpdateInputSerializer, responses={200: UserOutputSerializer})
+    def patch(self, request):
+        data = MeUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, name=data.validated_data["name"])
+        return Response(UserOutputSerializer(user).data)
+
+
+class PasswordChangeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PasswordChangeInputSerializer, responses={200: TokenPairOutputSerializer})
+    def post(self, request):
+        data = PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.password_change(user=request.user, **data.validated_data)
+        return Response(pair_body(pair))
+
+
+# --- Admin API ----------------------------------------------------------------------------
+
+
+class UserFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+    is_active = django_filters.BooleanFilter()
+    search = django_filters.CharFilter(method="filter_search", max_length=254)
+
+    class Meta:
+        model = User
+        fields = ["role", "is_active", "search"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset & selectors.user_list(search=value)
+
+
+class AdminUserCreateInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, required=False)
+
+
+class AdminUserUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False)
+    email = serializers.EmailField(max_length=254, required=False)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class AdminUserListApi(generics.ListAPIView):
+    permission_classes = [ActionPermission]
+    required_action = Action.USER_MANAGE
+    serializer_class = UserOutputSerializer
+    filterset_class = UserFilter
+
+    def get_queryset(self):
+        return selectors.user_list()
+
+    @extend_schema(request=AdminUserCreateInputSerializer, responses={201: UserOutputSerializer})
+    def post(self, request):
+        data = AdminUserCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.admin_user_create(**data.validated_data)
+        return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class AdminUserDetailApi(APIView):
+    permission_classes = [ActionPermission]
+    required_action = Action.USER_MANAGE
+
+    @extend_schema(responses={200: UserOutputSerializer})
+    def get(self, request, pk):
+        return Response(UserOutputSerializer(get_object_or_404(User, pk=pk)).data)
+
+    @extend_schema(request=AdminUserUpdateInputSerializer, responses={200: UserOutputSerializer})
+    def patch(self, request, pk):
+        user = get_object_or_404(User, pk=pk)
+        data = AdminUserUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=user, **data.validated_data)
+        return Response(UserOutputSerializer(user).data)
+
+
+class AdminStatsApi(APIView):
+    permission_classes = [ActionPermission]
+    required_action = Action.STATS_VIEW
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "AdminStats",
+                {
+                    "users": serializers.IntegerField(),
+                    "users_by_role": inline_serializer(
+                        "UsersByRole", {role: serializers.IntegerField() for role in Role.values}
+                    ),
+                    "active_users": serializers.IntegerField(),
+                    "boxers": serializers.IntegerField(),
+                    "verified_boxers": serializers.IntegerField(),
+                    "clubs": serializers.IntegerField(),
+                    "published_clubs": serializers.IntegerField(),
+                    "pending_membership_requests": serializers.IntegerField(),
+                },
+            )
+        }
+    )
+    def get(self, request):
+        return Response(selectors.admin_stats())
