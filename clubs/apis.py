@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from boxers.apis import BoxerOutputSerializer
 from boxers.models import Boxer, ExperienceLevel, Gender
 from clubs import selectors, services
 from clubs.filters import ClubFilter, MembershipRequestFilter
@@ -179,33 +180,9 @@ class AccountUserSerializer(serializers.Serializer):
     role = serializers.CharField()
 
 
-class AccountBoxerSerializer(serializers.Serializer):
-    """The Boxer shape of API.md (boxers app owns the canonical one)."""
-
-    id = serializers.UUIDField()
-    user_id = serializers.UUIDField()
-    name = serializers.CharField()
-    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
-    height_cm = serializers.IntegerField(allow_null=True)
-    date_of_birth = serializers.DateField(allow_null=True)
-    gender = serializers.CharField()
-    city = serializers.CharField()
-    country = serializers.CharField()
-    experience_level = serializers.CharField()
-    bio = serializers.CharField()
-    club = RefSerializer(allow_null=True)
-    wins = serializers.IntegerField()
-    losses = serializers.IntegerField()
-    draws = serializers.IntegerField()
-    is_searchable = serializers.BooleanField()
-    is_verified = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-
 class BoxerAccountOutputSerializer(serializers.Serializer):
     user = AccountUserSerializer()
-    boxer = AccountBoxerSerializer()
+    boxer = BoxerOutputSerializer()
 
 
 # --- Helpers -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
+from accounts import services as account_services
 from accounts.models import Role, User
 from boxerconnect.exceptions import Conflict
 from boxers.models import Boxer
@@ -209,13 +210,9 @@ def club_boxer_account_create(
 ) -> tuple[User, Boxer]:
     """A club owner creates a boxer user and profile in `club`; the user sets its own password.
 
-    No password is chosen here: the user gets a set-password email (the reset-token flow).
+    No password is chosen here: the user gets a set-password email (the reset-token flow),
+    sent on commit. A taken email is a 400 on `email` (accounts.services.user_create).
     """
-    from accounts import services as account_services  # imported late: written in parallel
-
-    email = User.objects.normalize_email(email)
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": ["A user with this email already exists."]})
     user = account_services.user_create(email=email, name=name, role=Role.BOXER)
     boxer = boxer_create(user=user, name=name, **boxer_fields)
     boxer_set_club(boxer=boxer, club=club)
