@@ -50,7 +50,7 @@ class CachedJWTAuthentication(JWTAuthentication):
         try:
             user_id = UUID(str(validated[jwt_settings.USER_ID_CLAIM]))
             version = int(validated[TOKEN_VERSION_CLAIM])
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, OverflowError):
             raise exceptions.AuthenticationFailed(
                 "Token contained no recognizable user identification", code="token_not_valid"
             ) from None
