@@ -98,16 +98,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "boxerconnect.middleware.RequestIdMiddleware",
     "boxerconnect.middleware.MetricsMiddleware",
+    # Above anything that answers early, so 413s and redirects carry CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
+    "boxerconnect.middleware.JsonErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "boxerconnect.middleware.JsonErrorMiddleware",
 ]
 
 ROOT_URLCONF = "boxerconnect.urls"
