@@ -45,6 +45,11 @@ BREAKER_STATE = Gauge(
     multiprocess_mode="livemax",
 )
 
+# Every outcome is exported from the start (as 0), so a dashboard's rate() has a series
+# before the first miss or bypass happens.
+for _event in ("hit", "miss", "bypass"):
+    PERMISSION_CACHE_EVENTS.labels(_event)
+
 
 def render() -> tuple[bytes, str]:
     """Return the exposition text and its content type."""

@@ -1,11 +1,14 @@
 """Request ids, request logging, HTTP metrics and JSON for errors outside DRF views."""
 
+import json
 import logging
 import re
 import time
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
 
 from boxerconnect import metrics
 from boxerconnect.exceptions import (
@@ -40,6 +43,7 @@ class RequestIdMiddleware:
                 request.path,
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
+                extra={"request_id": request_id},
             )
             return response
         finally:
@@ -53,6 +57,8 @@ class MetricsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if not settings.METRICS_ENABLED:
+            return self.get_response(request)
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
@@ -62,20 +68,65 @@ class MetricsMiddleware:
         return response
 
 
+# Bodies for error responses Django itself produces as HTML or empty (require_GET's 405, a
+# CSRF failure's 403, ...): the same {"detail", "code"} shape DRF views answer with.
+_ERROR_BODIES = {
+    400: ("Bad request.", "bad_request"),
+    401: ("Authentication credentials were not provided.", "not_authenticated"),
+    403: ("Forbidden.", "permission_denied"),
+    404: ("Not found.", "not_found"),
+    405: ("Method not allowed.", "method_not_allowed"),
+    406: ("Not acceptable.", "not_acceptable"),
+    413: (TOO_LARGE["detail"], TOO_LARGE["code"]),
+    415: ("Unsupported media type.", "unsupported_media_type"),
+    429: ("Request was throttled.", "throttled"),
+    500: ("Internal server error.", "server_error"),
+    503: (DATABASE_UNAVAILABLE["detail"], DATABASE_UNAVAILABLE["code"]),
+}
+
+
 class JsonErrorMiddleware:
-    """Turns database outages and oversized bodies outside DRF into JSON 503/413."""
+    """JSON for every error: oversized bodies (413, checked before any view reads them),
+    database outages outside DRF (503), and non-JSON error responses from Django itself.
+
+    DRF's JSON parser reads the request stream directly, which bypasses Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE check on `request.body`; the Content-Length check here
+    enforces the limit for every view.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse(
+                {"detail": "Invalid Content-Length header.", "code": "bad_request"}, status=400
+            )
+        if limit is not None and length > limit:
+            return JsonResponse(TOO_LARGE, status=413)
+        return self._as_json(request, self.get_response(request))
 
     def process_exception(self, request, exception):
-        from django.http import JsonResponse
-
         if is_database_outage(exception):
             return JsonResponse(DATABASE_UNAVAILABLE, status=503)
         if isinstance(exception, RequestDataTooBig):
             return JsonResponse(TOO_LARGE, status=413)
         return None
+
+    @staticmethod
+    def _as_json(request, response):
+        if response.status_code < 400 or response.streaming:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        detail, code = _ERROR_BODIES.get(response.status_code, ("Request failed.", "error"))
+        if response.status_code == 405:
+            detail = f'Method "{request.method}" not allowed.'
+        response.content = json.dumps({"detail": detail, "code": code}).encode()
+        response["Content-Type"] = "application/json"
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response

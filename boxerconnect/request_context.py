@@ -10,5 +10,6 @@ class RequestIdLogFilter(logging.Filter):
     """Adds `request_id` to every log record (`-` outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        if not hasattr(record, "request_id"):  # `extra={"request_id": ...}` wins
+            record.request_id = request_id_var.get()
         return True

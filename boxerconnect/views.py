@@ -5,26 +5,26 @@ import hmac
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from boxerconnect import health, metrics
 
 
 @never_cache
-@require_GET
+@require_safe
 def health_view(request):
     body, code = health.health_report()
     return JsonResponse(body, status=code)
 
 
 @never_cache
-@require_GET
+@require_safe
 def live_view(request):
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-@require_GET
+@require_safe
 def ready_view(request):
     database = health.database_status()
     ready = database["status"] == "up"
@@ -35,15 +35,19 @@ def ready_view(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 def metrics_view(request):
+    if not settings.METRICS_ENABLED:
+        return not_found(request)
     token = getattr(settings, "METRICS_TOKEN", "")
     if token:
         supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(supplied.encode(), token.encode()):
-            return JsonResponse(
+            response = JsonResponse(
                 {"detail": "Metrics token required.", "code": "not_authenticated"}, status=401
             )
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
     body, content_type = metrics.render()
     return HttpResponse(body, content_type=content_type)
 
