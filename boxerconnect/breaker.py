@@ -131,6 +131,28 @@ class GuardedCache:
     def set(self, key: str, value, timeout: float | None) -> None:
         self.call(lambda: self.backend.set(key, value, timeout=timeout))
 
+    def add_many(self, mapping: dict, timeout: float | None) -> "set[str]":
+        """Set each key only if absent; return the keys that were set.
+
+        One round trip on django-redis (a pipeline of SET NX); other backends fall back to
+        one `add` per key (they are in-process or only used in development).
+        """
+        if not mapping:
+            return set()
+        backend = self.backend
+        client = getattr(backend, "client", None)
+        if client is None or not hasattr(client, "get_client"):
+            return self.call(lambda: {k for k, v in mapping.items() if backend.add(k, v, timeout=timeout)})
+
+        def pipelined() -> "set[str]":
+            pipeline = client.get_client(write=True).pipeline()
+            for key, value in mapping.items():
+                client.set(key, value, timeout, client=pipeline, nx=True)
+            results = pipeline.execute()
+            return {key for key, ok in zip(mapping, results, strict=True) if ok}
+
+        return self.call(pipelined)
+
 
 # The one guarded alias of this process: permission facts and throttle histories.
 guarded = GuardedCache("guarded")

@@ -134,15 +134,47 @@ class _Family:
     fact_key: Callable[..., str]
     gen_key: Callable[..., str]
     load: Callable[..., Any]
+    load_many: Callable[[list[tuple[str, ...]]], dict[tuple[str, ...], Any]]
     fact_cls: type
 
 
+def _by_single_id(load_many: Callable[[list], dict]) -> Callable[[list[tuple[str, ...]]], dict]:
+    def load(ids: list[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
+        found = load_many([i[0] for i in ids])
+        return {i: found[i[0]] for i in ids}
+
+    return load
+
+
+def _links_many(ids: list[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
+    found = F.load_link_facts([(c, b) for c, b in ids])
+    return {i: found[(i[0], i[1])] for i in ids}
+
+
 _FAMILIES: dict[str, _Family] = {
-    "user": _Family(user_fact_key, user_gen_key, F.load_user_fact, F.UserFact),
-    "boxer": _Family(boxer_fact_key, boxer_gen_key, F.load_boxer_fact, F.BoxerFact),
-    "club": _Family(club_fact_key, club_gen_key, F.load_club_fact, F.ClubFact),
-    "link": _Family(link_fact_key, link_gen_key, F.load_link_fact, F.LinkFact),
+    "user": _Family(
+        user_fact_key, user_gen_key, F.load_user_fact, _by_single_id(F.load_user_facts), F.UserFact
+    ),
+    "boxer": _Family(
+        boxer_fact_key, boxer_gen_key, F.load_boxer_fact, _by_single_id(F.load_boxer_facts), F.BoxerFact
+    ),
+    "club": _Family(
+        club_fact_key, club_gen_key, F.load_club_fact, _by_single_id(F.load_club_facts), F.ClubFact
+    ),
+    "link": _Family(link_fact_key, link_gen_key, F.load_link_fact, _links_many, F.LinkFact),
 }
+
+
+def load_facts(refs: Iterable[FactRef]) -> dict[FactRef, Any]:
+    """Read facts from PostgreSQL: one batched query per family (two for users)."""
+    by_family: dict[str, list[FactRef]] = {}
+    for ref in dict.fromkeys(refs):
+        by_family.setdefault(ref.family, []).append(ref)
+    result: dict[FactRef, Any] = {}
+    for family, members in by_family.items():
+        found = _FAMILIES[family].load_many([ref.ids for ref in members])
+        result.update({ref: found[ref.ids] for ref in members})
+    return result
 
 
 def ttl() -> int:
@@ -162,6 +194,9 @@ def _token() -> str:
 
 _state_lock = threading.Lock()
 _rotation_pending = False
+# Counts undelivered bumps: a rotation only clears the pending flag if no bump failed while
+# it was in flight (a failure after the new nonce was written needs another rotation).
+_undelivered = 0
 
 
 def rotation_pending() -> bool:
@@ -169,9 +204,10 @@ def rotation_pending() -> bool:
 
 
 def _mark_rotation_pending() -> None:
-    global _rotation_pending
+    global _rotation_pending, _undelivered
     with _state_lock:
         _rotation_pending = True
+        _undelivered += 1
 
 
 def rotate() -> str:
@@ -180,10 +216,13 @@ def rotate() -> str:
     Raises CacheUnavailable when the cache cannot be reached.
     """
     global _rotation_pending
+    with _state_lock:
+        seen = _undelivered
     nonce = _token()
     guarded.set(NONCE_KEY, nonce, None)
     with _state_lock:
-        _rotation_pending = False
+        if _undelivered == seen:
+            _rotation_pending = False
     logger.info("permission cache namespace rotated")
     return nonce
 
@@ -193,6 +232,8 @@ def reset_process_state() -> None:
     global _rotation_pending
     with _state_lock:
         _rotation_pending = False
+    with _flights_lock:
+        _flights.clear()
     guarded.breaker.reset()
 
 
@@ -256,29 +297,47 @@ _flights: dict[tuple, _Flight] = {}
 _flights_lock = threading.Lock()
 
 
-def _single_flight(key: tuple, loader: Callable[[], Any]) -> Any:
-    """Run `loader` once per key at a time in this process; concurrent callers share it.
+def _single_flight(misses: list[tuple[FactRef, str | None]], nonce: str | None) -> dict[FactRef, Any]:
+    """Read missed facts, at most one read per fact at a time in this process.
 
-    The key includes the stamp seen at lookup, so a caller only shares a read that began
-    under the same generation it saw (never one that started before a bump it has seen).
+    Facts nobody is reading yet are read by this caller in one batch (one query per family);
+    facts another thread is already reading are shared with it. The flight key includes the
+    stamp seen at lookup, so a caller only shares a read that began under the generation it
+    saw (never one that started before a bump it has seen). Leaders finish their own reads
+    before waiting on others', so two threads leading each other's facts cannot deadlock.
     """
+    keys = {ref: (ref, nonce, gen) for ref, gen in misses}
+    led: dict[FactRef, _Flight] = {}
+    joined: dict[FactRef, _Flight] = {}
     with _flights_lock:
-        flight = _flights.get(key)
-        leader = flight is None
-        if leader:
-            flight = _flights[key] = _Flight()
-    if not leader:
-        if flight.done.wait(timeout=5) and flight.ok:
-            return flight.value
-        return loader()
+        for ref, key in keys.items():
+            flight = _flights.get(key)
+            if flight is None:
+                led[ref] = _flights[key] = _Flight()
+            else:
+                joined[ref] = flight
+    result: dict[FactRef, Any] = {}
     try:
-        flight.value = loader()
-        flight.ok = True
-        return flight.value
+        if led:
+            result.update(load_facts(list(led)))
+            for ref, flight in led.items():
+                flight.value = result[ref]
+                flight.ok = True
     finally:
         with _flights_lock:
-            _flights.pop(key, None)
-        flight.done.set()
+            for ref in led:
+                _flights.pop(keys[ref], None)
+        for flight in led.values():
+            flight.done.set()
+    retry = []
+    for ref, flight in joined.items():
+        if flight.done.wait(timeout=5) and flight.ok:
+            result[ref] = flight.value
+        else:
+            retry.append(ref)
+    if retry:
+        result.update(load_facts(retry))
+    return result
 
 
 class FactStore:
@@ -337,31 +396,31 @@ class FactStore:
         metrics.PERMISSION_CACHE_EVENTS.labels(event).inc(len(refs))
         for ref in refs:
             self.sources[ref] = "db"
-        return {ref: ref.load() for ref in refs}
+        return load_facts(refs)
 
     def _fill(self, misses: list[tuple[FactRef, str | None]], nonce: str | None) -> dict[FactRef, Any]:
-        loaded: dict[FactRef, Any] = {}
-        for ref, gen in misses:
-            loaded[ref] = _single_flight((ref, nonce, gen), ref.load)
+        loaded = _single_flight(misses, nonce)
+        for ref, _gen in misses:
             self.sources[ref] = "db"
         metrics.PERMISSION_CACHE_EVENTS.labels("miss").inc(len(misses))
         try:
+            # Missing generations are created (SET NX) in one round trip. A create that
+            # fails means a bump (or another reader) got there first and our read may
+            # predate it: nothing is stored for that fact.
             if not nonce:
-                fresh = _token()
-                nonce = fresh if guarded.add(NONCE_KEY, fresh, None) else None
-            if not nonce:
-                return loaded  # someone else created it meanwhile: store next time
+                fresh = _token()  # after a flush or restart: a new namespace (never expires)
+                if not guarded.add(NONCE_KEY, fresh, None):
+                    return loaded  # someone else created it meanwhile: store next time
+                nonce = fresh
+            created = {ref.gen_key: _token() for ref, gen in misses if not gen}
+            added = guarded.add_many(created, _gen_ttl()) if created else set()
             entries = {}
             for ref, gen in misses:
-                if not gen:
-                    # No generation yet: create one. If that fails, a bump (or another
-                    # reader) got there first and our read may predate it: don't store.
-                    fresh = _token()
-                    gen = fresh if guarded.add(ref.gen_key, fresh, _gen_ttl()) else None
-                if gen:
+                stamp = gen or (created[ref.gen_key] if ref.gen_key in added else None)
+                if stamp:
                     value = loaded[ref]
                     entries[ref.fact_key] = {
-                        "s": [nonce, gen],
+                        "s": [nonce, stamp],
                         "v": None if value is None else value.to_json(),
                     }
             if entries:

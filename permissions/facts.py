@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Q
+
 from accounts.models import User
 from boxers.models import Boxer, CoachLink, CoachLinkStatus
 from clubs.models import Club
@@ -184,6 +186,93 @@ def load_link_fact(coach_id: UUID | str, boxer_id: UUID | str) -> LinkFact:
     )
 
 
+# --- Batch loaders: one query per family (two for users), whatever the count ----------------
+
+
+def load_user_facts(user_ids: list[UUID | str]) -> dict[str, UserFact | None]:
+    """UserFacts by canonical id string; absent users map to None."""
+    ids = [str(UUID(str(u))) for u in user_ids]
+    rows = User.objects.filter(pk__in=ids).values(
+        "id", "role", "is_active", "token_version", "boxer__id", "boxer__club_id", "club_coach__club_id"
+    )
+    owned: dict[str, list[str]] = {}
+    for owner_id, club_id in (
+        Club.objects.filter(owner_id__in=ids).order_by("id").values_list("owner_id", "id")
+    ):
+        owned.setdefault(str(owner_id), []).append(str(club_id))
+    found: dict[str, UserFact | None] = dict.fromkeys(ids)
+    for row in rows:
+        uid = str(row["id"])
+        found[uid] = UserFact(
+            id=uid,
+            role=row["role"],
+            is_active=row["is_active"],
+            token_version=row["token_version"],
+            boxer_id=_s(row["boxer__id"]),
+            boxer_club_id=_s(row["boxer__club_id"]),
+            coach_club_id=_s(row["club_coach__club_id"]),
+            owned_club_ids=tuple(owned.get(uid, ())),
+        )
+    return found
+
+
+def load_boxer_facts(boxer_ids: list[UUID | str]) -> dict[str, BoxerFact | None]:
+    ids = [str(UUID(str(b))) for b in boxer_ids]
+    rows = Boxer.objects.filter(pk__in=ids).values(
+        "id", "user_id", "club_id", "is_searchable", "is_active", "user__is_active"
+    )
+    found: dict[str, BoxerFact | None] = dict.fromkeys(ids)
+    for row in rows:
+        found[str(row["id"])] = BoxerFact(
+            id=str(row["id"]),
+            owner_id=str(row["user_id"]),
+            club_id=_s(row["club_id"]),
+            is_searchable=row["is_searchable"],
+            is_active=row["is_active"],
+            owner_active=row["user__is_active"],
+        )
+    return found
+
+
+def load_club_facts(club_ids: list[UUID | str]) -> dict[str, ClubFact | None]:
+    ids = [str(UUID(str(c))) for c in club_ids]
+    rows = Club.objects.filter(pk__in=ids).values("id", "owner_id", "is_published", "accepting_members")
+    found: dict[str, ClubFact | None] = dict.fromkeys(ids)
+    for row in rows:
+        found[str(row["id"])] = ClubFact(
+            id=str(row["id"]),
+            owner_id=_s(row["owner_id"]),
+            is_published=row["is_published"],
+            accepting_members=row["accepting_members"],
+        )
+    return found
+
+
+def load_link_facts(pairs: list[tuple[UUID | str, UUID | str]]) -> dict[tuple[str, str], LinkFact]:
+    """LinkFacts by (coach id, boxer id); a pair without a link has status None."""
+    keys = [(str(UUID(str(c))), str(UUID(str(b)))) for c, b in pairs]
+    by_coach: dict[str, list[str]] = {}
+    for coach_id, boxer_id in keys:
+        by_coach.setdefault(coach_id, []).append(boxer_id)
+    query = Q(pk__in=[])
+    for coach_id, boxer_ids in by_coach.items():
+        query |= Q(coach_id=coach_id, boxer_id__in=boxer_ids)
+    rows = {
+        (str(row["coach_id"]), str(row["boxer_id"])): row
+        for row in CoachLink.objects.filter(query).values("coach_id", "boxer_id", "status", "rights")
+    }
+    found: dict[tuple[str, str], LinkFact] = {}
+    for key in keys:
+        row = rows.get(key)
+        found[key] = LinkFact(
+            coach_id=key[0],
+            boxer_id=key[1],
+            status=row["status"] if row else None,
+            rights=tuple(sorted(row["rights"])) if row else (),
+        )
+    return found
+
+
 __all__ = [
     "BoxerFact",
     "ClubFact",
@@ -192,7 +281,11 @@ __all__ = [
     "MembershipObject",
     "UserFact",
     "load_boxer_fact",
+    "load_boxer_facts",
     "load_club_fact",
+    "load_club_facts",
     "load_link_fact",
+    "load_link_facts",
     "load_user_fact",
+    "load_user_facts",
 ]

@@ -1,0 +1,55 @@
+"""Helpers for the permission tests: counting Redis commands and cache events."""
+
+import pytest
+from prometheus_client import REGISTRY
+
+
+class CommandCounter:
+    """Counts commands a redis-server executed, over one long-lived connection.
+
+    Each reading itself is one command (INFO), measured once and subtracted.
+    """
+
+    def __init__(self, server) -> None:
+        self.client = server.client()
+        self._read()
+        first = self._read()
+        self.overhead = self._read() - first
+
+    def _read(self) -> int:
+        return int(self.client.info("stats")["total_commands_processed"])
+
+    def __enter__(self) -> "CommandCounter":
+        self.start = self._read()
+        self.count = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.count = self._read() - self.start - self.overhead
+
+
+@pytest.fixture
+def redis_commands(private_redis):
+    return CommandCounter(private_redis)
+
+
+def event_count(event: str) -> float:
+    return REGISTRY.get_sample_value("permission_cache_events_total", {"event": event}) or 0.0
+
+
+def round_trips(outcome: str, alias: str = "guarded") -> float:
+    value = REGISTRY.get_sample_value("cache_round_trips_total", {"alias": alias, "outcome": outcome})
+    return value or 0.0
+
+
+class Events:
+    """Deltas of the permission cache counters between `with` entry and exit."""
+
+    def __enter__(self) -> "Events":
+        self._start = {e: event_count(e) for e in ("hit", "miss", "bypass")}
+        self._trips = {o: round_trips(o) for o in ("ok", "error", "bypassed")}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.hit, self.miss, self.bypass = (event_count(e) - self._start[e] for e in self._start)
+        self.ok, self.error, self.bypassed = (round_trips(o) - self._trips[o] for o in self._trips)
