@@ -10,6 +10,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.apis import UserOutputSerializer
 from accounts.models import User
 from boxers.apis import BoxerOutputSerializer
 from boxers.models import Boxer, ExperienceLevel, Gender
@@ -173,15 +174,8 @@ class BoxerAccountInputSerializer(serializers.Serializer):
         return value
 
 
-class AccountUserSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    email = serializers.EmailField()
-    name = serializers.CharField()
-    role = serializers.CharField()
-
-
 class BoxerAccountOutputSerializer(serializers.Serializer):
-    user = AccountUserSerializer()
+    user = UserOutputSerializer()
     boxer = BoxerOutputSerializer()
 
 
