@@ -7,14 +7,14 @@ With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py doe
 import os
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
-    generate_latest,
     multiprocess,
 )
+from prometheus_client.exposition import choose_encoder
 
 HTTP_REQUESTS = Counter(
     "http_requests_total",
@@ -51,12 +51,13 @@ for _event in ("hit", "miss", "bypass"):
     PERMISSION_CACHE_EVENTS.labels(_event)
 
 
-def render() -> tuple[bytes, str]:
-    """Return the exposition text and its content type."""
+def render(accept: str | None = None) -> tuple[bytes, str]:
+    """Return the exposition text and its content type, negotiated from the scraper's
+    Accept header (Prometheus text 0.0.4 by default, OpenMetrics when asked for)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    from prometheus_client import REGISTRY
-
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    else:
+        registry = REGISTRY
+    encoder, content_type = choose_encoder(accept)
+    return encoder(registry), content_type

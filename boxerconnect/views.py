@@ -48,7 +48,7 @@ def metrics_view(request):
             )
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return response
-    body, content_type = metrics.render()
+    body, content_type = metrics.render(request.headers.get("Accept"))
     return HttpResponse(body, content_type=content_type)
 
 
