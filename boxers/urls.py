@@ -1,3 +1,22 @@
 """URL routes of the boxers app (mounted under /api/v1/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from boxers import apis
+
+urlpatterns = [
+    path("boxers/", apis.BoxerListCreateApi.as_view(), name="boxer-list"),
+    path("boxers/me/", apis.BoxerMeApi.as_view(), name="boxer-me"),
+    path("boxers/<uuid:pk>/", apis.BoxerDetailApi.as_view(), name="boxer-detail"),
+    path("boxers/<uuid:pk>/leave-club/", apis.BoxerLeaveClubApi.as_view(), name="boxer-leave-club"),
+    path("boxers/<uuid:pk>/fights/", apis.FightListCreateApi.as_view(), name="boxer-fights"),
+    path(
+        "boxers/<uuid:pk>/fights/<uuid:fight_id>/",
+        apis.FightDetailApi.as_view(),
+        name="boxer-fight-detail",
+    ),
+    path("coach-links/", apis.CoachLinkListCreateApi.as_view(), name="coach-link-list"),
+    path("coach-links/<uuid:pk>/", apis.CoachLinkDetailApi.as_view(), name="coach-link-detail"),
+    path("coach-links/<uuid:pk>/accept/", apis.CoachLinkAcceptApi.as_view(), name="coach-link-accept"),
+    path("coach-links/<uuid:pk>/decline/", apis.CoachLinkDeclineApi.as_view(), name="coach-link-decline"),
+]

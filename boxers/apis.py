@@ -1,0 +1,368 @@
+"""HTTP API of boxer profiles, fight records and coach links (thin views over services)."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.models import User
+from boxers import selectors, services
+from boxers.filters import BoxerFilter
+from boxers.models import CoachLinkStatus, CoachRight, ExperienceLevel, FightMethod, FightResult, Gender
+from permissions.actions import Action
+from permissions.checker import authorizer_for
+from permissions.drf import ActionPermission
+from permissions.facts import CoachLinkObject
+from permissions.rules import role_may
+
+# --- Serializers -----------------------------------------------------------------------------
+
+
+class BoxerClubSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class LinkPartySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class BoxerOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+    name = serializers.CharField()
+    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    height_cm = serializers.IntegerField(allow_null=True)
+    date_of_birth = serializers.DateField(allow_null=True)
+    gender = serializers.CharField()
+    city = serializers.CharField()
+    country = serializers.CharField()
+    experience_level = serializers.CharField()
+    bio = serializers.CharField()
+    club = BoxerClubSerializer(allow_null=True)
+    wins = serializers.IntegerField()
+    losses = serializers.IntegerField()
+    draws = serializers.IntegerField()
+    is_searchable = serializers.BooleanField()
+    is_verified = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+def _not_in_future(value):
+    if value is not None and value > timezone.localdate():
+        raise serializers.ValidationError("Must not be in the future.")
+    return value
+
+
+class BoxerInputSerializer(serializers.Serializer):
+    """Writable profile fields; `club` and the record are not among them (ignored if sent)."""
+
+    name = serializers.CharField(max_length=150)
+    weight_kg = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(40), max_value=Decimal(200), allow_null=True
+    )
+    height_cm = serializers.IntegerField(min_value=120, max_value=230, allow_null=True)
+    date_of_birth = serializers.DateField(allow_null=True)
+    gender = serializers.ChoiceField(choices=Gender.choices, allow_blank=True)
+    city = serializers.CharField(max_length=100, allow_blank=True)
+    country = serializers.CharField(max_length=100, allow_blank=True)
+    experience_level = serializers.ChoiceField(choices=ExperienceLevel.choices)
+    bio = serializers.CharField(max_length=2000, allow_blank=True)
+    is_searchable = serializers.BooleanField()
+
+    def validate_date_of_birth(self, value):
+        if value is not None and value >= timezone.localdate():
+            raise serializers.ValidationError("Must be in the past.")
+        return value
+
+
+class BoxerUpdateInputSerializer(BoxerInputSerializer):
+    is_verified = serializers.BooleanField(help_text="Admins only: anyone else sending it gets 403.")
+
+
+class FightOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    boxer_id = serializers.UUIDField()
+    opponent_name = serializers.CharField()
+    date = serializers.DateField()
+    venue = serializers.CharField()
+    result = serializers.CharField()
+    method = serializers.CharField()
+    round = serializers.IntegerField(allow_null=True)
+    notes = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class FightInputSerializer(serializers.Serializer):
+    opponent_name = serializers.CharField(max_length=150)
+    date = serializers.DateField(validators=[_not_in_future])
+    venue = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    result = serializers.ChoiceField(choices=FightResult.choices)
+    method = serializers.ChoiceField(choices=FightMethod.choices, allow_blank=True, required=False)
+    round = serializers.IntegerField(min_value=1, max_value=12, allow_null=True, required=False)
+    notes = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+
+
+class CoachLinkOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    coach = LinkPartySerializer()
+    boxer = LinkPartySerializer()
+    status = serializers.ChoiceField(choices=CoachLinkStatus.choices)
+    rights = serializers.ListField(child=serializers.ChoiceField(choices=CoachRight.choices))
+    created_at = serializers.DateTimeField()
+
+
+def _rights_field(**kwargs) -> serializers.ListField:
+    return serializers.ListField(child=serializers.ChoiceField(choices=CoachRight.choices), **kwargs)
+
+
+class CoachLinkCreateInputSerializer(serializers.Serializer):
+    boxer = serializers.UUIDField()
+    rights = _rights_field(required=False, default=list)
+
+
+class CoachLinkRightsInputSerializer(serializers.Serializer):
+    rights = _rights_field()
+
+
+class CoachLinkAcceptInputSerializer(serializers.Serializer):
+    rights = _rights_field(required=False, help_text="Narrow the requested rights (never widen).")
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+class DeclaredMethodsMixin:
+    """405 for a method the view does not implement, before the permission check runs."""
+
+    def initial(self, request, *args, **kwargs):
+        if request.method.lower() not in ("head", "options") and not hasattr(self, request.method.lower()):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+
+class BoxerListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
+    """GET: the public directory (filters, orderings). POST: create the caller's own profile."""
+
+    serializer_class = BoxerOutputSerializer
+    filterset_class = BoxerFilter
+    required_actions = {"POST": Action.BOXER_CREATE}
+
+    def get_permissions(self):
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return [AllowAny()]
+        return [ActionPermission()]
+
+    def get_queryset(self):
+        return selectors.boxer_search_queryset()
+
+    @extend_schema(request=BoxerInputSerializer, responses={201: BoxerOutputSerializer})
+    def post(self, request):
+        params = BoxerInputSerializer(data=request.data, partial=True)
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        if "name" not in data:
+            data["name"] = User.objects.only("name").get(pk=request.user.pk).name
+        boxer = services.boxer_create(user=request.user, **data)
+        boxer = selectors.boxer_get(boxer_id=boxer.pk)
+        return Response(BoxerOutputSerializer(boxer).data, status=status.HTTP_201_CREATED)
+
+
+class BoxerMeApi(generics.GenericAPIView):
+    """The caller's own profile, or 404."""
+
+    serializer_class = BoxerOutputSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        boxer = selectors.boxer_of_user(user_id=request.user.pk)
+        if boxer is None:
+            raise exceptions.NotFound("You have no boxer profile.")
+        return Response(BoxerOutputSerializer(boxer).data)
+
+
+class BoxerDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
+    """One profile: read (boxer.view), partial update (boxer.update), soft delete (boxer.delete)."""
+
+    serializer_class = BoxerOutputSerializer
+    permission_classes = [ActionPermission]
+    required_actions = {"GET": Action.BOXER_VIEW, "PATCH": Action.BOXER_UPDATE, "DELETE": Action.BOXER_DELETE}
+
+    def get(self, request, pk):
+        return Response(BoxerOutputSerializer(selectors.boxer_get(boxer_id=pk)).data)
+
+    @extend_schema(request=BoxerUpdateInputSerializer, responses=BoxerOutputSerializer)
+    def patch(self, request, pk):
+        sends_verified = isinstance(request.data, dict) and "is_verified" in request.data
+        if sends_verified and not authorizer_for(request).check(Action.BOXER_VERIFY, pk).allowed:
+            raise exceptions.PermissionDenied("Only an admin may change is_verified.")
+        params = BoxerUpdateInputSerializer(data=request.data, partial=True)
+        params.is_valid(raise_exception=True)
+        boxer = selectors.boxer_get(boxer_id=pk)
+        boxer = services.boxer_update(boxer=boxer, data=dict(params.validated_data))
+        return Response(BoxerOutputSerializer(boxer).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        services.boxer_delete(boxer=selectors.boxer_get(boxer_id=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BoxerLeaveClubApi(DeclaredMethodsMixin, generics.GenericAPIView):
+    """The boxer leaves its club (boxer.leave_club)."""
+
+    permission_classes = [ActionPermission]
+    required_action = Action.BOXER_LEAVE_CLUB
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, pk):
+        services.boxer_leave_club(boxer=selectors.boxer_get(boxer_id=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FightListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
+    """A boxer's fights, newest first (boxer.view); record a fight (fight.manage)."""
+
+    serializer_class = FightOutputSerializer
+    permission_classes = [ActionPermission]
+    required_actions = {"GET": Action.BOXER_VIEW, "POST": Action.FIGHT_MANAGE}
+
+    def get_queryset(self):
+        return selectors.fight_list(boxer_id=self.kwargs.get("pk"))
+
+    @extend_schema(request=FightInputSerializer, responses={201: FightOutputSerializer})
+    def post(self, request, pk):
+        params = FightInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        boxer = selectors.boxer_get(boxer_id=pk)
+        fight = services.fight_create(boxer=boxer, created_by=request.user, **params.validated_data)
+        return Response(FightOutputSerializer(fight).data, status=status.HTTP_201_CREATED)
+
+
+class FightDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
+    """One fight of one boxer: read (boxer.view), change or delete (fight.manage)."""
+
+    serializer_class = FightOutputSerializer
+    permission_classes = [ActionPermission]
+    required_actions = {"GET": Action.BOXER_VIEW, "PATCH": Action.FIGHT_MANAGE, "DELETE": Action.FIGHT_MANAGE}
+
+    def get(self, request, pk, fight_id):
+        return Response(FightOutputSerializer(selectors.fight_get(boxer_id=pk, fight_id=fight_id)).data)
+
+    @extend_schema(request=FightInputSerializer, responses=FightOutputSerializer)
+    def patch(self, request, pk, fight_id):
+        fight = selectors.fight_get(boxer_id=pk, fight_id=fight_id)
+        params = FightInputSerializer(data=request.data, partial=True)
+        params.is_valid(raise_exception=True)
+        fight = services.fight_update(fight=fight, data=dict(params.validated_data))
+        return Response(FightOutputSerializer(fight).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk, fight_id):
+        services.fight_delete(fight=selectors.fight_get(boxer_id=pk, fight_id=fight_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CoachLinkListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
+    """GET: the caller's links (as coach or boxer owner; admin: all). POST: a coach requests one."""
+
+    serializer_class = CoachLinkOutputSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return selectors.coach_link_list(actor=authorizer_for(self.request).actor)
+
+    @extend_schema(request=CoachLinkCreateInputSerializer, responses={201: CoachLinkOutputSerializer})
+    def post(self, request):
+        authorizer = authorizer_for(request)
+        if not role_may(authorizer.actor, Action.COACH_LINK_REQUEST):
+            raise exceptions.PermissionDenied("Only coaches may request a link.")
+        params = CoachLinkCreateInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        boxer_id = params.validated_data["boxer"]
+        decision = authorizer.check(Action.COACH_LINK_REQUEST, boxer_id)
+        if not decision.visible:
+            raise exceptions.NotFound()
+        if not decision.allowed:
+            raise exceptions.PermissionDenied()
+        link = services.coach_link_request(
+            coach=request.user,
+            boxer=selectors.boxer_get(boxer_id=boxer_id),
+            rights=params.validated_data["rights"],
+        )
+        link = selectors.coach_link_get(link_id=link.pk)
+        return Response(CoachLinkOutputSerializer(link).data, status=status.HTTP_201_CREATED)
+
+
+class CoachLinkObjectMixin:
+    """Loads the link of the URL and checks the view's declared coach_link action on it."""
+
+    permission_classes = [IsAuthenticated, ActionPermission]
+    serializer_class = CoachLinkOutputSerializer
+
+    def get_object(self):
+        link = selectors.coach_link_get(link_id=self.kwargs["pk"])
+        self.check_object_permissions(self.request, link)
+        return link
+
+    def permission_object(self, link) -> CoachLinkObject:
+        return CoachLinkObject(coach_id=str(link.coach_id), boxer_owner_id=str(link.boxer.user_id))
+
+
+class CoachLinkDetailApi(DeclaredMethodsMixin, CoachLinkObjectMixin, generics.GenericAPIView):
+    """Read a link, change its rights (boxer's owner, admin), remove it (any party)."""
+
+    required_actions = {
+        "GET": Action.COACH_LINK_VIEW,
+        "PATCH": Action.COACH_LINK_RESPOND,
+        "DELETE": Action.COACH_LINK_REMOVE,
+    }
+
+    def get(self, request, pk):
+        return Response(CoachLinkOutputSerializer(self.get_object()).data)
+
+    @extend_schema(request=CoachLinkRightsInputSerializer, responses=CoachLinkOutputSerializer)
+    def patch(self, request, pk):
+        link = self.get_object()
+        params = CoachLinkRightsInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        link = services.coach_link_set_rights(link=link, rights=params.validated_data["rights"])
+        return Response(CoachLinkOutputSerializer(link).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        services.coach_link_remove(link=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CoachLinkAcceptApi(DeclaredMethodsMixin, CoachLinkObjectMixin, generics.GenericAPIView):
+    """The boxer's owner (or an admin) activates a pending link, optionally narrowing its rights."""
+
+    required_action = Action.COACH_LINK_RESPOND
+
+    @extend_schema(request=CoachLinkAcceptInputSerializer, responses=CoachLinkOutputSerializer)
+    def post(self, request, pk):
+        link = self.get_object()
+        params = CoachLinkAcceptInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            link = services.coach_link_accept(link=link, rights=params.validated_data.get("rights"))
+        except ValueError as exc:
+            raise serializers.ValidationError({"rights": [str(exc)]}) from None
+        return Response(CoachLinkOutputSerializer(link).data)
+
+
+class CoachLinkDeclineApi(DeclaredMethodsMixin, CoachLinkObjectMixin, generics.GenericAPIView):
+    """The boxer's owner (or an admin) refuses a pending link; it is removed."""
+
+    required_action = Action.COACH_LINK_RESPOND
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, pk):
+        services.coach_link_decline(link=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
