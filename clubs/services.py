@@ -218,3 +218,13 @@ def club_boxer_account_create(
     boxer_set_club(boxer=boxer, club=club)
     account_services.send_set_password_email(user=user)
     return user, boxer
+
+
+def club_admin_saved(*, club: Club, old_owner_id=None) -> None:
+    """The Django admin wrote `club` directly: invalidate it and its old and new owner."""
+    _invalidate_club(club, old_owner_id=old_owner_id)
+
+
+def club_coach_admin_saved(*, coach_ids: list) -> None:
+    """The Django admin attached, moved or detached coaches: invalidate those users."""
+    invalidate(users=coach_ids)
