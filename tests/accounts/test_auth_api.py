@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from rest_framework_simplejwt.tokens import RefreshToken as RefreshJWT
 
 from accounts.models import LoginFailure, RefreshToken, Role, User
 from boxers.models import Boxer
@@ -199,8 +200,6 @@ def test_refresh_rejects_an_access_token(api):
 
 
 def test_refresh_rejects_a_signed_token_with_no_row(api):
-    from rest_framework_simplejwt.tokens import RefreshToken as RefreshJWT
-
     token = str(RefreshJWT.for_user(UserFactory()))
 
     response = api.post(REFRESH, {"refresh": token}, format="json")
