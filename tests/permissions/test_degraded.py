@@ -1,0 +1,187 @@
+"""Degraded mode on a private redis-server: stopped, frozen, recovering, lost bumps."""
+
+import pytest
+from django.core.cache import caches
+
+from boxerconnect.breaker import CLOSED, OPEN, guarded
+from boxers.models import CoachLink
+from permissions import cache as perm_cache
+from permissions.actions import Action
+from permissions.cache import invalidate
+from permissions.checker import Authorizer
+from tests.accounts.factories import CoachFactory, GymOwnerFactory, UserFactory
+from tests.boxers.factories import BoxerFactory, CoachLinkFactory
+from tests.clubs.factories import ClubFactory
+from tests.permissions.conftest import Events
+
+pytestmark = [pytest.mark.django_db, pytest.mark.fault]
+
+
+@pytest.fixture
+def graph():
+    """A hidden boxer in a club; a linked coach, the club's owner and a stranger."""
+    owner = GymOwnerFactory()
+    club = ClubFactory(owner=owner)
+    boxer = BoxerFactory(is_searchable=False, club=club)
+    coach = CoachFactory()
+    CoachLinkFactory(coach=coach, boxer=boxer, rights=["manage_fights"])
+    return {"boxer": boxer, "coach": coach, "club owner": owner, "stranger": UserFactory(), "club": club}
+
+
+def decisions(graph):
+    boxer = graph["boxer"].pk
+    return {
+        (name, action): Authorizer(graph[name].pk).check(action, boxer).allowed
+        for name in ("coach", "club owner", "stranger")
+        for action in (Action.BOXER_VIEW, Action.BOXER_UPDATE, Action.FIGHT_MANAGE)
+    }
+
+
+EXPECTED = {
+    ("coach", Action.BOXER_VIEW): True,
+    ("coach", Action.BOXER_UPDATE): False,
+    ("coach", Action.FIGHT_MANAGE): True,
+    ("club owner", Action.BOXER_VIEW): True,
+    ("club owner", Action.BOXER_UPDATE): True,
+    ("club owner", Action.FIGHT_MANAGE): True,
+    ("stranger", Action.BOXER_VIEW): False,
+    ("stranger", Action.BOXER_UPDATE): False,
+    ("stranger", Action.FIGHT_MANAGE): False,
+}
+
+
+def test_with_redis_stopped_decisions_come_from_postgresql_and_never_fail_open(
+    private_redis, graph, django_capture_on_commit_callbacks
+):
+    assert decisions(graph) == EXPECTED  # warm
+    private_redis.stop()
+
+    with django_capture_on_commit_callbacks(execute=True):  # the revoke's bump is lost
+        CoachLink.objects.filter(coach=graph["coach"]).delete()
+        invalidate(links=[(graph["coach"].pk, graph["boxer"].pk)])
+    with Events() as events:
+        degraded = decisions(graph)
+
+    assert degraded == {
+        **EXPECTED,
+        ("coach", Action.BOXER_VIEW): False,
+        ("coach", Action.FIGHT_MANAGE): False,
+    }
+    assert events.hit == 0 and events.bypass > 0
+    assert perm_cache.rotation_pending()
+
+
+def test_the_check_endpoint_and_token_auth_work_with_redis_stopped(private_redis, graph, client_for):
+    private_redis.stop()
+    url = (
+        f"/api/v1/permissions/check/?action=fight.manage&resource_type=boxer&resource_id={graph['boxer'].pk}"
+    )
+
+    coach = client_for(graph["coach"]).get(url)
+    stranger = client_for(graph["stranger"]).get(url)
+
+    assert (coach.status_code, coach.json()["allowed"]) == (200, True)
+    assert (stranger.status_code, stranger.json()) == (200, {"allowed": False, "reason": "not found"})
+
+
+def test_a_frozen_redis_opens_the_breaker_and_later_calls_skip_the_socket(private_redis, graph, settings):
+    settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 60
+    decisions(graph)
+    private_redis.freeze()
+
+    with Events() as events:
+        frozen = [decisions(graph) for _ in range(3)]
+    private_redis.thaw()
+
+    assert frozen == [EXPECTED] * 3
+    assert events.error == settings.PERMISSION_CACHE_BREAKER_THRESHOLD  # timeouts paid, then none
+    assert events.bypassed == 3 * len(EXPECTED) - events.error
+    assert guarded.breaker.state == OPEN
+
+
+def test_the_half_open_probe_closes_the_breaker_when_redis_is_back(private_redis, graph, settings):
+    settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 30
+    decisions(graph)
+    private_redis.freeze()
+    decisions(graph)
+    assert guarded.breaker.state == OPEN
+    private_redis.thaw()
+
+    guarded.breaker.opened_until = 0.0  # the cooldown is over: the next call probes
+    with Events() as probe:
+        decisions(graph)
+    with Events() as after:
+        recovered = decisions(graph)
+
+    assert guarded.breaker.state == CLOSED
+    assert probe.error == 0 and probe.bypassed == 0
+    assert recovered == EXPECTED
+    assert after.hit > 0 and after.miss == 0 and after.bypass == 0
+
+
+def test_a_failed_probe_reopens_the_breaker_after_one_attempt(private_redis, graph, settings):
+    settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 30
+    private_redis.freeze()
+    decisions(graph)
+    assert guarded.breaker.state == OPEN
+
+    guarded.breaker.opened_until = 0.0  # the cooldown is over: the next call probes
+    with Events() as events:
+        decisions(graph)
+    private_redis.thaw()
+
+    assert events.error == 1  # only the probe pays the socket timeout
+    assert events.bypassed == len(EXPECTED) - 1
+    assert guarded.breaker.state == OPEN
+
+
+def test_an_undelivered_bump_rotates_the_namespace_before_the_cache_is_trusted_again(
+    private_redis, graph, django_capture_on_commit_callbacks
+):
+    coach, boxer = graph["coach"], graph["boxer"]
+    assert Authorizer(coach.pk).check(Action.FIGHT_MANAGE, boxer.pk).allowed  # cached
+    old_nonce = caches["guarded"].get(perm_cache.nonce_key())
+
+    private_redis.freeze()  # a partition: Redis keeps its data, the bump cannot reach it
+    with django_capture_on_commit_callbacks(execute=True):
+        CoachLink.objects.filter(coach=coach, boxer=boxer).delete()
+        invalidate(links=[(coach.pk, boxer.pk)])
+    private_redis.thaw()  # (the timed-out SET may even be applied late: nothing relies on it)
+    pending = perm_cache.rotation_pending()
+
+    with Events() as events:
+        decision = Authorizer(coach.pk).check(Action.FIGHT_MANAGE, boxer.pk)
+
+    assert pending
+    assert not decision.visible
+    assert caches["guarded"].get(perm_cache.nonce_key()) != old_nonce
+    assert not perm_cache.rotation_pending()
+    assert events.hit == 0
+
+
+def test_a_write_while_the_breaker_is_open_also_rotates_on_recovery(
+    private_redis, graph, settings, django_capture_on_commit_callbacks
+):
+    settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 30
+    coach, boxer = graph["coach"], graph["boxer"]
+    Authorizer(coach.pk).check(Action.FIGHT_MANAGE, boxer.pk)
+    private_redis.freeze()
+    decisions(graph)  # opens the breaker
+    private_redis.thaw()
+
+    with django_capture_on_commit_callbacks(execute=True):  # bypassed: never sent
+        CoachLink.objects.filter(coach=coach, boxer=boxer).update(rights=[])
+        invalidate(links=[(coach.pk, boxer.pk)])
+    guarded.breaker.opened_until = 0.0  # the cooldown is over: the next call probes
+    stale = caches["guarded"].get(perm_cache.link_fact_key(coach.pk, boxer.pk))
+    stamp = [
+        caches["guarded"].get(k)
+        for k in (perm_cache.nonce_key(), perm_cache.link_gen_key(coach.pk, boxer.pk))
+    ]
+    recovered = [Authorizer(coach.pk).check(Action.FIGHT_MANAGE, boxer.pk).allowed for _ in range(3)]
+
+    # Without the rotation the stale entry would have been a hit: its stamp is still current.
+    assert stale["s"] == stamp and stale["v"]["rights"] == ["manage_fights"]
+    assert recovered == [False, False, False]
+    assert not perm_cache.rotation_pending()
+    assert guarded.breaker.state == CLOSED
