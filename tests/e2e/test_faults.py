@@ -235,3 +235,57 @@ def test_database_cut_gives_json_503s_and_recovers_without_a_restart(live_app_fa
     assert {s.status for s in recovered} == {200}
     assert ready == 200
     assert app.running
+
+
+def _coach_edits(app, boxer_id: str, coach_token: str, n: int) -> list[int]:
+    headers = {"Authorization": f"Bearer {coach_token}"}
+    url = f"/api/v1/boxers/{boxer_id}/"
+    return [app.request("PATCH", url, json={"bio": f"e{i}"}, headers=headers).status_code for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("redis_keeps_its_data", "workers"),
+    [(False, WORKERS), (True, 1)],
+    ids=["redis-restarted-empty", "redis-restored-from-snapshot"],
+)
+def test_link_revoked_while_redis_is_down_is_denied_on_the_first_request_after_it_returns(
+    live_app_factory, redis_server, redis_keeps_its_data, workers
+):
+    """An empty Redis after a restart holds no nonce, so nothing cached before can match.
+    A Redis that comes back WITH its data (snapshot, or a network partition that heals)
+    still holds the grant under a live stamp: the process that could not deliver the bump
+    must rotate the namespace before it trusts the cache again. Only that process knows,
+    so this variant runs one worker; with several, another worker may serve the old grant
+    until the revoking one handles a request (the residual window documented in
+    docs/testing.md and DESIGN.md)."""
+    link = CoachLinkFactory(rights=["edit_profile"])
+    boxer_id = str(link.boxer.pk)
+    owner = {"Authorization": f"Bearer {access_token_for(link.boxer.user)}"}
+    coach_token = access_token_for(link.coach)
+    app = live_app_factory(redis_url=redis_server.url, workers=workers, threads=2, env=FAULT_ENV)
+    # Warm every worker's view of the link: the grant is cached in Redis.
+    warm = _coach_edits(app, boxer_id, coach_token, 10)
+    if redis_keeps_its_data:
+        redis_server.client().save()  # the restarted server loads this snapshot: cached grant included
+
+    redis_server.stop()
+    revoke = app.request("DELETE", f"/api/v1/coach-links/{link.pk}/", headers=owner)
+    denied_while_down = _coach_edits(app, boxer_id, coach_token, 4)
+    redis_server.start()
+    right_after = _coach_edits(app, boxer_id, coach_token, 5)
+    time.sleep(COOLDOWN + 0.2)  # every breaker may now probe: the cache is trusted again
+    after_cooldown = _coach_edits(app, boxer_id, coach_token, 20)
+    healthy = poll(
+        lambda: _coach_edits(app, boxer_id, coach_token, 1) == [403] and _health(app) == (200, "healthy"),
+        timeout=COOLDOWN * 5 + 5,
+    )
+    later = _coach_edits(app, boxer_id, coach_token, 10)
+
+    assert warm == [200] * 10
+    assert revoke.status_code == 204
+    assert denied_while_down == [403] * 4
+    assert right_after == [403] * 5, "a revoked coach link still granted access after Redis returned"
+    assert after_cooldown == [403] * 20, "a revoked coach link still granted access after Redis returned"
+    assert healthy
+    assert later == [403] * 10
+    assert _cache_hits(app) > 0
