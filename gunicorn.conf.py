@@ -64,6 +64,7 @@ if not _multiproc_dir:
     _multiproc_dir = tempfile.mkdtemp(prefix="boxerconnect-prometheus-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
     os.environ["BOXERCONNECT_OWN_PROMETHEUS_DIR"] = _multiproc_dir
+os.makedirs(_multiproc_dir, exist_ok=True)
 
 
 def on_starting(server):
