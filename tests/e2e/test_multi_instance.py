@@ -1,0 +1,115 @@
+"""Two app instances (separate gunicorn masters) sharing PostgreSQL and Redis: a write through
+one is enforced by the other on the very next request, iteration after iteration."""
+
+import pytest
+
+from accounts.tokens import access_token_for
+from tests.boxers.factories import BoxerFactory, CoachLinkFactory
+from tests.conftest import RedisServer
+from tests.e2e.conftest import LiveApp
+from tests.e2e.support import metric_value
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+ITERATIONS = 25
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def two_instances(django_db_setup, django_db_blocker):
+    """Started once for the module (each test's data is its own: fresh ids, flushed after)."""
+    with django_db_blocker.unblock():
+        redis_server = RedisServer()
+        redis_server.start()
+        env = {
+            "DJANGO_THROTTLE_RATES": "anon=100000/min,user=100000/min",
+            "GUNICORN_ACCESS_LOG": "",
+            "GUNICORN_GRACEFUL_TIMEOUT": "3",
+        }
+        apps = [LiveApp(redis_url=redis_server.url, workers=2, threads=2, env=env) for _ in range(2)]
+    yield apps
+    for app in apps:
+        app.cleanup()
+    redis_server.stop()
+
+
+def test_hiding_a_profile_through_one_instance_hides_it_on_the_other_at_once(two_instances):
+    a, b = two_instances
+    boxer = BoxerFactory()
+    owner = bearer(access_token_for(boxer.user))
+    path = f"/api/v1/boxers/{boxer.pk}/"
+    stale = []
+
+    for i in range(ITERATIONS):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        assert reader.get(path).status_code == 200  # warm: the visible fact is cached
+        assert writer.request("PATCH", path, json={"is_searchable": False}, headers=owner).status_code == 200
+        hidden = reader.get(path).status_code
+        assert reader.request("PATCH", path, json={"is_searchable": True}, headers=owner).status_code == 200
+        shown = writer.get(path).status_code
+        stale += [(i, "allow", hidden)] if hidden != 404 else []
+        stale += [(i, "deny", shown)] if shown != 200 else []
+
+    assert stale == []
+    assert all(
+        metric_value(app.get("/metrics").text, "permission_cache_events_total", event="hit") > 0
+        for app in (a, b)
+    )
+
+
+def test_coach_rights_follow_link_removal_and_acceptance_across_instances(two_instances):
+    a, b = two_instances
+    link = CoachLinkFactory(rights=["edit_profile"])
+    owner = bearer(access_token_for(link.boxer.user))
+    coach = bearer(access_token_for(link.coach))
+    profile = f"/api/v1/boxers/{link.boxer.pk}/"
+    link_id = str(link.pk)
+    stale_allows, stale_denies = [], []
+
+    for i in range(ITERATIONS):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        assert reader.request("PATCH", profile, json={"bio": f"warm {i}"}, headers=coach).status_code == 200
+
+        assert writer.request("DELETE", f"/api/v1/coach-links/{link_id}/", headers=owner).status_code == 204
+        revoked = reader.request("PATCH", profile, json={"bio": f"revoked {i}"}, headers=coach).status_code
+        if revoked != 403:
+            stale_allows.append((i, revoked))
+
+        requested = reader.request(
+            "POST",
+            "/api/v1/coach-links/",
+            json={"boxer": str(link.boxer.pk), "rights": ["edit_profile"]},
+            headers=coach,
+        )
+        assert requested.status_code == 201, requested.text
+        link_id = requested.json()["id"]
+        pending = writer.request("PATCH", profile, json={"bio": f"pending {i}"}, headers=coach).status_code
+        if pending != 403:
+            stale_allows.append((i, pending))
+        accepted = writer.request("POST", f"/api/v1/coach-links/{link_id}/accept/", headers=owner)
+        assert accepted.status_code == 200, accepted.text
+        granted = reader.request("PATCH", profile, json={"bio": f"granted {i}"}, headers=coach).status_code
+        if granted != 200:
+            stale_denies.append((i, granted))
+
+    assert stale_allows == []
+    assert stale_denies == []
+
+
+def test_logout_all_through_one_instance_kills_the_token_on_the_other(two_instances):
+    a, b = two_instances
+    boxer = BoxerFactory()
+    results = []
+
+    for i in range(ITERATIONS // 5):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        token = bearer(access_token_for(type(boxer.user).objects.get(pk=boxer.user.pk)))
+        before = reader.get("/api/v1/auth/me/", headers=token).status_code
+        logout = writer.request("POST", "/api/v1/auth/logout-all/", headers=token).status_code
+        after = reader.get("/api/v1/auth/me/", headers=token).status_code
+        results.append((before, logout, after))
+
+    assert results == [(200, 204, 401)] * (ITERATIONS // 5)
