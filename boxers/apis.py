@@ -1,7 +1,9 @@
 """HTTP API of boxer profiles, fight records and coach links (thin views over services)."""
 
+from contextlib import contextmanager
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers, status
@@ -137,6 +139,16 @@ class CoachLinkAcceptInputSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
+@contextmanager
+def model_errors_as_400():
+    """A model's full_clean() failing inside a service is the client's input: 400, not 500."""
+    try:
+        yield
+    except ModelValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        raise serializers.ValidationError(detail) from None
+
+
 class DeclaredMethodsMixin:
     """405 for a method the view does not implement, before the permission check runs."""
 
@@ -168,7 +180,8 @@ class BoxerListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
         data = dict(params.validated_data)
         if "name" not in data:
             data["name"] = User.objects.only("name").get(pk=request.user.pk).name
-        boxer = services.boxer_create(user=request.user, **data)
+        with model_errors_as_400():
+            boxer = services.boxer_create(user=request.user, **data)
         boxer = selectors.boxer_get(boxer_id=boxer.pk)
         return Response(BoxerOutputSerializer(boxer).data, status=status.HTTP_201_CREATED)
 
@@ -204,7 +217,8 @@ class BoxerDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
         params = BoxerUpdateInputSerializer(data=request.data, partial=True)
         params.is_valid(raise_exception=True)
         boxer = selectors.boxer_get(boxer_id=pk)
-        boxer = services.boxer_update(boxer=boxer, data=dict(params.validated_data))
+        with model_errors_as_400():
+            boxer = services.boxer_update(boxer=boxer, data=dict(params.validated_data))
         return Response(BoxerOutputSerializer(boxer).data)
 
     @extend_schema(responses={204: None})
@@ -240,7 +254,8 @@ class FightListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
         params = FightInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         boxer = selectors.boxer_get(boxer_id=pk)
-        fight = services.fight_create(boxer=boxer, created_by=request.user, **params.validated_data)
+        with model_errors_as_400():
+            fight = services.fight_create(boxer=boxer, created_by=request.user, **params.validated_data)
         return Response(FightOutputSerializer(fight).data, status=status.HTTP_201_CREATED)
 
 
@@ -259,7 +274,8 @@ class FightDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
         fight = selectors.fight_get(boxer_id=pk, fight_id=fight_id)
         params = FightInputSerializer(data=request.data, partial=True)
         params.is_valid(raise_exception=True)
-        fight = services.fight_update(fight=fight, data=dict(params.validated_data))
+        with model_errors_as_400():
+            fight = services.fight_update(fight=fight, data=dict(params.validated_data))
         return Response(FightOutputSerializer(fight).data)
 
     @extend_schema(responses={204: None})

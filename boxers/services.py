@@ -27,6 +27,8 @@ BOXER_WRITABLE = frozenset(
         "is_verified",
     }
 )
+# Profile fields that are permission facts (BoxerFact): writing one bumps the generations.
+BOXER_FACT_FIELDS = frozenset({"is_searchable"})
 FIGHT_WRITABLE = frozenset({"opponent_name", "date", "venue", "result", "method", "round", "notes"})
 
 
@@ -61,7 +63,10 @@ def boxer_set_club(*, boxer: Boxer, club) -> Boxer:
 
 @transaction.atomic
 def boxer_update(*, boxer: Boxer, data: dict[str, Any]) -> Boxer:
-    """Write the given profile fields (validated by the caller); omitted fields never change."""
+    """Write the given profile fields (validated by the caller); omitted fields never change.
+
+    Invalidates the boxer's permission facts when a fact field (is_searchable) is written.
+    """
     unknown = set(data) - BOXER_WRITABLE
     if unknown:
         raise ValueError(f"not writable through boxer_update: {sorted(unknown)}")
@@ -69,7 +74,8 @@ def boxer_update(*, boxer: Boxer, data: dict[str, Any]) -> Boxer:
         setattr(boxer, field, value)
     boxer.full_clean(exclude=["user", "club"])
     boxer.save(update_fields=[*data, "updated_at"])
-    _invalidate_boxer(boxer)
+    if BOXER_FACT_FIELDS & data.keys():
+        _invalidate_boxer(boxer)
     return boxer
 
 
