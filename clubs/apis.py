@@ -211,8 +211,14 @@ def club_or_404(club_id) -> Club:
 
 
 def club_response(request, club_id, status_code=status.HTTP_200_OK) -> Response:
+    """One Club; contact details if club.view_contact allows (the club's fact is memoised)."""
     club = club_or_404(club_id)
-    data = ClubOutputSerializer(club, context={"show_contact": contact_policy(request)}).data
+    authorizer = authorizer_for(request)
+
+    def show(club: Club) -> bool:
+        return authorizer.check(Action.CLUB_VIEW_CONTACT, club.pk).allowed
+
+    data = ClubOutputSerializer(club, context={"show_contact": show}).data
     return Response(data, status=status_code)
 
 

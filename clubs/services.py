@@ -42,9 +42,9 @@ PROFILE_FIELDS = (
 ADMIN_FIELDS = ("owner", "is_verified")
 
 
-def _check_owner(user: User | None) -> None:
+def _check_owner(user: User | None, field: str = "owner") -> None:
     if user is not None and user.role != Role.GYM_OWNER:
-        raise ValidationError({"user": ["The owner must be a user with role gym_owner."]})
+        raise ValidationError({field: ["The owner must be a user with role gym_owner."]})
 
 
 def _invalidate_club(club: Club, old_owner_id=None) -> None:
@@ -63,7 +63,7 @@ def club_create(*, name: str, owner: User | None = None, **fields: Any) -> Club:
 
 
 @transaction.atomic
-def club_update(*, club: Club, data: dict[str, Any]) -> Club:
+def club_update(*, club: Club, data: dict[str, Any], owner_field: str = "owner") -> Club:
     """Apply `data` (profile fields, and `owner`/`is_verified` which the caller has authorized).
 
     Invalidates the club and the old and new owner when owner, published or accepting change.
@@ -71,7 +71,7 @@ def club_update(*, club: Club, data: dict[str, Any]) -> Club:
     club = Club.objects.select_for_update().get(pk=club.pk)
     before = {name: getattr(club, name) for name in FACT_FIELDS}
     if "owner" in data:
-        _check_owner(data["owner"])
+        _check_owner(data["owner"], field=owner_field)
     for name, value in data.items():
         if name not in PROFILE_FIELDS + ADMIN_FIELDS:
             raise ValueError(f"{name} is not a writable club field")
@@ -85,7 +85,7 @@ def club_update(*, club: Club, data: dict[str, Any]) -> Club:
 
 def club_set_owner(*, club: Club, user: User | None) -> Club:
     """Give the club to `user` (a gym owner) or to nobody (None)."""
-    return club_update(club=club, data={"owner": user})
+    return club_update(club=club, data={"owner": user}, owner_field="user")
 
 
 @transaction.atomic

@@ -366,3 +366,12 @@ def test_taken_email_is_400_and_sends_nothing(client_for, owner, club):
     assert response.status_code == 400
     assert "email" in response.json()
     assert mail.outbox == []
+
+
+def test_admin_patching_owner_to_a_non_gym_owner_is_400_on_owner(admin_client, club, owner):
+    response = admin_client.patch(url(club), {"owner": str(CoachFactory().pk)}, format="json")
+
+    assert response.status_code == 400
+    assert "owner" in response.json()
+    club.refresh_from_db()
+    assert club.owner_id == owner.pk
