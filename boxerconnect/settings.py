@@ -353,6 +353,10 @@ if EMAIL_HOST:
     EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10, minimum=1)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# An explicit backend wins (e.g. the file backend for live-server tests, which read the
+# messages from DJANGO_EMAIL_FILE_PATH).
+EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="") or EMAIL_BACKEND
+EMAIL_FILE_PATH = env.str("DJANGO_EMAIL_FILE_PATH", default="") or None
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BoxerConnect <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
