@@ -136,15 +136,10 @@ class MembershipRequestOutputSerializer(serializers.Serializer):
     reviewed_at = serializers.DateTimeField(allow_null=True)
 
     def get_boxer_id(self, obj) -> str | None:
-        boxer = getattr(obj.user, "boxer", None) if _has_boxer(obj.user) else None
-        return None if boxer is None else str(boxer.pk)
-
-
-def _has_boxer(user) -> bool:
-    try:
-        return user.boxer is not None
-    except Boxer.DoesNotExist:
-        return False
+        try:
+            return str(obj.user.boxer.pk)
+        except Boxer.DoesNotExist:  # the requester has no profile (any more)
+            return None
 
 
 class RejectInputSerializer(serializers.Serializer):

@@ -203,3 +203,23 @@ def test_list_query_count_is_the_same_for_any_page_size(client_for, who):
 
     assert counts == [counts[0]] * 3
     assert counts[0] <= 2  # count + one page query (owner and member_count joined in)
+
+
+@pytest.mark.fault
+def test_list_costs_the_same_redis_round_trips_for_any_page_size(private_redis, client_for):
+    owner = GymOwnerFactory()
+    for n in range(30):
+        ClubFactory(name=f"Club {n:02}", owner=owner if n % 3 == 0 else None)
+    client = client_for(owner)
+    client.get(LIST, {"page_size": 1})  # warm the caller's fact
+
+    costs = []
+    for size in (1, 10, 30):
+        before = private_redis.commands_processed()
+        response = client.get(LIST, {"page_size": size})
+        costs.append(private_redis.commands_processed() - before)
+        assert sum("contact_email" in club for club in response.json()["results"]) == len(
+            [n for n in range(size) if n % 3 == 0]
+        )
+
+    assert costs == [costs[0]] * 3
