@@ -185,3 +185,12 @@ def test_authenticated_list_query_count_is_the_same_for_every_page_size(
         response = client.get(LIST, {"page_size": page_size, "city": "card"})
 
     assert len(response.json()["results"]) == page_size
+
+
+def test_directory_agrees_with_the_anonymous_detail_check(directory, client_for):
+    anon = client_for(None)
+    listed = {row["id"] for row in anon.get(LIST, {"page_size": 100}).json()["results"]}
+
+    for boxer in Boxer.objects.all():
+        status = anon.get(f"{LIST}{boxer.pk}/").status_code
+        assert status == (200 if str(boxer.pk) in listed else 404), boxer.name
