@@ -241,17 +241,21 @@ def session_refresh(*, raw_refresh: str) -> TokenPair:
     now = timezone.now()
     new_jti = uuid.uuid4().hex
     with transaction.atomic():
+        # Only the row's own columns in this WHERE: a join (e.g. user__is_active) turns it into
+        # `jti IN (subquery)`, which PostgreSQL does not re-check after the row lock, and
+        # several concurrent callers would win (caught by the 20-thread test).
         won = RefreshToken.objects.filter(
             jti=jti, revoked_at__isnull=True, replaced_by="", expires_at__gt=now
         ).update(revoked_at=now, replaced_by=new_jti)
         if won:
             row = RefreshToken.objects.select_related("user").get(jti=jti)
-            user = row.user
-            if user.is_active:
-                return _issue_child(user, row, new_jti)
+            if row.user.is_active:
+                return _issue_child(row.user, row, new_jti)
+            # Inactive user: the token is simply revoked (not rotated, so no reuse alarm later).
+            RefreshToken.objects.filter(jti=jti).update(replaced_by="")
     # Lost: unknown, expired, revoked, rotated by someone else, or the user is inactive.
     row = RefreshToken.objects.filter(jti=jti).first()
-    if row is not None and row.replaced_by and row.replaced_by != new_jti:
+    if row is not None and row.replaced_by:
         revoked = _family_revoke(row.family)
         security_logger.warning(
             "security: refresh token reuse detected user=%s family=%s jti=%s; family revoked (%d live)",

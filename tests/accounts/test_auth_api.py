@@ -208,14 +208,18 @@ def test_refresh_rejects_a_signed_token_with_no_row(api):
     assert response.json()["code"] == "token_not_valid"
 
 
-def test_refresh_of_a_deactivated_users_token_is_401(api):
+def test_refresh_of_a_deactivated_users_token_is_401_without_a_reuse_alarm(api, caplog):
     user = UserFactory()
     body = login(api, user)
     User.objects.filter(pk=user.pk).update(is_active=False)
 
-    response = api.post(REFRESH, {"refresh": body["refresh"]}, format="json")
+    with caplog.at_level(logging.WARNING, logger="accounts.security"):
+        first = api.post(REFRESH, {"refresh": body["refresh"]}, format="json")
+        second = api.post(REFRESH, {"refresh": body["refresh"]}, format="json")
 
-    assert response.status_code == 401
+    assert first.status_code == second.status_code == 401
+    assert "reuse" not in caplog.text
+    assert RefreshToken.objects.get(user=user).revoked_at is not None
 
 
 # --- logout -------------------------------------------------------------------------------
