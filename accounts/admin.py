@@ -112,6 +112,13 @@ class UserAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         """No many-to-many fields are edited here (roles, not groups, grant rights)."""
 
+    def delete_model(self, request, obj):
+        services.user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            services.user_delete(user=user)
+
     @admin.action(description="Deactivate selected users (ends their sessions)")
     def deactivate_users(self, request, queryset):
         done = 0

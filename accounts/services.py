@@ -32,6 +32,7 @@ from boxerconnect.exceptions import Conflict
 from boxerconnect.rates import parse_rate
 from boxers.models import Boxer
 from boxers.services import boxer_create
+from clubs.models import Club
 from permissions.cache import invalidate
 
 logger = logging.getLogger(__name__)
@@ -191,6 +192,17 @@ def user_update(*, user: User, **fields) -> User:
 def user_deactivate(*, user: User) -> User:
     """Deactivate a user (admin action): sessions and rights end on the next request."""
     return user_update(user=user, is_active=False)
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete a user (Django admin). Its cached facts die on commit, as do its profile's and
+    those of clubs it owned (their owner becomes empty)."""
+    boxers = _profile_ids(user)
+    clubs = list(Club.objects.filter(owner_id=user.pk).values_list("pk", flat=True))
+    user_id = user.pk
+    user.delete()
+    invalidate(users=[user_id], boxers=boxers, clubs=clubs)
 
 
 # --- Sessions (refresh-token rows) --------------------------------------------------------

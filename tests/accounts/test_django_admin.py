@@ -155,3 +155,15 @@ def test_token_tables_are_read_only(admin_client_):
     row.refresh_from_db()
     assert row.replaced_by == ""
     assert PasswordResetToken.objects.filter(pk=reset.pk).exists()
+
+
+def test_deleting_a_user_in_the_admin_kills_its_access_token_on_the_next_request(admin_client_, client_for):
+    user = UserFactory()
+    old = client_for(user)
+    assert old.get("/api/v1/auth/me/").status_code == 200
+
+    response = admin_client_.post(reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert old.get("/api/v1/auth/me/").status_code == 401
