@@ -163,7 +163,8 @@ def user_update(*, user: User, **fields) -> User:
             if _email_taken(email, exclude_pk=current.pk):
                 raise _email_taken_error()
             current.email = email
-            changed.append("email")
+            current.email_verified = False  # the new address is not proven yet
+            changed += ["email", "email_verified"]
     if "name" in fields and fields["name"] != current.name:
         current.name = fields["name"]
         changed.append("name")

@@ -174,7 +174,7 @@ def test_detail_of_unknown_or_malformed_id_is_404(client_for):
 
 
 def test_patch_updates_name_email_role(client_for):
-    target = UserFactory()
+    target = UserFactory(email_verified=True)
 
     response = client_for(AdminFactory()).patch(
         detail(target.pk), {"name": "Renamed", "email": "Moved@Example.com", "role": "coach"}, format="json"
@@ -183,6 +183,7 @@ def test_patch_updates_name_email_role(client_for):
     assert response.status_code == 200
     target.refresh_from_db()
     assert (target.name, target.email, target.role) == ("Renamed", "moved@example.com", Role.COACH)
+    assert target.email_verified is False
 
 
 @pytest.mark.parametrize(
