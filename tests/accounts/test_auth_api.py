@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.tokens import RefreshToken as RefreshJWT
 
 from accounts.models import LoginFailure, RefreshToken, Role, User
@@ -389,3 +390,19 @@ def test_password_change_anonymous_is_401(api):
     response = api.post(CHANGE, {"current_password": PASSWORD, "new_password": STRONG}, format="json")
 
     assert response.status_code == 401
+
+
+def test_tokens_have_the_configured_lifetimes_and_carry_the_token_version(api):
+    user = UserFactory()
+
+    body = login(api, user)
+
+    access = AccessToken(body["access"])
+    refresh = RefreshJWT(body["refresh"])
+    assert access["exp"] - access["iat"] == 15 * 60
+    assert refresh["exp"] - refresh["iat"] == 7 * 24 * 3600
+    assert access["tv"] == 0
+    assert access["user_id"] == str(user.pk)
+    row = RefreshToken.objects.get(user=user)
+    assert row.jti == refresh["jti"]
+    assert int(row.expires_at.timestamp()) == refresh["exp"]
