@@ -385,7 +385,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 # Production serves the hashed, compressed files `collectstatic` wrote (the Dockerfile runs
 # it). DJANGO_MANIFEST_STATIC=false (tests, a checkout without collectstatic) serves the
 # files straight from the apps instead, so admin and Swagger pages still render.
