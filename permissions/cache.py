@@ -305,7 +305,13 @@ def _single_flight(misses: list[tuple[FactRef, str | None]], nonce: str | None) 
     stamp seen at lookup, so a caller only shares a read that began under the generation it
     saw (never one that started before a bump it has seen). Leaders finish their own reads
     before waiting on others', so two threads leading each other's facts cannot deadlock.
+
+    Without a nonce the stamp proves nothing (a cache that keeps nothing, e.g. the dummy
+    backend, never shows a bump): then nobody shares, or a check that starts after a
+    revoke could join a read that began before it.
     """
+    if not nonce:
+        return load_facts([ref for ref, _gen in misses])
     keys = {ref: (ref, nonce, gen) for ref, gen in misses}
     led: dict[FactRef, _Flight] = {}
     joined: dict[FactRef, _Flight] = {}

@@ -30,7 +30,13 @@ def resource_id_of(view, action: Action):
 
 
 def view_refs(request, view, actor_id):
-    """Facts the view's permission check will need: prefetched with the user fact."""
+    """Facts the view's permission check will need: prefetched with the user fact.
+
+    A view whose resource is not in its URL may define `permission_refs(request, actor_id)`.
+    """
+    custom = getattr(view, "permission_refs", None)
+    if custom is not None:
+        return custom(request, actor_id)
     action = required_action(view, request)
     if action is None:
         return []

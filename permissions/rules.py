@@ -115,8 +115,9 @@ def decide_boxer(
         return _deny(f"role {role_of(actor)} may not {action}")
     admin = _is_admin(actor)
     is_owner = actor is not None and actor.id == boxer.owner_id
-    rights = _link_rights(actor, link, boxer)
-    club_owner = _owns_club(actor, boxer.club_id)
+    # A soft-deleted profile is the owner's and admins' alone: links and clubs grant nothing.
+    rights = _link_rights(actor, link, boxer) if boxer.is_active else frozenset()
+    club_owner = boxer.is_active and _owns_club(actor, boxer.club_id)
     if action == Action.BOXER_UPDATE:
         if admin or is_owner:
             return _allow("admin" if admin else "owner")

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from boxers.models import CoachLink
+from boxers.models import Boxer, CoachLink
 from permissions import cache as perm_cache
 from permissions.actions import Action
 from permissions.cache import invalidate
@@ -86,6 +86,7 @@ def test_a_reader_delayed_past_a_revoke_stores_only_under_a_dead_generation(
 
 def test_a_cold_stampede_on_one_fact_reads_it_once(private_redis, monkeypatch):
     boxer = BoxerFactory()
+    perm_cache.rotate()  # steady state: the namespace nonce exists (without one nobody shares)
     threads = 8
     waiting = threading.Semaphore(0)
 
@@ -121,3 +122,23 @@ def test_a_cold_stampede_on_one_fact_reads_it_once(private_redis, monkeypatch):
 
     assert all(box["value"].allowed for _t, box in started)
     assert sorted(counts) == [0] * (threads - 1) + [1]
+
+
+def test_without_a_cache_that_keeps_stamps_reads_are_never_shared(monkeypatch, settings):
+    settings.CACHES = {
+        alias: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"} for alias in ("default", "guarded")
+    }
+    boxer = BoxerFactory()
+    pauses = PausedReads(monkeypatch)
+
+    # The first reader is held after its read; a check starting after a revoke must not
+    # join it (the dummy cache never shows the bump, so the stamp cannot tell them apart).
+    first, first_box = in_thread(lambda: Authorizer(None).check(Action.BOXER_VIEW, boxer.pk))
+    assert pauses.read_done.wait(10)
+    Boxer.objects.filter(pk=boxer.pk).update(is_searchable=False)
+    pauses.proceed.set()
+    second = Authorizer(None).check(Action.BOXER_VIEW, boxer.pk)
+    first.join(10)
+
+    assert first_box["value"].allowed
+    assert not second.visible

@@ -1,0 +1,152 @@
+"""Property: for every actor and action, the list scope in SQL equals the single-object check.
+
+Hypothesis draws small random graphs of users (every role, some inactive), clubs (published
+or not, with or without owners), boxers (searchable, hidden, soft-deleted, in clubs), coach
+links (pending/active, any subset of rights) and club coaches. Each example lives in a
+savepoint that is rolled back, on real PostgreSQL.
+"""
+
+import os
+import uuid
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import User
+from boxers.models import Boxer, CoachLink
+from clubs.models import Club, ClubCoach
+from permissions.actions import Action
+from permissions.checker import Authorizer
+from permissions.selectors import boxer_scope, club_scope
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["boxer", "coach", "gym_owner", "admin"]
+RIGHTS = ["edit_profile", "manage_fights"]
+BOXER_ACTIONS = [
+    Action.BOXER_VIEW,
+    Action.BOXER_UPDATE,
+    Action.BOXER_DELETE,
+    Action.BOXER_LEAVE_CLUB,
+    Action.BOXER_VERIFY,
+    Action.FIGHT_MANAGE,
+]
+CLUB_ACTIONS = [
+    Action.CLUB_VIEW,
+    Action.CLUB_VIEW_CONTACT,
+    Action.CLUB_UPDATE,
+    Action.CLUB_DELETE,
+    Action.CLUB_SET_OWNER,
+    Action.CLUB_VIEW_MEMBERS,
+    Action.CLUB_MANAGE_MEMBERS,
+]
+
+
+@st.composite
+def graphs(draw):
+    users = draw(st.lists(st.tuples(st.sampled_from(ROLES), st.booleans()), min_size=1, max_size=7))
+    n = len(users)
+    user_index = st.integers(0, n - 1)
+    clubs = draw(
+        st.lists(
+            st.tuples(st.booleans(), st.booleans(), st.none() | user_index),  # published, accepting, owner
+            max_size=3,
+        )
+    )
+    club_index = st.none() | st.integers(0, len(clubs) - 1) if clubs else st.none()
+    profiles = draw(
+        st.dictionaries(
+            user_index,
+            st.tuples(st.booleans(), st.booleans(), club_index),  # searchable, active, club
+            max_size=n,
+        )
+    )
+    owners = sorted(profiles)
+    links = {}
+    if owners:
+        links = draw(
+            st.dictionaries(
+                st.tuples(user_index, st.sampled_from(owners)),  # (coach user, boxer's owner)
+                st.tuples(st.sampled_from(["pending", "active"]), st.sets(st.sampled_from(RIGHTS))),
+                max_size=6,
+            )
+        )
+    club_coaches = {}
+    if clubs:
+        club_coaches = draw(st.dictionaries(user_index, st.integers(0, len(clubs) - 1), max_size=3))
+    return users, clubs, profiles, links, club_coaches
+
+
+class Rollback(Exception):
+    pass
+
+
+def build(users, clubs, profiles, links, club_coaches):
+    made_users = [
+        User.objects.create(email=f"{uuid.uuid4().hex}@example.com", name="u", role=role, is_active=active)
+        for role, active in users
+    ]
+    made_clubs = [
+        Club.objects.create(
+            name="c",
+            is_published=published,
+            accepting_members=accepting,
+            owner=None if owner is None else made_users[owner],
+        )
+        for published, accepting, owner in clubs
+    ]
+    boxers = {
+        i: Boxer.objects.create(
+            user=made_users[i],
+            name="b",
+            is_searchable=searchable,
+            is_active=active,
+            club=None if club is None else made_clubs[club],
+        )
+        for i, (searchable, active, club) in profiles.items()
+    }
+    for (coach, owner), (status, rights) in links.items():
+        CoachLink.objects.create(
+            coach=made_users[coach], boxer=boxers[owner], status=status, rights=sorted(rights)
+        )
+    for coach, club in club_coaches.items():
+        ClubCoach.objects.create(coach=made_users[coach], club=made_clubs[club])
+    return made_users, made_clubs, list(boxers.values())
+
+
+def mismatches(made_users, made_clubs, boxers):
+    found = []
+    for actor_id in [None, *(u.pk for u in made_users)]:
+        authorizer = Authorizer(actor_id)
+        actor = authorizer.actor
+        for action in BOXER_ACTIONS:
+            scoped = set(Boxer.objects.filter(boxer_scope(actor, action)).values_list("pk", flat=True))
+            checked = {b.pk for b in boxers if authorizer.check(action, b.pk).allowed}
+            if scoped != checked:
+                found.append((actor, action, scoped - checked, checked - scoped))
+        for action in CLUB_ACTIONS:
+            scoped = set(Club.objects.filter(club_scope(actor, action)).values_list("pk", flat=True))
+            checked = {c.pk for c in made_clubs if authorizer.check(action, c.pk).allowed}
+            if scoped != checked:
+                found.append((actor, action, scoped - checked, checked - scoped))
+    return found
+
+
+# Bounded for the suite; PERMISSION_PROPERTY_EXAMPLES=500 for a deeper hunt.
+EXAMPLES = int(os.environ.get("PERMISSION_PROPERTY_EXAMPLES", "25"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(graph=graphs())
+def test_list_scopes_return_exactly_what_the_single_check_allows(graph):
+    found = None
+    try:
+        with transaction.atomic():
+            found = mismatches(*build(*graph))
+            raise Rollback
+    except Rollback:
+        pass
+
+    assert found == []
