@@ -1,0 +1,108 @@
+"""Shared plumbing of the benchmarks: a private redis-server, a fresh bench database, Django.
+
+Nothing here touches the shared Redis or another database: each run starts its own
+redis-server on a free port and (re)creates the database named by BENCH_DATABASE_NAME.
+"""
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+
+import psycopg
+
+PG_HOST = os.environ.get("PGHOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("PGPORT", "5432"))
+PG_USER = os.environ.get("PGUSER", "postgres")
+BENCH_DB = os.environ.get("BENCH_DATABASE_NAME", "bench_boxerconnect")
+SECRET_KEY = "bench-only-secret-key-not-for-production-use-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A throwaway redis-server (no persistence) for one benchmark run."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="bench-redis-")
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise SystemExit("redis-server is not installed (apt-get install redis-server)")
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.dir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("bench redis-server did not start")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def database_url(port: int = PG_PORT, host: str = PG_HOST) -> str:
+    # sslmode/gssencmode off: the latency proxy must see (and count) the plain protocol.
+    return f"postgres://{PG_USER}@{host}:{port}/{BENCH_DB}?sslmode=disable&gssencmode=disable"
+
+
+def recreate_database() -> None:
+    params = {"host": PG_HOST, "port": PG_PORT, "user": PG_USER, "dbname": "postgres"}
+    with psycopg.connect(**params, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # The load generator is one user: per-user throttling would measure the limiter.
+        "DJANGO_THROTTLE_RATES": "anon=off,user=off",
+    }
+    env.pop("CACHE_URL", None)
+    env.pop("REDIS_URL", None)
+    env.update(extra)
+    return env
+
+
+def setup_django(redis_url: str | None, settings_module: str = "bench.settings") -> None:
+    """Point Django at the bench database and `redis_url`, then django.setup()."""
+    os.environ.update(base_env(DATABASE_URL=database_url(), DJANGO_SETTINGS_MODULE=settings_module))
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    import django
+
+    django.setup()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

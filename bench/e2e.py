@@ -1,0 +1,214 @@
+"""End to end: gunicorn (2 workers) under wrk, Redis-backed cache vs no cache, direct-ish and
+with PostgreSQL 2 ms away. Prints requests/s, p50, p99 and SQL statements per request.
+
+Every configuration reaches PostgreSQL through bench/latency_proxy.py (0 ms or +1 ms each
+way = +2 ms per round trip), which also counts the statements. Endpoints: an authenticated
+boxer detail (a hidden profile the caller sees through its coach link: user, boxer and link
+facts) and an authenticated 100-item list page.
+Run: make bench-e2e   (or: .venv/bin/python -m bench.e2e --duration 10)
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from bench.common import (
+    RedisServer,
+    base_env,
+    database_url,
+    free_port,
+    median,
+    recreate_database,
+    setup_django,
+)
+from bench.latency_proxy import LatencyProxy
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GUNICORN = os.path.join(ROOT, ".venv/bin/gunicorn")
+
+
+def seed() -> tuple[str, str]:
+    """Create the data; return (access token, hidden boxer id)."""
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from accounts.tokens import access_token_for
+    from boxers.models import Boxer, CoachLink
+
+    call_command("migrate", verbosity=0)
+    coach = User.objects.create_user("coach@bench.example", name="Coach", role="coach")
+    hidden_user = User.objects.create_user("hidden@bench.example", name="Hidden")
+    hidden = Boxer.objects.create(user=hidden_user, name="Hidden Boxer", is_searchable=False)
+    CoachLink.objects.create(coach=coach, boxer=hidden, status="active", rights=["edit_profile"])
+    for i in range(150):
+        user = User.objects.create_user(f"boxer{i}@bench.example", name=f"Boxer {i:03d}")
+        Boxer.objects.create(user=user, name=f"Boxer {i:03d}", city="Cardiff", weight_kg=60 + i % 40)
+    return access_token_for(coach), str(hidden.pk)
+
+
+class Gunicorn:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the server's life
+            prefix="bench-gunicorn-", suffix=".log", delete=False
+        )
+        env = {
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_WORKERS": "2",
+            "GUNICORN_ACCESS_LOG": "",
+            "GUNICORN_LOG_LEVEL": "warning",
+            "DJANGO_LOG_LEVEL": "WARNING",
+        }
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        self.proc = subprocess.Popen(
+            [GUNICORN, "-c", "gunicorn.conf.py", "boxerconnect.wsgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/health/live", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"gunicorn did not start; see {self.log.name}")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * UNITS[unit]
+
+
+def run_wrk(url: str, token: str, duration: int, connections: int) -> dict:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-H",
+            f"Authorization: Bearer {token}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
+        "p99": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "non_2xx": int(bad.group(1)) if bad else 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=1, help="alternate configurations this often")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False)
+        if shutil.which("wrk") is None:
+            raise SystemExit("wrk is required: apt-get install -y wrk")
+
+    redis = RedisServer()
+    recreate_database()
+    setup_django(redis.url, settings_module="boxerconnect.settings")
+    token, hidden_id = seed()
+    from django.db import connections
+
+    connections.close_all()
+    proxy = LatencyProxy(("127.0.0.1", int(os.environ.get("PGPORT", "5432")))).start()
+    endpoints = {
+        "boxer detail": f"/api/v1/boxers/{hidden_id}/",
+        "list of 100": "/api/v1/boxers/?page_size=100",
+    }
+    configs = [(cache, delay) for delay in (0.0, 0.001) for cache in ("redis", "no cache")]
+    results: dict[tuple, list[dict]] = {}
+    try:
+        for _ in range(args.repeats):
+            for cache, delay in configs:
+                proxy.delay = delay
+                env = base_env(DATABASE_URL=database_url(port=proxy.port))
+                if cache == "redis":
+                    env["REDIS_URL"] = redis.url
+                else:
+                    env["CACHE_URL"] = "dummycache://"
+                server = Gunicorn(env)
+                try:
+                    for name, path in endpoints.items():
+                        run_wrk(server.url + path, token, 2, args.connections)  # warm-up
+                        proxy.reset()
+                        result = run_wrk(server.url + path, token, args.duration, args.connections)
+                        result["sql"] = proxy.statements / max(1, result["requests"])
+                        results.setdefault((name, cache, delay), []).append(result)
+                finally:
+                    server.stop()
+    finally:
+        redis.stop()
+    report(results, endpoints, args)
+
+
+def report(results, endpoints, args) -> None:
+    print(
+        f"end to end: gunicorn 2 workers x 4 threads, wrk -t2 -c{args.connections} -d{args.duration}s, "
+        f"{args.repeats} repeat(s), medians"
+    )
+    columns = ("req/s", "p50 ms", "p99 ms", "SQL/req", "non-2xx")
+    print(f"{'endpoint':14} {'DB RTT':>7} {'cache':>9} " + " ".join(f"{c:>8}" for c in columns))
+    rows = {}
+    for (name, cache, delay), runs in results.items():
+        row = {k: median([r[k] for r in runs]) for k in ("rps", "p50", "p99", "sql", "non_2xx")}
+        rows[(name, cache, delay)] = row
+        print(
+            f"{name:14} {'+2 ms' if delay else '+0 ms':>7} {cache:>9} {row['rps']:8.1f} {row['p50']:8.2f} "
+            f"{row['p99']:8.2f} {row['sql']:8.2f} {row['non_2xx']:8.0f}"
+        )
+    print("ratios (redis / no cache): throughput, SQL per request (no cache / redis)")
+    for name in endpoints:
+        for delay in (0.0, 0.001):
+            fast, slow = rows[(name, "redis", delay)], rows[(name, "no cache", delay)]
+            sql_ratio = slow["sql"] / fast["sql"] if fast["sql"] else float("inf")
+            rtt = "+2 ms" if delay else "+0 ms"
+            print(
+                f"  {name:14} {rtt:>6}: throughput x{fast['rps'] / slow['rps']:.2f}, "
+                f"p50 x{slow['p50'] / fast['p50']:.2f} lower, SQL x{sql_ratio:.1f} fewer"
+            )
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
