@@ -14,3 +14,10 @@ lint:
 format:
 	scripts/setup-venv.sh requirements-dev.txt
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+bench:  ## benchmarks (not tests): decision latency, then gunicorn end to end; see docs/performance.md
+	scripts/setup-venv.sh requirements-bench.txt
+	scripts/services.sh
+	command -v wrk >/dev/null || apt-get install -y wrk
+	.venv/bin/python -m bench.decision_latency
+	.venv/bin/python -m bench.e2e
