@@ -15,6 +15,7 @@ Run: make bench-decisions   (or: .venv/bin/python -m bench.decision_latency)
 """
 
 import argparse
+import logging
 import sys
 import time
 
@@ -37,6 +38,7 @@ def main() -> None:
 
 
 def run(rounds: int, scale: float) -> None:
+    logging.getLogger("permissions.cache").setLevel(logging.WARNING)  # rotate() logs at INFO
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings

@@ -1,0 +1,58 @@
+"""Through HTTP: a warm authenticated request spends no SQL on authentication or authorization
+and one cache round trip, for a detail and for list pages of 1, 10 and 100 items."""
+
+import pytest
+
+from tests.accounts.factories import CoachFactory
+from tests.boxers.factories import BoxerFactory, CoachLinkFactory
+from tests.permissions.conftest import Events
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    """The rate limiter keeps its own history in the cache: not part of what is counted here."""
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": None, "anon": None}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+
+
+def test_a_warm_boxer_detail_reads_only_the_profile_row(client_for, django_assert_num_queries):
+    coach = CoachFactory()
+    boxer = BoxerFactory(is_searchable=False)  # visible through the link only
+    CoachLinkFactory(coach=coach, boxer=boxer)
+    client = client_for(coach)
+    assert client.get(f"/api/v1/boxers/{boxer.pk}/").status_code == 200
+
+    with django_assert_num_queries(1) as queries, Events() as events:
+        response = client.get(f"/api/v1/boxers/{boxer.pk}/")
+
+    assert response.status_code == 200
+    assert "boxers_boxer" in queries.captured_queries[0]["sql"]
+    assert (events.ok, events.hit, events.miss) == (1, 3, 0)
+
+
+def test_a_cold_boxer_detail_reads_each_fact_family_once(client_for, django_assert_num_queries):
+    coach = CoachFactory()
+    boxer = BoxerFactory(is_searchable=False)
+    CoachLinkFactory(coach=coach, boxer=boxer)
+
+    # user row + owned clubs, boxer fact, link fact, then the profile itself
+    with django_assert_num_queries(5):
+        response = client_for(coach).get(f"/api/v1/boxers/{boxer.pk}/")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 10, 100])
+def test_a_warm_list_page_costs_the_same_whatever_its_size(client_for, django_assert_num_queries, size):
+    BoxerFactory.create_batch(size)
+    client = client_for(CoachFactory())
+    url = f"/api/v1/boxers/?page_size={size}"
+    assert len(client.get(url).json()["results"]) == size
+
+    with django_assert_num_queries(2), Events() as events:  # the page and its count
+        response = client.get(url)
+
+    assert len(response.json()["results"]) == size
+    assert (events.ok, events.miss) == (1, 0)
