@@ -2,7 +2,8 @@
 
 Hypothesis draws small random graphs of users (every role, some inactive), clubs (published
 or not, with or without owners), boxers (searchable, hidden, soft-deleted, in clubs), coach
-links (pending/active, any subset of rights) and club coaches. Each example lives in a
+links (pending/active, any subset of rights), club coaches and membership requests; the
+link and membership list scopes are held to the `*.view` check on each loaded object. Each example lives in a
 savepoint that is rolled back, on real PostgreSQL.
 """
 
@@ -16,10 +17,11 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from boxers.models import Boxer, CoachLink
-from clubs.models import Club, ClubCoach
+from clubs.models import Club, ClubCoach, MembershipRequest
 from permissions.actions import Action
 from permissions.checker import Authorizer
-from permissions.selectors import boxer_scope, club_scope
+from permissions.facts import CoachLinkObject, MembershipObject
+from permissions.selectors import boxer_scope, club_scope, coach_link_scope, membership_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -74,16 +76,25 @@ def graphs(draw):
             )
         )
     club_coaches = {}
+    requests = {}
     if clubs:
-        club_coaches = draw(st.dictionaries(user_index, st.integers(0, len(clubs) - 1), max_size=3))
-    return users, clubs, profiles, links, club_coaches
+        club_at = st.integers(0, len(clubs) - 1)
+        club_coaches = draw(st.dictionaries(user_index, club_at, max_size=3))
+        requests = draw(
+            st.dictionaries(
+                st.tuples(user_index, club_at),
+                st.sampled_from(["pending", "approved", "rejected", "cancelled"]),
+                max_size=4,
+            )
+        )
+    return users, clubs, profiles, links, club_coaches, requests
 
 
 class Rollback(Exception):
     pass
 
 
-def build(users, clubs, profiles, links, club_coaches):
+def build(users, clubs, profiles, links, club_coaches, requests):
     made_users = [
         User.objects.create(email=f"{uuid.uuid4().hex}@example.com", name="u", role=role, is_active=active)
         for role, active in users
@@ -113,6 +124,8 @@ def build(users, clubs, profiles, links, club_coaches):
         )
     for coach, club in club_coaches.items():
         ClubCoach.objects.create(coach=made_users[coach], club=made_clubs[club])
+    for (user, club), status in requests.items():
+        MembershipRequest.objects.create(user=made_users[user], club=made_clubs[club], status=status)
     return made_users, made_clubs, list(boxers.values())
 
 
@@ -131,6 +144,34 @@ def mismatches(made_users, made_clubs, boxers):
             checked = {c.pk for c in made_clubs if authorizer.check(action, c.pk).allowed}
             if scoped != checked:
                 found.append((actor, action, scoped - checked, checked - scoped))
+        links = CoachLink.objects.filter(boxer__in=boxers).select_related("boxer")
+        scoped = set(links.filter(coach_link_scope(actor)).values_list("pk", flat=True))
+        checked = {
+            link.pk
+            for link in links
+            if authorizer.check(
+                Action.COACH_LINK_VIEW,
+                obj=CoachLinkObject(coach_id=str(link.coach_id), boxer_owner_id=str(link.boxer.user_id)),
+            ).allowed
+        }
+        if scoped != checked:
+            found.append((actor, Action.COACH_LINK_VIEW, scoped - checked, checked - scoped))
+        requests = MembershipRequest.objects.filter(club__in=made_clubs).select_related("club")
+        scoped = set(requests.filter(membership_scope(actor)).values_list("pk", flat=True))
+        checked = {
+            request.pk
+            for request in requests
+            if authorizer.check(
+                Action.MEMBERSHIP_VIEW,
+                obj=MembershipObject(
+                    requester_id=str(request.user_id),
+                    club_owner_id=None if request.club.owner_id is None else str(request.club.owner_id),
+                    status=request.status,
+                ),
+            ).allowed
+        }
+        if scoped != checked:
+            found.append((actor, Action.MEMBERSHIP_VIEW, scoped - checked, checked - scoped))
     return found
 
 
