@@ -203,7 +203,16 @@ def test_only_an_admin_sets_is_verified(db, client_for):
 
 @pytest.mark.parametrize(
     "raw",
-    [b"{not json", b"[1, 2]", b'"a string"', b"null"],
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'"a string"',
+        b"null",
+        b'{"weight_kg": 1e999}',
+        b'{"height_cm": 1e999}',
+        b'{"weight_kg": NaN}',
+        b'{"name": "a\\u0000b"}',
+    ],
 )
 def test_malformed_bodies_are_400(db, client_for, raw):
     boxer = BoxerFactory()
