@@ -33,7 +33,13 @@ class BoxerAdmin(admin.ModelAdmin):
         "is_searchable",
         "is_active",
     )
-    list_filter = ("experience_level", "club", "is_verified", "is_searchable", "is_active")
+    list_filter = (
+        "experience_level",
+        ("club", admin.RelatedOnlyFieldListFilter),
+        "is_verified",
+        "is_searchable",
+        "is_active",
+    )
     search_fields = ("name", "city", "country", "user__email")
     list_select_related = ("club",)
     raw_id_fields = ("user", "club")
