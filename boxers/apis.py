@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status, views
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
@@ -227,7 +227,7 @@ class BoxerDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BoxerLeaveClubApi(DeclaredMethodsMixin, generics.GenericAPIView):
+class BoxerLeaveClubApi(DeclaredMethodsMixin, views.APIView):
     """The boxer leaves its club (boxer.leave_club)."""
 
     permission_classes = [ActionPermission]
