@@ -21,3 +21,13 @@ bench:  ## benchmarks (not tests): decision latency, then gunicorn end to end; s
 	command -v wrk >/dev/null || apt-get install -y wrk
 	.venv/bin/python -m bench.decision_latency
 	.venv/bin/python -m bench.e2e
+
+fuzz:  ## schemathesis against a live gunicorn server, as every role and anonymous; see docs/testing.md
+	scripts/setup-venv.sh requirements-fuzz.txt
+	scripts/services.sh
+	.venv/bin/python fuzz/run.py
+
+load:  ## the load scenario against a live gunicorn server (a benchmark); see docs/testing.md
+	scripts/setup-venv.sh requirements-dev.txt
+	scripts/services.sh
+	.venv/bin/python load/run.py

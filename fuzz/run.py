@@ -1,0 +1,319 @@
+"""`make fuzz`: schemathesis against a live gunicorn server, as every role and anonymously.
+
+Builds a throwaway PostgreSQL database (FUZZ_DATABASE_NAME, default bc_fuzz), migrates and
+seeds it (fuzz/seed.py), starts a private redis-server and gunicorn on free 127.0.0.1 ports,
+then runs `st run /api/schema/ --checks all` once per caller (anonymous, boxer, coach,
+gym_owner, admin — the most destructive last). Path ids are drawn half the time from the
+seeded objects so detail endpoints are reached, not only their 404s. Reports go to
+fuzz/results/<caller>/ (JUnit XML, and a pytest file reproducing each failure) and a
+summary to fuzz/results/summary.json; the exit status is non-zero when anything failed.
+
+Knobs (env): FUZZ_EXAMPLES (max examples per operation, default 25), FUZZ_SEED (default
+20261126), FUZZ_PHASES (default examples,coverage,fuzzing), FUZZ_ROLES (comma list),
+FUZZ_CHECKS (default all), PGHOST/PGPORT/PGUSER.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import psycopg
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "fuzz" / "results"
+PYTHON = sys.executable
+ROLES = ["anonymous", "boxer", "coach", "gym_owner", "admin"]
+# Operations that end the caller's own session would blind the rest of an authenticated run;
+# they are fuzzed anonymously (and covered by the e2e journeys).
+SESSION_ENDING = r"^/api/v1/auth/(logout|logout-all|password/change)/$"
+# API.md's conventions hold for every operation, but the generated schema documents only the
+# success responses: these statuses (with their JSON error bodies) are added to each
+# operation before fuzzing, so an undocumented status (a 500, a 302, an HTML page, a 200
+# where 201 is documented) or an error body of the wrong shape is still a failure.
+CONVENTIONAL_ERRORS = {
+    "400": "ValidationErrorBody",
+    "401": "ErrorBody",
+    "403": "ErrorBody",
+    "404": "ErrorBody",
+    "405": "ErrorBody",
+    "406": "ErrorBody",
+    "409": "ErrorBody",
+    "413": "ErrorBody",
+    "415": "ErrorBody",
+    "429": "ErrorBody",
+    "503": "ErrorBody",
+}
+ERROR_SCHEMAS = {
+    "ErrorBody": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+        "required": ["detail", "code"],
+    },
+    # {"field": ["message", ...]}, {"non_field_errors": [...]}, or {"detail", "code"}.
+    "ValidationErrorBody": {"type": "object", "minProperties": 1},
+}
+# Request-side checks whose findings are reported but do not fail the run: they flag
+# leniency DRF has by design (`0` accepted for a boolean, an invalid page_size ignored),
+# rules the schema cannot express (weak passwords, taken emails, state conflicts), and
+# public reads that the generated schema still marks as needing a token (see the report).
+ADVISORY = {"ST201", "ST202", "ST203", "ST401"}
+
+
+def with_conventions(schema: dict) -> dict:
+    """The live schema plus API.md's error responses on every operation."""
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in {"get", "put", "post", "patch", "delete", "head", "options", "trace"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, name in CONVENTIONAL_ERRORS.items():
+                responses.setdefault(
+                    status,
+                    {
+                        "description": "Error (API.md conventions)",
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                    },
+                )
+    return schema
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited early (status {proc.returncode})")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not answer on {url}")
+
+
+def fresh_database(name: str) -> str:
+    host, port = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGPORT", "5432")
+    user = os.environ.get("PGUSER", "postgres")
+    with psycopg.connect(host=host, port=port, user=user, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgres://{user}@{host}:{port}/{name}"
+
+
+def junit_summary(path: Path) -> dict:
+    if not path.exists():
+        return {
+            "operations": 0,
+            "failures": 1,
+            "advisory": 0,
+            "failed": ["no JUnit report"],
+            "advisories": [],
+        }
+    root = ET.parse(path).getroot()
+    cases = root.iter("testcase")
+    failed, advisory, total = [], [], 0
+    for case in cases:
+        total += 1
+        for child in case:
+            if child.tag not in ("failure", "error"):
+                continue
+            codes = {c.strip() for c in (child.get("message") or "").split(",") if c.strip()}
+            entry = {
+                "operation": case.get("name"),
+                "kind": child.tag,
+                "codes": sorted(codes),
+                "detail": (child.text or "")[:1500],
+            }
+            gating = child.tag == "error" or not codes or codes - ADVISORY
+            (failed if gating else advisory).append(entry)
+    return {
+        "operations": total,
+        "failures": len(failed),
+        "advisory": len(advisory),
+        "failed": failed,
+        "advisories": advisory,
+    }
+
+
+def main() -> int:
+    examples = os.environ.get("FUZZ_EXAMPLES", "25")
+    seed = os.environ.get("FUZZ_SEED", "20261126")
+    phases = os.environ.get("FUZZ_PHASES", "examples,coverage,fuzzing")
+    checks = os.environ.get("FUZZ_CHECKS", "all")
+    roles = [r for r in os.environ.get("FUZZ_ROLES", ",".join(ROLES)).split(",") if r]
+    workdir = Path(tempfile.mkdtemp(prefix="bc-fuzz-"))
+    shutil.rmtree(RESULTS, ignore_errors=True)
+    RESULTS.mkdir(parents=True)
+
+    env = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "PROMETHEUS_MULTIPROC_DIR"}}
+    env.update(
+        DATABASE_URL=fresh_database(os.environ.get("FUZZ_DATABASE_NAME", "bc_fuzz")),
+        DJANGO_SECRET_KEY="fuzz-only-secret-key-not-for-production-use-0123456789abcdef",
+        DJANGO_DEBUG="false",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_MANIFEST_STATIC="false",
+        JWT_ACCESS_MINUTES="240",
+        DJANGO_THROTTLE_RATES=(
+            "anon=100000/min,user=100000/min,register=100000/hour,password_reset=100000/hour,refresh=100000/min"
+        ),
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        REQUEST_LOG_LEVEL="WARNING",
+        GUNICORN_ACCESS_LOG="",
+        PYTHONUNBUFFERED="1",
+    )
+    redis_port, app_port = free_port(), free_port()
+    env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    env.update(GUNICORN_BIND=f"127.0.0.1:{app_port}", GUNICORN_WORKERS="2", GUNICORN_THREADS="2")
+    env["GUNICORN_MAX_REQUESTS"] = "0"
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(workdir / "prometheus")
+    (workdir / "prometheus").mkdir()
+
+    print("==> migrating and seeding the fuzz database", flush=True)
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
+    seeded = json.loads(
+        subprocess.run(
+            [PYTHON, "fuzz/seed.py"], cwd=REPO, env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
+
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server_log = open(RESULTS / "server.log", "wb")  # noqa: SIM115
+    server = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "boxerconnect.wsgi:application"],
+        cwd=REPO,
+        env=env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{app_port}"
+    summary: dict = {
+        "examples_per_operation": int(examples),
+        "seed": int(seed),
+        "phases": phases,
+        "roles": {},
+    }
+    try:
+        wait_http(f"{base}/health/live", server, "gunicorn")
+        schema = workdir / "openapi.json"
+        live_schema = requests.get(f"{base}/api/schema/", params={"format": "json"}, timeout=30).json()
+        schema.write_text(json.dumps(with_conventions(live_schema)))
+        config = workdir / "schemathesis.toml"
+        ids = ", ".join(json.dumps(i) for i in seeded["ids"])
+        probability = 0.5
+        config.write_text(
+            "[dictionaries.seeded]\n"
+            f"values = [{ids}]\n\n"
+            "[parameters]\n"
+            + "".join(
+                f'"path.{name}" = {{ dictionary = "seeded", probability = {probability} }}\n'
+                for name in ("pk", "fight_id", "boxer_id", "user_id")
+            )
+        )
+        for role in roles:
+            print(f"==> fuzzing as {role}", flush=True)
+            out = RESULTS / role
+            cmd = [
+                str(Path(PYTHON).with_name("st")),
+                "--config-file",
+                str(config),
+                "run",
+                str(schema),
+                "--url",
+                base,
+                "--checks",
+                checks,
+                "--phases",
+                phases,
+                "--max-examples",
+                examples,
+                "--seed",
+                seed,
+                "--workers",
+                "2",
+                "--request-timeout",
+                "15",
+                "--report",
+                "junit,pytest",
+                "--report-dir",
+                str(out),
+                "--suppress-health-check",
+                "all",
+                "--no-color",
+            ]
+            if role != "anonymous":
+                cmd += ["-H", f"Authorization: Bearer {seeded['tokens'][role]}"]
+                cmd += ["--exclude-path-regex", SESSION_ENDING]
+            started = time.monotonic()
+            with open(RESULTS / f"{role}.txt", "wb") as log:
+                status = subprocess.run(
+                    cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+                ).returncode
+            result = junit_summary(next(out.glob("*.xml"), out / "missing.xml"))
+            result.update(exit_status=status, seconds=round(time.monotonic() - started, 1))
+            summary["roles"][role] = result
+            print(
+                f"    {result['operations']} operations, {result['failures']} failing, "
+                f"{result['advisory']} advisory, {result['seconds']}s (log: fuzz/results/{role}.txt)",
+                flush=True,
+            )
+        metrics = requests.get(f"{base}/metrics", timeout=10).text
+        summary["server_errors_5xx"] = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in metrics.splitlines()
+            if line.startswith("http_requests_total{") and 'status="5' in line
+        )
+        summary["requests"] = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in metrics.splitlines()
+            if line.startswith("http_requests_total{")
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        server_log.close()
+        redis.terminate()
+        redis.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    bad = sum(r["failures"] for r in summary["roles"].values())
+    print(
+        f"==> {summary['requests']:.0f} requests, {summary['server_errors_5xx']:.0f} responses 5xx, "
+        f"{bad} failing operation runs; details in fuzz/results/",
+        flush=True,
+    )
+    return 1 if bad or summary["server_errors_5xx"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
