@@ -122,6 +122,8 @@ class JsonErrorMiddleware:
             return response
         if response.get("Content-Type", "").startswith("application/json"):
             return response
+        if getattr(getattr(response, "accepted_renderer", None), "format", None) == "api":
+            return response  # DRF's browsable API (debug mode only) renders its own errors
         detail, code = _ERROR_BODIES.get(response.status_code, ("Request failed.", "error"))
         if response.status_code == 405:
             detail = f'Method "{request.method}" not allowed.'
