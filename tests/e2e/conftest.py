@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db import connection
 
 REPO = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0  # generous: the machine is shared, a cold start can be slow
 
 
 def _free_port() -> int:
