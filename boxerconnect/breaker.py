@@ -55,6 +55,8 @@ class CircuitBreaker:
 
     def allow(self) -> bool:
         """May a call go to the cache now? In half-open state only the single prober may."""
+        if self.state == CLOSED:  # the common case needs no lock
+            return True
         with self._lock:
             if self.state == CLOSED:
                 return True
@@ -65,6 +67,8 @@ class CircuitBreaker:
             return False
 
     def record_success(self) -> None:
+        if self.state == CLOSED and not self.failures and not self._probing:
+            return  # nothing to reset (the common case needs no lock)
         with self._lock:
             self.failures = 0
             self._probing = False
@@ -98,6 +102,7 @@ class GuardedCache:
     def __init__(self, alias: str) -> None:
         self.alias = alias
         self.breaker = CircuitBreaker(alias)
+        self._trips = {o: metrics.CACHE_ROUND_TRIPS.labels(alias, o) for o in ("ok", "error", "bypassed")}
 
     @property
     def backend(self):
@@ -106,17 +111,17 @@ class GuardedCache:
     def call(self, fn: Callable[[], T]) -> T:
         """Run one cache operation; raise CacheUnavailable instead of any cache error."""
         if not self.breaker.allow():
-            metrics.CACHE_ROUND_TRIPS.labels(self.alias, "bypassed").inc()
+            self._trips["bypassed"].inc()
             raise CacheUnavailable(f"{self.alias} cache breaker is open")
         try:
             result = fn()
         except Exception as exc:  # any backend error (refused, timeout, OOM) means "no cache"
             self.breaker.record_failure()
-            metrics.CACHE_ROUND_TRIPS.labels(self.alias, "error").inc()
+            self._trips["error"].inc()
             logger.warning("cache %s call failed: %s", self.alias, type(exc).__name__)
             raise CacheUnavailable(str(exc)) from exc
         self.breaker.record_success()
-        metrics.CACHE_ROUND_TRIPS.labels(self.alias, "ok").inc()
+        self._trips["ok"].inc()
         return result
 
     def get_many(self, keys: list[str]) -> dict:

@@ -31,6 +31,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -44,10 +45,19 @@ from permissions import facts as F
 logger = logging.getLogger(__name__)
 
 NONCE_KEY = "perm:nonce"
+_HITS = metrics.PERMISSION_CACHE_EVENTS.labels("hit")
+_MISSES = metrics.PERMISSION_CACHE_EVENTS.labels("miss")
 
 
+@lru_cache(maxsize=65536)
 def _hex(value: UUID | str) -> str:
+    # Parsing as a UUID makes every spelling of an id one key (and rejects non-ids).
     return UUID(str(value)).hex
+
+
+@lru_cache(maxsize=65536)
+def _canonical(value: UUID | str) -> str:
+    return str(UUID(str(value)))
 
 
 def nonce_key() -> str:
@@ -100,25 +110,25 @@ class FactRef:
 
     @classmethod
     def user(cls, user_id: UUID | str) -> "FactRef":
-        return cls("user", (str(UUID(str(user_id))),))
+        return cls("user", (_canonical(user_id),))
 
     @classmethod
     def boxer(cls, boxer_id: UUID | str) -> "FactRef":
-        return cls("boxer", (str(UUID(str(boxer_id))),))
+        return cls("boxer", (_canonical(boxer_id),))
 
     @classmethod
     def club(cls, club_id: UUID | str) -> "FactRef":
-        return cls("club", (str(UUID(str(club_id))),))
+        return cls("club", (_canonical(club_id),))
 
     @classmethod
     def link(cls, coach_id: UUID | str, boxer_id: UUID | str) -> "FactRef":
-        return cls("link", (str(UUID(str(coach_id))), str(UUID(str(boxer_id)))))
+        return cls("link", (_canonical(coach_id), _canonical(boxer_id)))
 
-    @property
+    @cached_property
     def fact_key(self) -> str:
         return _FAMILIES[self.family].fact_key(*self.ids)
 
-    @property
+    @cached_property
     def gen_key(self) -> str:
         return _FAMILIES[self.family].gen_key(*self.ids)
 
@@ -391,9 +401,10 @@ class FactStore:
             if nonce and gen and isinstance(entry, dict) and entry.get("s") == [nonce, gen]:
                 result[ref] = ref.decode(entry["v"])
                 self.sources[ref] = "cache"
-                metrics.PERMISSION_CACHE_EVENTS.labels("hit").inc()
             else:
                 misses.append((ref, gen))
+        if len(misses) < len(refs):
+            _HITS.inc(len(refs) - len(misses))
         if misses:
             result.update(self._fill(misses, nonce))
         return result
@@ -408,7 +419,7 @@ class FactStore:
         loaded = _single_flight(misses, nonce)
         for ref, _gen in misses:
             self.sources[ref] = "db"
-        metrics.PERMISSION_CACHE_EVENTS.labels("miss").inc(len(misses))
+        _MISSES.inc(len(misses))
         try:
             # Missing generations are created (SET NX) in one round trip. A create that
             # fails means a bump (or another reader) got there first and our read may
