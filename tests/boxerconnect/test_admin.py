@@ -32,3 +32,14 @@ def test_admin_requires_a_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_an_admin_session_does_not_authenticate_the_api(client):
+    # JWT is the only API authentication: a Django admin session cookie is not a credential
+    # (no CSRF-prone cookie auth on the JSON API).
+    client.force_login(AdminFactory())
+
+    response = client.get("/api/v1/auth/me/")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
