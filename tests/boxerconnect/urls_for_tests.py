@@ -4,10 +4,12 @@ from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from boxerconnect.urls import handler400, handler403, handler404, handler500
 from boxerconnect.urls import urlpatterns as real
 
@@ -43,7 +45,21 @@ def body_plain(request):
     return HttpResponse(str(len(request.body)))
 
 
+class EmailSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class UserEmailListApi(generics.ListAPIView):
+    """A plain paginated list, to test the project-wide pagination."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = []
+    serializer_class = EmailSerializer
+    queryset = User.objects.order_by("email")
+
+
 urlpatterns = [
+    path("test/users/", UserEmailListApi.as_view()),
     path("test/echo/", EchoApi.as_view()),
     path("test/boom/", BoomApi.as_view()),
     path("test/boom-plain/", boom_plain),
