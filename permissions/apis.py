@@ -30,7 +30,17 @@ class CheckInputSerializer(serializers.Serializer):
 
 
 class PermissionCheckApi(APIView):
+    """May the caller do `action` to the resource? Answers like the real request would."""
+
     permission_classes = [AllowAny]
+
+    def permission_refs(self, request, actor_id):
+        """Prefetch the checked facts with the caller's own (one cache round trip in all)."""
+        params = CheckInputSerializer(data=request.query_params)
+        if not params.is_valid():
+            return []
+        data = params.validated_data
+        return refs_for(actor_id, Action(data["action"]), data["resource_id"])
 
     @extend_schema(
         parameters=[
@@ -42,14 +52,6 @@ class PermissionCheckApi(APIView):
             "PermissionCheck", {"allowed": serializers.BooleanField(), "reason": serializers.CharField()}
         ),
     )
-    def permission_refs(self, request, actor_id):
-        """Prefetch the checked facts with the caller's own (one cache round trip in all)."""
-        params = CheckInputSerializer(data=request.query_params)
-        if not params.is_valid():
-            return []
-        data = params.validated_data
-        return refs_for(actor_id, Action(data["action"]), data["resource_id"])
-
     def get(self, request):
         params = CheckInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
