@@ -4,8 +4,6 @@ With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py doe
 `/metrics` aggregates every worker; without it each process reports its own figures.
 """
 
-import os
-
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
@@ -13,8 +11,13 @@ from prometheus_client import (
     Gauge,
     Histogram,
     multiprocess,
+    values,
 )
 from prometheus_client.exposition import choose_encoder
+
+# Whether this process writes to PROMETHEUS_MULTIPROC_DIR (decided by prometheus_client when
+# first imported: gunicorn workers do; manage.py commands never do, see manage.py).
+MULTIPROCESS = values.ValueClass is not values.MutexValue
 
 HTTP_REQUESTS = Counter(
     "http_requests_total",
@@ -54,7 +57,7 @@ for _event in ("hit", "miss", "bypass"):
 def render(accept: str | None = None) -> tuple[bytes, str]:
     """Return the exposition text and its content type, negotiated from the scraper's
     Accept header (Prometheus text 0.0.4 by default, OpenMetrics when asked for)."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if MULTIPROCESS:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:

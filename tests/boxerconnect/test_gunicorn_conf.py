@@ -4,7 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.boxerconnect.subproc import run_python
+from tests.boxerconnect.subproc import run_manage, run_python
 
 _LOAD = """
 import json, os, runpy
@@ -87,3 +87,23 @@ def test_child_exit_removes_a_dead_workers_live_gauges_and_keeps_its_counters(tm
     assert "counter_99999.db" not in files  # on_starting wiped the previous run
     assert [name for name in files if name.startswith("gauge_livemax_")] == []
     assert [name for name in files if name.startswith("counter_")] != []
+
+
+_COMMAND = (
+    "import os; from boxerconnect import metrics; "
+    "metrics.HTTP_REQUESTS.labels('GET', 'x', '200').inc(); "
+    "print(os.environ['PROMETHEUS_MULTIPROC_DIR'], metrics.MULTIPROCESS)"
+)
+
+
+def test_management_commands_leave_no_files_in_the_workers_metrics_directory(tmp_path):
+    prom = tmp_path / "prom"
+    prom.mkdir()
+
+    result = run_manage("shell", "-c", _COMMAND, PROMETHEUS_MULTIPROC_DIR=str(prom))
+
+    assert result.returncode == 0, result.stderr
+    # The variable stays visible (commands that read the workers' figures need it) ...
+    assert result.stdout.strip().splitlines()[-1].split() == [str(prom), "False"]
+    # ... but the command's own metrics live in its memory, not in the shared directory.
+    assert list(prom.iterdir()) == []
