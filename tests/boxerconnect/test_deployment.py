@@ -161,6 +161,7 @@ def test_compose_app_runs_gunicorn_after_its_dependencies_are_healthy(compose):
         "cache": {"condition": "service_healthy"},
     }
     assert app["healthcheck"]["test"] == ["CMD", "python", "manage.py", "healthcheck"]
+    assert app["read_only"] is True and app["tmpfs"] == ["/tmp"]
     env = app["environment"]
     assert env["DJANGO_DEBUG"] == "false"
     assert env["DATABASE_URL"].startswith("postgres://boxerconnect:${POSTGRES_PASSWORD")
