@@ -135,9 +135,9 @@ def run_wrk(url: str, token: str, duration: int, connections: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--repeats", type=int, default=1, help="alternate configurations this often")
+    parser.add_argument("--repeats", type=int, default=2, help="alternate configurations this often")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False)
