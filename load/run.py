@@ -255,7 +255,7 @@ def markdown(report: dict) -> str:
 
 
 def main() -> int:
-    seconds = float(os.environ.get("LOAD_SECONDS", "30"))
+    seconds = float(os.environ.get("LOAD_SECONDS", "60"))
     clients = int(os.environ.get("LOAD_CLIENTS", "8"))
     max_requests = int(os.environ.get("LOAD_MAX_REQUESTS", "100000"))
     workers, threads = os.environ.get("LOAD_WORKERS", "2"), os.environ.get("LOAD_THREADS", "4")
@@ -319,7 +319,7 @@ def main() -> int:
     try:
         wait_http(f"{base}/health/live", server, "gunicorn")
         print(f"==> warming up, then {clients} clients for {seconds:.0f}s", flush=True)
-        run_load(base, actors, clients, min(5.0, seconds / 6), 2000)  # warm-up, not reported
+        run_load(base, actors, clients, min(10.0, seconds / 6), 2000)  # warm-up, not reported
         before = requests.get(f"{base}/metrics", timeout=10).text
         tx_before = pg_transactions(dsn)
         samples, wall, unexpected = run_load(base, actors, clients, seconds, max_requests)
