@@ -1,13 +1,15 @@
 """Dependency probes for /health, /health/ready and `manage.py healthcheck`.
 
 Each probe runs in its own thread and is waited on for at most HEALTH_PROBE_TIMEOUT
-seconds, so a hung PostgreSQL or a frozen Redis cannot hold a health request. While a
+seconds (the database and Redis probes of /health in parallel), so a hung PostgreSQL or a
+frozen Redis cannot hold a health request for longer than that. While a
 previous probe of the same dependency is still stuck, the dependency is reported down at
 once instead of stacking more stuck threads.
 """
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
 
@@ -23,13 +25,16 @@ _inflight: dict[str, Future] = {}
 _inflight_lock = threading.Lock()
 
 
-def _run_bounded(name: str, fn) -> tuple[bool, float]:
-    """Run `fn` in a daemon thread; return (succeeded, elapsed ms) within the timeout."""
+def _start(name: str, fn) -> Callable[[], tuple[bool, float]]:
+    """Start `fn` in a daemon thread now; the returned callable waits for it until
+    HEALTH_PROBE_TIMEOUT after the start and gives (succeeded, elapsed ms). Probes started
+    together therefore run in parallel and all finish within one timeout."""
     started = time.perf_counter()
+    deadline = started + settings.HEALTH_PROBE_TIMEOUT
     with _inflight_lock:
         previous = _inflight.get(name)
         if previous is not None and not previous.done():
-            return False, 0.0
+            return lambda: (False, 0.0)
         future: Future = Future()
         _inflight[name] = future
 
@@ -42,12 +47,16 @@ def _run_bounded(name: str, fn) -> tuple[bool, float]:
             future.set_result(True)
 
     threading.Thread(target=target, name=f"health-{name}", daemon=True).start()
-    try:
-        future.result(timeout=settings.HEALTH_PROBE_TIMEOUT)
-        ok = True
-    except Exception:
-        ok = False
-    return ok, round((time.perf_counter() - started) * 1000, 2)
+
+    def wait() -> tuple[bool, float]:
+        try:
+            future.result(timeout=max(0.0, deadline - time.perf_counter()))
+            ok = True
+        except Exception:
+            ok = False
+        return ok, round((time.perf_counter() - started) * 1000, 2)
+
+    return wait
 
 
 def _ping_database() -> None:
@@ -67,24 +76,33 @@ def _ping_redis() -> None:
     guarded.backend.client.get_client(write=False).ping()
 
 
-def database_status() -> dict:
-    ok, elapsed = _run_bounded("database", _ping_database)
+def _database_result(ok: bool, elapsed: float) -> dict:
     return {"status": "up" if ok else "down", "responseTime": elapsed}
+
+
+def _redis_result(ok: bool, elapsed: float) -> dict:
+    up = ok and guarded.breaker.state == CLOSED
+    return {"status": "up" if up else "down", "responseTime": elapsed, "breaker": guarded.breaker.state}
+
+
+def database_status() -> dict:
+    return _database_result(*_start("database", _ping_database)())
 
 
 def redis_status() -> dict:
     if not redis_configured():
         return {"status": "disabled", "responseTime": 0, "breaker": guarded.breaker.state}
-    ok, elapsed = _run_bounded("redis", _ping_redis)
-    up = ok and guarded.breaker.state == CLOSED
-    return {"status": "up" if up else "down", "responseTime": elapsed, "breaker": guarded.breaker.state}
+    return _redis_result(*_start("redis", _ping_redis)())
 
 
 def health_report() -> tuple[dict, int]:
     """The /health body and HTTP status: unhealthy (503) without the database,
     degraded (200) without Redis, healthy otherwise."""
-    database = database_status()
-    redis = redis_status()
+    # Both probes run at once: the report takes at most one HEALTH_PROBE_TIMEOUT.
+    wait_database = _start("database", _ping_database)
+    wait_redis = _start("redis", _ping_redis) if redis_configured() else None
+    database = _database_result(*wait_database())
+    redis = _redis_result(*wait_redis()) if wait_redis else redis_status()
     if database["status"] != "up":
         overall, code = "unhealthy", 503
     elif redis["status"] == "down":

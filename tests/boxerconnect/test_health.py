@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 
 import pytest
 
@@ -175,3 +176,36 @@ def test_healthcheck_command_tolerates_redis_down_unless_strict():
     assert "service is degraded" in lenient.stdout
     assert strict.returncode == 1
     assert "service is degraded" in strict.stderr
+
+
+@pytest.mark.fault
+@pytest.mark.timeout(30)
+def test_hanging_database_and_frozen_redis_still_get_an_answer(redis_server):
+    # Given a "database" that accepts TCP connections but never speaks, a frozen Redis, and
+    # driver timeouts far beyond the probe timeout: only the probes' own bound ends /health.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    redis_server.freeze()
+    try:
+        result = run_python(
+            _PROBE,
+            timeout=25,
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:{silent.getsockname()[1]}/boxerconnect",
+            DB_CONNECT_TIMEOUT="60",
+            REDIS_URL=redis_server.url,
+            REDIS_CONNECT_TIMEOUT="60",
+            REDIS_SOCKET_TIMEOUT="60",
+            HEALTH_PROBE_TIMEOUT="0.5",
+            DJANGO_SECURE_SSL_REDIRECT="false",
+        )
+    finally:
+        silent.close()
+
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    status, body = answers["/health"]
+    assert (status, body["status"]) == (503, "unhealthy")
+    assert body["services"]["database"]["status"] == "down"
+    assert body["services"]["redis"]["status"] == "down"
+    assert answers["/health/live"] == [200, {"status": "ok"}]
