@@ -36,13 +36,16 @@ FAULT_ENV = {
 
 @dataclass(frozen=True)
 class Probe:
-    """One authorization question with a known answer."""
+    """One request with a known answer: a permission check (`action` set: `allowed` must be
+    `expected`) or a real API call (`path` set: the status must be `expected`)."""
 
     name: str
     token: str | None
-    action: str
+    action: str | None
     boxer_id: str
-    expected: bool
+    expected: bool | int
+    method: str = "GET"
+    path: str = ""
 
 
 def _probes() -> list[Probe]:
@@ -63,6 +66,32 @@ def _probes() -> list[Probe]:
         Probe("stranger-view-public", stranger_token, "boxer.view", str(public.pk), True),
         Probe("anon-view-hidden", None, "boxer.view", str(hidden.pk), False),
         Probe("anon-view-public", None, "boxer.view", str(public.pk), True),
+        # The same rules through the real endpoints.
+        Probe(
+            "api-coach-edits", coach_token, None, str(hidden.pk), 200, "PATCH", f"/api/v1/boxers/{hidden.pk}/"
+        ),
+        Probe(
+            "api-owner-reads-hidden",
+            owner_token,
+            None,
+            str(hidden.pk),
+            200,
+            "GET",
+            f"/api/v1/boxers/{hidden.pk}/",
+        ),
+        Probe(
+            "api-anon-reads-hidden", None, None, str(hidden.pk), 404, "GET", f"/api/v1/boxers/{hidden.pk}/"
+        ),
+        Probe(
+            "api-stranger-edits",
+            stranger_token,
+            None,
+            str(public.pk),
+            403,
+            "PATCH",
+            f"/api/v1/boxers/{public.pk}/",
+        ),
+        Probe("api-anon-searches", None, None, str(public.pk), 200, "GET", "/api/v1/boxers/?city=Cardiff"),
     ]
 
 
@@ -70,6 +99,11 @@ def _check_loop(app, probes: list[Probe], **kwargs) -> LoadLoop:
     def make_request(session, index):
         probe = probes[index % len(probes)]
         headers = {"Authorization": f"Bearer {probe.token}"} if probe.token else {}
+        if probe.path:
+            body = {"bio": f"edit {index}"} if probe.method == "PATCH" else None
+            return probe.name, session.request(
+                probe.method, app.url + probe.path, json=body, headers=headers, timeout=10
+            )
         response = session.get(
             f"{app.url}/api/v1/permissions/check/",
             params={"action": probe.action, "resource_type": "boxer", "resource_id": probe.boxer_id},
@@ -79,7 +113,8 @@ def _check_loop(app, probes: list[Probe], **kwargs) -> LoadLoop:
         return probe.name, response
 
     def keep(name, response):
-        return response.json().get("allowed") if response.status_code == 200 else None
+        body = response.json()  # every answer, errors included, must be JSON
+        return body.get("allowed") if isinstance(body, dict) else None
 
     kwargs.setdefault("threads", 4)
     kwargs.setdefault("max_seconds", 60)
@@ -87,8 +122,15 @@ def _check_loop(app, probes: list[Probe], **kwargs) -> LoadLoop:
 
 
 def _wrong_decisions(samples, probes: list[Probe]) -> list:
-    expected = {p.name: p.expected for p in probes}
-    return [s for s in samples if s.status != 200 or s.body is not expected[s.name]]
+    by_name = {p.name: p for p in probes}
+
+    def right(sample) -> bool:
+        probe = by_name[sample.name]
+        if probe.path:
+            return sample.status == probe.expected
+        return sample.status == 200 and sample.body is probe.expected
+
+    return [s for s in samples if not right(s)]
 
 
 def _health(app) -> tuple[int, str]:
