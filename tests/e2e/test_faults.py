@@ -203,7 +203,9 @@ def test_redis_frozen_answers_without_waiting_on_redis_once_the_breaker_is_open(
         redis_server.thaw()
         thawed_at = time.monotonic()
         healthy = poll(lambda: _health(app) == (200, "healthy"), timeout=COOLDOWN * 5 + 5)
+        hits_at_recovery = _cache_hits(app)
         load.wait_for(200, after=time.monotonic())
+        hits_after = _cache_hits(app)
         after_thaw = load.since(thawed_at)
 
     latencies = [s.elapsed for s in after_open]
@@ -222,6 +224,7 @@ def test_redis_frozen_answers_without_waiting_on_redis_once_the_breaker_is_open(
     assert len(slow) <= probe_budget, f"{len(slow)} requests waited on Redis; only probes should"
     assert healthy
     assert _wrong_decisions(after_thaw, probes) == []
+    assert hits_after > hits_at_recovery, "Redis thawed: the permission cache is not hit again"
 
 
 def test_database_cut_gives_json_503s_and_recovers_without_a_restart(live_app_factory, redis_server):
