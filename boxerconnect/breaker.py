@@ -136,6 +136,18 @@ class GuardedCache:
     def set(self, key: str, value, timeout: float | None) -> None:
         self.call(lambda: self.backend.set(key, value, timeout=timeout))
 
+    def ping(self) -> None:
+        """PING the server through the breaker (for health probes); raises CacheUnavailable.
+
+        While the breaker is open this is skipped, until the cooldown ends: then the ping is
+        the half-open probe, so a health check alone closes the breaker when Redis is back.
+        """
+        client = getattr(self.backend, "client", None)
+        if client is None or not hasattr(client, "get_client"):
+            self.call(lambda: self.backend.get("perm:ping"))  # not Redis: any call will do
+            return
+        self.call(lambda: client.get_client(write=False).ping())
+
     def add_many(self, mapping: dict, timeout: float | None) -> "set[str]":
         """Set each key only if absent; return the keys that were set.
 

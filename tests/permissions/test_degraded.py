@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import caches
 
-from boxerconnect.breaker import CLOSED, OPEN, guarded
+from boxerconnect.breaker import CLOSED, OPEN, CacheUnavailable, guarded
 from boxers.models import CoachLink
 from permissions import cache as perm_cache
 from permissions.actions import Action
@@ -184,4 +184,19 @@ def test_a_write_while_the_breaker_is_open_also_rotates_on_recovery(
     assert stale["s"] == stamp and stale["v"]["rights"] == ["manage_fights"]
     assert recovered == [False, False, False]
     assert not perm_cache.rotation_pending()
+    assert guarded.breaker.state == CLOSED
+
+
+def test_a_health_ping_is_the_half_open_probe_and_closes_the_breaker(private_redis, graph, settings):
+    settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 30
+    private_redis.freeze()
+    decisions(graph)
+    private_redis.thaw()
+
+    with Events() as skipped, pytest.raises(CacheUnavailable):
+        guarded.ping()  # still cooling down: the socket is not touched
+    guarded.breaker.opened_until = 0.0  # the cooldown is over
+    guarded.ping()
+
+    assert (skipped.bypassed, skipped.error) == (1, 0)
     assert guarded.breaker.state == CLOSED
