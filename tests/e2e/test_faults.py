@@ -261,6 +261,7 @@ def test_database_cut_gives_json_503s_and_recovers_without_a_restart(live_app_fa
             cut_at = time.monotonic()
             unhealthy = poll(lambda: _health(app) == (503, "unhealthy"), timeout=10)
             during = load.wait_for(100, after=time.monotonic())
+            not_ready = app.get("/health/ready")
 
             proxy.start()
             restored_at = time.monotonic()
@@ -276,6 +277,7 @@ def test_database_cut_gives_json_503s_and_recovers_without_a_restart(live_app_fa
     assert fresh_during and {s.status for s in fresh_during} == {503}
     assert {s.body["code"] for s in during if s.status == 503} == {"database_unavailable"}
     assert [s for s in load.since(cut_at) if s.status == 503 and s.started > restored_at + 15] == []
+    assert not_ready.status_code == 503 and not_ready.json()["status"] == "not_ready"
     assert healthy, "database back: /health did not recover without a restart"
     assert {s.status for s in recovered} == {200}
     assert ready == 200
