@@ -362,3 +362,37 @@ def test_health_recovers_after_redis_returns_even_without_api_traffic(live_app_f
 
     assert degraded == (200, "degraded")
     assert healthy, "Redis is back but /health stays degraded until API traffic closes the breaker"
+
+
+def test_login_limiting_holds_and_throttles_never_5xx_while_redis_is_down(live_app_factory, redis_server):
+    app = _start(live_app_factory, redis_server)
+    password = "Sturdy-Jab-Hook-42"
+    registered = app.request(
+        "POST",
+        "/api/v1/auth/register/",
+        json={"email": "apollo@example.com", "password": password, "name": "Apollo Creed"},
+    )
+
+    redis_server.stop()
+    login = "/api/v1/auth/login/"
+    wrong = [
+        app.request("POST", login, json={"email": "apollo@example.com", "password": "wrong-guess-1"})
+        for _ in range(6)
+    ]
+    right_but_blocked = app.request("POST", login, json={"email": "apollo@example.com", "password": password})
+    other_email = app.request("POST", login, json={"email": "rocky@example.com", "password": "wrong-guess-1"})
+    throttled_scopes = [
+        app.request(
+            "POST",
+            "/api/v1/auth/register/",
+            json={"email": f"new{i}@example.com", "password": password, "name": "New Boxer"},
+        )
+        for i in range(3)
+    ] + [app.request("POST", "/api/v1/auth/password/reset/", json={"email": "apollo@example.com"})]
+
+    assert registered.status_code == 201
+    assert [r.status_code for r in wrong] == [401] * 5 + [429]
+    assert int(wrong[-1].headers["Retry-After"]) > 0
+    assert right_but_blocked.status_code == 429
+    assert other_email.status_code == 401
+    assert [r.status_code for r in throttled_scopes] == [201, 201, 201, 202]
