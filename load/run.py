@@ -16,6 +16,7 @@ It writes load/results/latest.json and load/results/latest.md: requests/s, p50/p
 kind, error count (no answer, 5xx, or a status the scenario did not expect), SQL queries per
 request (from X-DB-Queries), PostgreSQL transactions, and the permission cache hit rate from
 /metrics. Throttle rates are raised so the single client IP is not throttled.
+LOAD_MIX overrides weights, e.g. LOAD_MIX=login=0 to measure without Argon2 logins.
 """
 
 import json
@@ -51,6 +52,17 @@ MIX = [
 ]
 
 
+def mix() -> list[tuple[str, int]]:
+    """MIX, or LOAD_MIX="search=30,login=0,..." overriding some weights."""
+    weights = dict(MIX)
+    for pair in filter(None, os.environ.get("LOAD_MIX", "").split(",")):
+        kind, _, weight = pair.partition("=")
+        if kind.strip() not in weights:
+            raise SystemExit(f"LOAD_MIX: unknown kind {kind!r}; kinds: {', '.join(weights)}")
+        weights[kind.strip()] = int(weight)
+    return [(kind, weight) for kind, weight in weights.items() if weight > 0]
+
+
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return 0.0
@@ -64,7 +76,7 @@ class Scenario:
 
     def __init__(self, base: str, actors: dict, rng: random.Random) -> None:
         self.base, self.actors, self.rng = base, actors, rng
-        self.kinds = [kind for kind, weight in MIX for _ in range(weight)]
+        self.kinds = [kind for kind, weight in mix() for _ in range(weight)]
         self.my_fights: list[tuple[str, str, str]] = []  # (boxer_id, fight_id, token)
 
     def bearer(self, token: str) -> dict:
@@ -232,7 +244,9 @@ def markdown(report: dict) -> str:
         "",
         f"{report['config']['clients']} client threads for {t['seconds']} s against gunicorn "
         f"({report['config']['workers']} workers x {report['config']['threads']} threads) on 127.0.0.1, "
-        "client and server on the same 2-core machine.",
+        "client and server on the same 2-core machine. Mix (weights): "
+        + ", ".join(f"{kind} {weight}" for kind, weight in report["config"]["mix"].items())
+        + ".",
         "",
         f"- requests: {t['requests']} ({t['requests_per_second']} req/s)",
         f"- latency: p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms, p99 {t['p99_ms']} ms",
@@ -347,6 +361,7 @@ def main() -> int:
         "seconds": seconds,
         "workers": int(workers),
         "threads": int(threads),
+        "mix": dict(mix()),
     }
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / "latest.md").write_text(markdown(report))
