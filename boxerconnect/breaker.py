@@ -170,6 +170,36 @@ class GuardedCache:
 
         return self.call(pipelined)
 
+    def count_hit(self, key: str, window: int) -> tuple[int, float]:
+        """Count one hit in `key`'s window of `window` seconds, opened by its first hit.
 
-# The one guarded alias of this process: permission facts and throttle histories.
+        Returns (hits so far in the window, seconds until it closes). One round trip on
+        django-redis (a pipeline of SET NX EX, INCR, TTL); other backends use add + incr.
+        """
+        backend = self.backend
+        client = getattr(backend, "client", None)
+        if client is None or not hasattr(client, "get_client"):
+
+            def fallback() -> tuple[int, float]:
+                backend.add(key, 0, timeout=window)
+                try:
+                    return backend.incr(key), float(window)
+                except ValueError:  # vanished between add and incr (dummy cache: always)
+                    return 0, float(window)
+
+            return self.call(fallback)
+
+        def pipelined() -> tuple[int, float]:
+            redis_key = client.make_key(key)
+            pipeline = client.get_client(write=True).pipeline(transaction=False)
+            pipeline.set(redis_key, 0, ex=window, nx=True)
+            pipeline.incr(redis_key)
+            pipeline.ttl(redis_key)
+            _, hits, ttl = pipeline.execute()
+            return int(hits), float(ttl if ttl and ttl > 0 else window)
+
+        return self.call(pipelined)
+
+
+# The one guarded alias of this process: permission facts and throttle counters.
 guarded = GuardedCache("guarded")
