@@ -67,8 +67,16 @@ class TcpProxy:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.stop()
+            self._run(self._cancel_handlers())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        self._loop.close()
+
+    async def _cancel_handlers(self) -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _start(self) -> None:
         if self._server is not None:
