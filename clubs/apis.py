@@ -1,7 +1,5 @@
 """HTTP API of the club directory, club management and the membership flow (API.md "Clubs")."""
 
-from dataclasses import replace
-
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -18,11 +16,10 @@ from clubs import selectors, services
 from clubs.filters import ClubFilter, MembershipRequestFilter
 from clubs.models import Club, MembershipRequest
 from permissions.actions import Action
-from permissions.cache import FactRef
 from permissions.checker import authorizer_for
 from permissions.drf import ActionPermission
 from permissions.facts import ClubFact, MembershipObject
-from permissions.rules import decide_club
+from permissions.rules import NOT_ACCEPTING_MEMBERS, decide_club
 
 # --- Serializers ---------------------------------------------------------------------------
 
@@ -400,12 +397,9 @@ class ClubMembershipRequestsApi(generics.ListAPIView):
         decision = authorizer.check(Action.MEMBERSHIP_REQUEST, pk)
         if not decision.visible:
             raise Http404
+        if decision.code == NOT_ACCEPTING_MEMBERS:
+            raise ValidationError({"non_field_errors": ["This club is not accepting members."]})
         if not decision.allowed:
-            fact = authorizer.store.get(FactRef.club(pk))
-            accepting = replace(fact, accepting_members=True)
-            if decide_club(authorizer.actor, Action.MEMBERSHIP_REQUEST, accepting).allowed:
-                # Allowed but for the club's setting: a bad request, not a forbidden one.
-                raise ValidationError({"non_field_errors": ["This club is not accepting members."]})
             raise PermissionDenied(decision.reason)
         user = User.objects.get(pk=request.user.pk)
         membership = services.membership_request_create(user=user, club=club_or_404(pk))

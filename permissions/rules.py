@@ -19,6 +19,7 @@ from permissions.facts import (
 ADMIN = "admin"
 EDIT_PROFILE = "edit_profile"
 MANAGE_FIGHTS = "manage_fights"
+NOT_ACCEPTING_MEMBERS = "not_accepting_members"
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Decision:
     allowed: bool
     reason: str
     visible: bool = True
+    # Why a visible object was refused, when the API answers something other than 403 for it.
+    code: str = "permission_denied"
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -35,8 +38,8 @@ def _allow(reason: str) -> Decision:
     return Decision(True, reason)
 
 
-def _deny(reason: str) -> Decision:
-    return Decision(False, reason)
+def _deny(reason: str, code: str = "permission_denied") -> Decision:
+    return Decision(False, reason, code=code)
 
 
 def _hidden(reason: str) -> Decision:
@@ -189,7 +192,8 @@ def decide_club(actor: UserFact | None, action: Action, club: ClubFact | None) -
         if actor.boxer_id is None:
             return _deny("only users with a boxer profile may request membership")
         if not club.accepting_members:
-            return _deny("club is not accepting members")
+            # A state of the club, not of the caller: the API answers 400 for it.
+            return _deny("club is not accepting members", code=NOT_ACCEPTING_MEMBERS)
         return _allow("boxer may request to join")
     raise ValueError(f"{action} is not a club action")
 
