@@ -15,7 +15,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import caches
 
-from boxerconnect import metrics
+from boxerconnect import cache_events, metrics
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -117,6 +117,7 @@ class GuardedCache:
             result = fn()
         except Exception as exc:  # any backend error (refused, timeout, OOM) means "no cache"
             self.breaker.record_failure()
+            cache_events.notify(f"{self.alias} call failed")
             self._trips["error"].inc()
             logger.warning("cache %s call failed: %s", self.alias, type(exc).__name__)
             raise CacheUnavailable(str(exc)) from exc

@@ -173,7 +173,10 @@ def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
         raise ImproperlyConfigured(
             f"REDIS_URL must start with redis://, rediss:// or unix://, got {scheme!r}"
         )
-    pool_kwargs: dict = {"health_check_interval": 30}
+    from boxerconnect.cache_events import CONNECTION_CLASSES
+
+    # Connection classes that announce reconnects (see boxerconnect/cache_events.py).
+    pool_kwargs: dict = {"health_check_interval": 30, "connection_class": CONNECTION_CLASSES[scheme]}
     if scheme == "rediss":
         # Certificates are verified (redis-py's default); a private CA can be supplied.
         pool_kwargs["ssl_cert_reqs"] = "required"

@@ -26,9 +26,12 @@ that raced a write can only store under a dead generation: later a miss, never a
 allow. Bumps run in `transaction.on_commit`, before the response is sent.
 """
 
+import contextlib
+import json
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -36,9 +39,10 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import transaction
 
-from boxerconnect import metrics
+from boxerconnect import cache_events, metrics
 from boxerconnect.breaker import CacheUnavailable, guarded
 from permissions import facts as F
 
@@ -200,7 +204,9 @@ def _token() -> str:
     return secrets.token_hex(8)
 
 
-# --- Process state: pending rotation after an undelivered bump ----------------------------
+# --- Process state: pending rotation after cache trouble ----------------------------------
+# Trouble = an undelivered bump, any failed cache call, or a Redis reconnect
+# (boxerconnect/cache_events.py): until the nonce is rotated, nothing in Redis is trusted.
 
 _state_lock = threading.Lock()
 _rotation_pending = False
@@ -225,16 +231,82 @@ def rotate() -> str:
 
     Raises CacheUnavailable when the cache cannot be reached.
     """
-    global _rotation_pending
     with _state_lock:
         seen = _undelivered
     nonce = _token()
     guarded.set(NONCE_KEY, nonce, None)
+    _clear_pending_if_unchanged(seen)
+    logger.info("permission cache namespace rotated")
+    return nonce
+
+
+def _on_cache_trouble(reason: str) -> None:
+    """A failed call or a reconnect: Redis may hold facts another process could not bump."""
+    _mark_rotation_pending()
+    _start_rotator()
+
+
+cache_events.subscribe(_on_cache_trouble)
+
+
+def _rotate_on_connection(connection) -> None:
+    """Rotate the nonce on a raw connection to a server instance not yet vetted.
+
+    Runs inside the connection's handshake (boxerconnect/cache_events.py), before the
+    connection serves any read: nothing the server held before can be trusted after it.
+    """
+    backend = caches["guarded"]
+    if not hasattr(backend, "client"):
+        return
+    key = backend.make_key(NONCE_KEY)
+    connection.send_command("SET", key, json.dumps(_token()))
+    connection.read_response()
+
+
+cache_events.on_adopt(_rotate_on_connection)
+
+ROTATION_RETRY_SECONDS = 0.2
+_rotator: threading.Thread | None = None
+
+
+def _start_rotator() -> None:
+    """Make sure a background thread retries the rotation until it goes through.
+
+    Other processes cannot know this one missed a bump: the sooner the nonce rotates once
+    Redis answers again, the shorter their stale window, whether or not this process gets
+    another request. The retry ignores the breaker's cooldown (it is its own probe).
+    """
+    global _rotator
+    with _state_lock:
+        if _rotator is None:
+            _rotator = threading.Thread(target=_rotate_until_done, name="perm-rotator", daemon=True)
+            _rotator.start()
+
+
+def _rotate_until_done() -> None:
+    global _rotator
+    while True:
+        time.sleep(ROTATION_RETRY_SECONDS)
+        with _state_lock:
+            if not _rotation_pending:
+                _rotator = None
+                return
+            seen = _undelivered
+        try:
+            guarded.backend.set(NONCE_KEY, _token(), timeout=None)
+        except Exception as exc:  # still unreachable: try again after the pause
+            logger.debug("permission cache rotation retry failed: %s", type(exc).__name__)
+            continue
+        guarded.breaker.record_success()
+        _clear_pending_if_unchanged(seen)
+        logger.info("permission cache namespace rotated after cache trouble")
+
+
+def _clear_pending_if_unchanged(seen: int) -> None:
+    global _rotation_pending
     with _state_lock:
         if _undelivered == seen:
             _rotation_pending = False
-    logger.info("permission cache namespace rotated")
-    return nonce
 
 
 def reset_process_state() -> None:
@@ -272,7 +344,7 @@ def bump_now(keys: list[str]) -> None:
     except CacheUnavailable:
         # Another process may still trust the old generations: rotate the whole namespace
         # before this process trusts the cache again (see FactStore.lookup).
-        _mark_rotation_pending()
+        _on_cache_trouble("bump not delivered")
         logger.warning("permission cache bump not delivered (%d keys); rotation pending", len(keys))
 
 
@@ -387,9 +459,16 @@ class FactStore:
         keys = [NONCE_KEY]
         for ref in refs:
             keys += [ref.gen_key, ref.fact_key]
+        trouble_before = _undelivered
         try:
             found = guarded.get_many(keys)
         except CacheUnavailable:
+            return self._from_db(refs, "bypass")
+        if _undelivered != trouble_before:
+            # The call itself hit trouble (say, a silent reconnect to a restarted server):
+            # what it read predates the rotation this process now owes. Don't use it.
+            with contextlib.suppress(CacheUnavailable):
+                rotate()
             return self._from_db(refs, "bypass")
 
         nonce = found.get(NONCE_KEY)

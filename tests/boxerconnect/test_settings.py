@@ -85,13 +85,16 @@ def test_redis_timeouts_come_from_the_environment():
 _TLS_CONNECTION = """
 import json, ssl, django
 django.setup()
+from redis.connection import SSLConnection
+from boxerconnect.cache_events import RedisSSLConnection
 from django.core.cache import caches
 out = {}
 for alias in ("default", "guarded"):
     client = caches[alias].client.get_client()
     conn = client.connection_pool.make_connection()  # built, not connected
     out[alias] = {
-        "class": type(conn).__name__,
+        "tls": isinstance(conn, SSLConnection),
+        "vets_server": isinstance(conn, RedisSSLConnection),
         "cert_required": conn.cert_reqs == ssl.CERT_REQUIRED,
         "check_hostname": conn.check_hostname,
         "ca_certs": conn.ca_certs,
@@ -113,7 +116,8 @@ def test_rediss_url_uses_tls_with_certificate_and_hostname_verification():
     assert result.returncode == 0, result.stderr
     connections = json.loads(result.stdout.strip().splitlines()[-1])
     for conn in connections.values():
-        assert conn["class"] == "SSLConnection"
+        assert conn["tls"] is True
+        assert conn["vets_server"] is True
         assert conn["cert_required"] is True
         assert conn["check_hostname"] is True
         assert conn["ca_certs"] == "/etc/ssl/certs/ca-certificates.crt"

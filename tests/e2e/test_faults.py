@@ -292,7 +292,7 @@ def _coach_edits(app, boxer_id: str, coach_token: str, n: int) -> list[int]:
 
 @pytest.mark.parametrize(
     ("redis_keeps_its_data", "workers"),
-    [(False, WORKERS), (True, 1)],
+    [(False, WORKERS), (True, WORKERS)],
     ids=["redis-restarted-empty", "redis-restored-from-snapshot"],
 )
 def test_link_revoked_while_redis_is_down_is_denied_on_the_first_request_after_it_returns(
@@ -300,11 +300,10 @@ def test_link_revoked_while_redis_is_down_is_denied_on_the_first_request_after_i
 ):
     """An empty Redis after a restart holds no nonce, so nothing cached before can match.
     A Redis that comes back WITH its data (snapshot, or a network partition that heals)
-    still holds the grant under a live stamp: the process that could not deliver the bump
-    must rotate the namespace before it trusts the cache again. Only that process knows,
-    so this variant runs one worker; with several, another worker may serve the old grant
-    until the revoking one handles a request (the residual window documented in
-    docs/testing.md and DESIGN.md)."""
+    still holds the grant under a live stamp: the worker that could not deliver the bump
+    rotates the namespace in the background as soon as Redis answers, and every other
+    worker, whose connection to the restarted server broke, rotates before it trusts the
+    cache again (boxerconnect/cache_events.py)."""
     link = CoachLinkFactory(rights=["edit_profile"])
     boxer_id = str(link.boxer.pk)
     owner = {"Authorization": f"Bearer {access_token_for(link.boxer.user)}"}
@@ -338,12 +337,6 @@ def test_link_revoked_while_redis_is_down_is_denied_on_the_first_request_after_i
     assert _cache_hits(app) > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: /health reports Redis down while the worker's breaker is not closed, and "
-    "only an API request's cache call closes it; the health ping itself should act as the "
-    "half-open probe (boxerconnect/health.py). Remove this marker when fixed.",
-)
 def test_health_recovers_after_redis_returns_even_without_api_traffic(live_app_factory, redis_server):
     probes = _probes()
     # One worker: the load loop's kept-alive connections may all land on one worker, and

@@ -1,0 +1,109 @@
+"""Process-wide news that the shared cache may have missed writes, and Redis server vetting.
+
+A Redis that another process could not write to (frozen, partitioned, restarted from a
+snapshot, failed over to a lagging replica) may hold entries that are no longer true. Any
+sign of that (a failed cache call, a connection that had to be re-established) is announced
+here; the permission cache subscribes and rotates its namespace before it trusts Redis
+again. A server instance seen for the first time (new run id) is vetted on the very
+connection that found it, before that connection serves anything (`on_adopt`).
+No Django imports: settings load the connection classes.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+
+from redis.connection import Connection, SSLConnection, UnixDomainSocketConnection
+
+logger = logging.getLogger(__name__)
+
+_subscribers: list[Callable[[str], None]] = []
+_lock = threading.Lock()
+
+
+def subscribe(callback: Callable[[str], None]) -> None:
+    """Call `callback(reason)` on every cache trouble event of this process."""
+    with _lock:
+        if callback not in _subscribers:
+            _subscribers.append(callback)
+
+
+def notify(reason: str) -> None:
+    for callback in list(_subscribers):
+        try:
+            callback(reason)
+        except Exception:  # a subscriber's bug must not break the cache call that noticed
+            logger.exception("cache trouble subscriber failed")
+
+
+# A plain Redis key (no Django prefix): the run id of the server instance whose contents
+# this deployment has vetted. A server that restarted (empty, or from a snapshot or a
+# failover that may predate writes) has a new run id and is vetted again on first contact.
+ADOPTED_KEY = "boxerconnect:adopted-run-id"
+
+_adopt_hooks: list[Callable[[Connection], None]] = []
+
+
+def on_adopt(hook: Callable[[Connection], None]) -> None:
+    """Run `hook(connection)` on the first connection to a server instance not yet vetted.
+
+    The hook runs before the connection serves any command, so it can invalidate whatever
+    the server holds (the permission cache rotates its nonce there).
+    """
+    if hook not in _adopt_hooks:
+        _adopt_hooks.append(hook)
+
+
+class _ReconnectAware:
+    """Vets the server on every new connection; announces re-connections.
+
+    redis-py silently reconnects after a dropped connection (a server restart, a failover, a
+    network blip); the server may then hold data older than writes other processes made, or
+    miss writes they could not deliver. On each connect: if the server's run id is not the
+    adopted one, the adopt hooks run on this connection before it is used, and the run id is
+    adopted. A re-connection to the same server is announced (`notify`) either way.
+    """
+
+    def on_connect_check_health(self, check_health: bool = True):
+        # redis-py's handshake (AUTH, SELECT...); every connect() ends here.
+        super().on_connect_check_health(check_health=check_health)
+        reconnect = getattr(self, "_bc_was_connected", False)
+        self._bc_was_connected = True
+        try:
+            self.send_command("INFO", "server")
+            info = self.read_response()
+            info = info.decode() if isinstance(info, bytes) else str(info)
+            run_id = next(
+                (line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("run_id:")),
+                "",
+            )
+            self.send_command("GET", ADOPTED_KEY)
+            adopted = self.read_response()
+            adopted = adopted.decode() if isinstance(adopted, bytes) else adopted
+        except Exception:  # INFO renamed or forbidden (some managed Redis): announce reconnects only
+            logger.warning("cannot read the Redis run id; relying on reconnect notices")
+            run_id = adopted = ""
+        if run_id and adopted != run_id:
+            for hook in list(_adopt_hooks):
+                hook(self)
+            self.send_command("SET", ADOPTED_KEY, run_id)
+            self.read_response()
+            # Vetted before this connection served anything: no notice needed.
+            logger.warning("redis server %s adopted: cached permission facts invalidated", run_id[:8])
+        elif reconnect:
+            notify("redis reconnect")
+
+
+class RedisConnection(_ReconnectAware, Connection):
+    pass
+
+
+class RedisSSLConnection(_ReconnectAware, SSLConnection):
+    pass
+
+
+class RedisUnixConnection(_ReconnectAware, UnixDomainSocketConnection):
+    pass
+
+
+CONNECTION_CLASSES = {"redis": RedisConnection, "rediss": RedisSSLConnection, "unix": RedisUnixConnection}
