@@ -1,7 +1,8 @@
-"""Shared plumbing of the benchmarks: a private redis-server, a fresh bench database, Django.
+"""Shared plumbing of the benchmarks, `make fuzz` and `make load`: a private redis-server,
+a fresh database, a gunicorn server, Django.
 
 Nothing here touches the shared Redis or another database: each run starts its own
-redis-server on a free port and (re)creates the database named by BENCH_DATABASE_NAME.
+redis-server on a free port and (re)creates the database it names.
 """
 
 import os
@@ -9,8 +10,11 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
+from pathlib import Path
 
 import psycopg
 
@@ -18,6 +22,7 @@ PG_HOST = os.environ.get("PGHOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("PGPORT", "5432"))
 PG_USER = os.environ.get("PGUSER", "postgres")
 BENCH_DB = os.environ.get("BENCH_DATABASE_NAME", "bench_boxerconnect")
+REPO = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-only-secret-key-not-for-production-use-0123456789abcdef"
 
 
@@ -65,11 +70,44 @@ def database_url(port: int = PG_PORT, host: str = PG_HOST) -> str:
     return f"postgres://{PG_USER}@{host}:{port}/{BENCH_DB}?sslmode=disable&gssencmode=disable"
 
 
-def recreate_database() -> None:
+def fresh_database(name: str) -> str:
+    """Drop and create database `name`; return its URL."""
     params = {"host": PG_HOST, "port": PG_PORT, "user": PG_USER, "dbname": "postgres"}
     with psycopg.connect(**params, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+
+def recreate_database() -> None:
+    fresh_database(BENCH_DB)
+
+
+def start_gunicorn(wsgi: str, env: dict[str, str], log) -> subprocess.Popen:
+    """gunicorn with the repository's gunicorn.conf.py (bind, workers... from `env`)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_http(url: str, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    """Wait until `url` answers 200; fail early if `proc` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited early (status {proc.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:  # refused, reset, timed out, or an HTTP error status
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not answer on {url}")
 
 
 def base_env(**extra: str) -> dict[str, str]:

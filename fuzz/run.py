@@ -16,7 +16,6 @@ FUZZ_CHECKS (default all), PGHOST/PGPORT/PGUSER.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,10 +23,13 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import psycopg
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.common import RedisServer, fresh_database, free_port, start_gunicorn, wait_http  # noqa: I001
+
 RESULTS = REPO / "fuzz" / "results"
 PYTHON = sys.executable
 ROLES = ["anonymous", "boxer", "coach", "gym_owner", "admin"]
@@ -84,35 +86,6 @@ def with_conventions(schema: dict) -> dict:
                     },
                 )
     return schema
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url: str, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} exited early (status {proc.returncode})")
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{what} did not answer on {url}")
-
-
-def fresh_database(name: str) -> str:
-    host, port = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGPORT", "5432")
-    user = os.environ.get("PGUSER", "postgres")
-    with psycopg.connect(host=host, port=port, user=user, dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgres://{user}@{host}:{port}/{name}"
 
 
 def junit_summary(path: Path) -> dict:
@@ -177,8 +150,7 @@ def main() -> int:
         GUNICORN_ACCESS_LOG="",
         PYTHONUNBUFFERED="1",
     )
-    redis_port, app_port = free_port(), free_port()
-    env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    app_port = free_port()
     env.update(GUNICORN_BIND=f"127.0.0.1:{app_port}", GUNICORN_WORKERS="2", GUNICORN_THREADS="2")
     env["GUNICORN_MAX_REQUESTS"] = "0"
     env["PROMETHEUS_MULTIPROC_DIR"] = str(workdir / "prometheus")
@@ -192,29 +164,10 @@ def main() -> int:
         ).stdout.strip()
     )
 
-    redis = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    redis = RedisServer()
+    env["REDIS_URL"] = redis.url
     server_log = open(RESULTS / "server.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "boxerconnect.wsgi:application"],
-        cwd=REPO,
-        env=env,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_gunicorn("boxerconnect.wsgi:application", env, server_log)
     base = f"http://127.0.0.1:{app_port}"
     summary: dict = {
         "examples_per_operation": int(examples),
@@ -301,8 +254,7 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
         server_log.close()
-        redis.terminate()
-        redis.wait(timeout=10)
+        redis.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

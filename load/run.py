@@ -38,7 +38,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from fuzz.run import fresh_database, free_port, wait_http  # noqa: I001
+from bench.common import RedisServer, fresh_database, free_port, start_gunicorn, wait_http  # noqa: I001
 
 RESULTS = REPO / "load" / "results"
 PYTHON = sys.executable
@@ -278,10 +278,10 @@ def main() -> int:
 
     dsn = fresh_database(os.environ.get("LOAD_DATABASE_NAME", "bc_load"))
     env = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "PROMETHEUS_MULTIPROC_DIR"}}
-    redis_port, app_port = free_port(), free_port()
+    redis, app_port = RedisServer(), free_port()
     env.update(
         DATABASE_URL=dsn,
-        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+        REDIS_URL=redis.url,
         DJANGO_SECRET_KEY="load-only-secret-key-not-for-production-use-0123456789abcdef",
         DJANGO_DEBUG="false",
         DJANGO_SECURE_SSL_REDIRECT="false",
@@ -306,29 +306,8 @@ def main() -> int:
             [PYTHON, "load/seed.py"], cwd=REPO, env=env, check=True, capture_output=True, text=True
         ).stdout
     )
-    redis = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     server_log = open(workdir / "server.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "load.wsgi:application"],
-        cwd=REPO,
-        env=env,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_gunicorn("load.wsgi:application", env, server_log)
     base = f"http://127.0.0.1:{app_port}"
     try:
         wait_http(f"{base}/health/live", server, "gunicorn")
@@ -343,8 +322,7 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
         server_log.close()
-        redis.terminate()
-        redis.wait(timeout=10)
+        redis.stop()
         (RESULTS / "server.log.tmp").write_bytes((workdir / "server.log").read_bytes()[-200_000:])
         shutil.rmtree(workdir, ignore_errors=True)
 
