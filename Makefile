@@ -18,7 +18,7 @@ format:
 bench:  ## benchmarks (not tests): decision latency, then gunicorn end to end; see docs/performance.md
 	scripts/setup-venv.sh requirements-bench.txt
 	scripts/services.sh
-	command -v wrk >/dev/null || apt-get install -y wrk
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	.venv/bin/python -m bench.decision_latency
 	.venv/bin/python -m bench.e2e
 
