@@ -126,8 +126,9 @@ def run_wrk(url: str, token: str, duration: int, connections: int) -> dict:
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
-        "p99": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
+        # Anchored: the "Thread Stats" table also has cells ending in "50%" (e.g. "65.50%").
+        "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+        "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "non_2xx": int(bad.group(1)) if bad else 0,
     }
