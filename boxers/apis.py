@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import User
+from boxerconnect.serializers import RefSerializer
 from boxers import selectors, services
 from boxers.filters import BoxerFilter
 from boxers.models import CoachLinkStatus, CoachRight, ExperienceLevel, FightMethod, FightResult, Gender
@@ -21,16 +22,6 @@ from permissions.facts import CoachLinkObject
 from permissions.rules import role_may
 
 # --- Serializers -----------------------------------------------------------------------------
-
-
-class BoxerClubSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-
-
-class LinkPartySerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
 
 
 class BoxerOutputSerializer(serializers.Serializer):
@@ -45,7 +36,7 @@ class BoxerOutputSerializer(serializers.Serializer):
     country = serializers.CharField()
     experience_level = serializers.CharField()
     bio = serializers.CharField()
-    club = BoxerClubSerializer(allow_null=True)
+    club = RefSerializer(allow_null=True)
     wins = serializers.IntegerField()
     losses = serializers.IntegerField()
     draws = serializers.IntegerField()
@@ -112,8 +103,8 @@ class FightInputSerializer(serializers.Serializer):
 
 class CoachLinkOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    coach = LinkPartySerializer()
-    boxer = LinkPartySerializer()
+    coach = RefSerializer()
+    boxer = RefSerializer()
     status = serializers.ChoiceField(choices=CoachLinkStatus.choices)
     rights = serializers.ListField(child=serializers.ChoiceField(choices=CoachRight.choices))
     created_at = serializers.DateTimeField()

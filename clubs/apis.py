@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.apis import UserOutputSerializer
 from accounts.models import User
+from boxerconnect.serializers import RefSerializer
 from boxers.apis import BoxerOutputSerializer
 from boxers.models import Boxer, ExperienceLevel, Gender
 from clubs import selectors, services
@@ -22,11 +23,6 @@ from permissions.facts import ClubFact, MembershipObject
 from permissions.rules import NOT_ACCEPTING_MEMBERS, decide_club
 
 # --- Serializers ---------------------------------------------------------------------------
-
-
-class RefSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
 
 
 class ClubOutputSerializer(serializers.Serializer):
