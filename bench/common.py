@@ -5,6 +5,7 @@ Nothing here touches the shared Redis or another database: each run starts its o
 redis-server on a free port and (re)creates the database it names.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -81,6 +82,17 @@ def fresh_database(name: str) -> str:
 
 def recreate_database() -> None:
     fresh_database(BENCH_DB)
+
+
+def migrate_and_seed(env: dict[str, str], seed_script: str) -> dict:
+    """Migrate the database named in `env`, run `seed_script`, return the JSON it prints."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True
+    )
+    seeded = subprocess.run(
+        [sys.executable, seed_script], cwd=REPO, env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(seeded.stdout)
 
 
 def start_gunicorn(wsgi: str, env: dict[str, str], log) -> subprocess.Popen:

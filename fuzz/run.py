@@ -28,7 +28,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import RedisServer, fresh_database, free_port, start_gunicorn, wait_http  # noqa: I001
+from bench.common import RedisServer, fresh_database, free_port, migrate_and_seed, start_gunicorn, wait_http  # noqa: I001
 
 RESULTS = REPO / "fuzz" / "results"
 PYTHON = sys.executable
@@ -157,12 +157,7 @@ def main() -> int:
     (workdir / "prometheus").mkdir()
 
     print("==> migrating and seeding the fuzz database", flush=True)
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
-    seeded = json.loads(
-        subprocess.run(
-            [PYTHON, "fuzz/seed.py"], cwd=REPO, env=env, check=True, capture_output=True, text=True
-        ).stdout.strip()
-    )
+    seeded = migrate_and_seed(env, "fuzz/seed.py")
 
     redis = RedisServer()
     env["REDIS_URL"] = redis.url

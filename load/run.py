@@ -23,7 +23,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,10 +37,9 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import RedisServer, fresh_database, free_port, start_gunicorn, wait_http  # noqa: I001
+from bench.common import RedisServer, fresh_database, free_port, migrate_and_seed, start_gunicorn, wait_http  # noqa: I001
 
 RESULTS = REPO / "load" / "results"
-PYTHON = sys.executable
 MIX = [
     ("search", 30),
     ("profile_read", 28),
@@ -300,12 +298,7 @@ def main() -> int:
     )
     (workdir / "prometheus").mkdir()
     print("==> migrating and seeding the load database", flush=True)
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
-    actors = json.loads(
-        subprocess.run(
-            [PYTHON, "load/seed.py"], cwd=REPO, env=env, check=True, capture_output=True, text=True
-        ).stdout
-    )
+    actors = migrate_and_seed(env, "load/seed.py")
     server_log = open(workdir / "server.log", "wb")  # noqa: SIM115
     server = start_gunicorn("load.wsgi:application", env, server_log)
     base = f"http://127.0.0.1:{app_port}"
