@@ -30,6 +30,20 @@ def graph():
     return {"boxer": boxer, "coach": coach, "club owner": owner, "stranger": UserFactory(), "club": club}
 
 
+@pytest.fixture
+def no_background_rotator(monkeypatch):
+    """Keep the background rotator out of a test that inspects the breaker after a thaw.
+
+    The rotator retries every 0.2 s regardless of the cooldown and closes the breaker when
+    it gets through, so right after a thaw it races the test for the first call. Here only
+    the request path (FactStore) rotates, which is what these tests are about.
+    """
+    running = perm_cache._rotator
+    if running is not None:  # a previous test's: it exits once it sees nothing pending
+        running.join(timeout=5)
+    monkeypatch.setattr(perm_cache, "_start_rotator", lambda: None)
+
+
 def decisions(graph):
     boxer = graph["boxer"].pk
     return {
@@ -86,7 +100,9 @@ def test_the_check_endpoint_and_token_auth_work_with_redis_stopped(private_redis
     assert (stranger.status_code, stranger.json()) == (200, {"allowed": False, "reason": "not found"})
 
 
-def test_a_frozen_redis_opens_the_breaker_and_later_calls_skip_the_socket(private_redis, graph, settings):
+def test_a_frozen_redis_opens_the_breaker_and_later_calls_skip_the_socket(
+    private_redis, graph, settings, no_background_rotator
+):
     settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 60
     decisions(graph)
     private_redis.freeze()
@@ -121,7 +137,9 @@ def test_the_half_open_probe_closes_the_breaker_when_redis_is_back(private_redis
     assert after.hit > 0 and after.miss == 0 and after.bypass == 0
 
 
-def test_a_failed_probe_reopens_the_breaker_after_one_attempt(private_redis, graph, settings):
+def test_a_failed_probe_reopens_the_breaker_after_one_attempt(
+    private_redis, graph, settings, no_background_rotator
+):
     settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 30
     private_redis.freeze()
     decisions(graph)
@@ -168,7 +186,7 @@ def test_an_undelivered_bump_rotates_the_namespace_before_the_cache_is_trusted_a
 
 
 def test_a_write_while_the_breaker_is_open_also_rotates_on_recovery(
-    private_redis, graph, settings, django_capture_on_commit_callbacks
+    private_redis, graph, settings, django_capture_on_commit_callbacks, no_background_rotator
 ):
     settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 30
     coach, boxer = graph["coach"], graph["boxer"]
@@ -195,7 +213,9 @@ def test_a_write_while_the_breaker_is_open_also_rotates_on_recovery(
     assert guarded.breaker.state == CLOSED
 
 
-def test_a_health_ping_is_the_half_open_probe_and_closes_the_breaker(private_redis, graph, settings):
+def test_a_health_ping_is_the_half_open_probe_and_closes_the_breaker(
+    private_redis, graph, settings, no_background_rotator
+):
     settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 30
     private_redis.freeze()
     decisions(graph)
