@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -105,42 +105,74 @@ def link_gen_key(coach_id: UUID | str, boxer_id: UUID | str) -> str:
     return f"perm:g:link:{_hex(coach_id)}:{_hex(boxer_id)}"
 
 
-@dataclass(frozen=True)
 class FactRef:
-    """Names one fact: its family and subject ids (normalised to canonical UUID strings)."""
+    """Names one fact: its family and subject ids (normalised to canonical UUID strings).
+
+    Immutable and interned: the constructors return one shared instance per fact, its keys
+    and hash computed once (every request names the same few facts again and again).
+    """
+
+    __slots__ = ("_hash", "fact_key", "family", "gen_key", "ids")
 
     family: str
     ids: tuple[str, ...]
+    fact_key: str
+    gen_key: str
+
+    def __init__(self, family: str, ids: tuple[str, ...]) -> None:
+        spec = _FAMILIES[family]
+        for name, value in (
+            ("family", family),
+            ("ids", ids),
+            ("fact_key", spec.fact_key(*ids)),
+            ("gen_key", spec.gen_key(*ids)),
+            ("_hash", hash((family, ids))),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("FactRef is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FactRef):
+            return NotImplemented
+        return self is other or (self.family == other.family and self.ids == other.ids)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"FactRef({self.family!r}, {self.ids!r})"
+
+    def __reduce__(self):
+        return _interned, (self.family, self.ids)
 
     @classmethod
     def user(cls, user_id: UUID | str) -> "FactRef":
-        return cls("user", (_canonical(user_id),))
+        return _interned("user", (_canonical(user_id),))
 
     @classmethod
     def boxer(cls, boxer_id: UUID | str) -> "FactRef":
-        return cls("boxer", (_canonical(boxer_id),))
+        return _interned("boxer", (_canonical(boxer_id),))
 
     @classmethod
     def club(cls, club_id: UUID | str) -> "FactRef":
-        return cls("club", (_canonical(club_id),))
+        return _interned("club", (_canonical(club_id),))
 
     @classmethod
     def link(cls, coach_id: UUID | str, boxer_id: UUID | str) -> "FactRef":
-        return cls("link", (_canonical(coach_id), _canonical(boxer_id)))
-
-    @cached_property
-    def fact_key(self) -> str:
-        return _FAMILIES[self.family].fact_key(*self.ids)
-
-    @cached_property
-    def gen_key(self) -> str:
-        return _FAMILIES[self.family].gen_key(*self.ids)
+        return _interned("link", (_canonical(coach_id), _canonical(boxer_id)))
 
     def load(self) -> Any:
         return _FAMILIES[self.family].load(*self.ids)
 
     def decode(self, data: dict | None) -> Any:
         return None if data is None else _FAMILIES[self.family].fact_cls.from_json(data)
+
+
+@lru_cache(maxsize=65536)
+def _interned(family: str, ids: tuple[str, ...]) -> FactRef:
+    return FactRef(family, ids)
 
 
 @dataclass(frozen=True)

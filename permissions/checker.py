@@ -82,14 +82,14 @@ class Authorizer:
             return decide_membership(self.actor, action, obj)
         if resource_id is None:
             raise ValueError(f"{action} needs a {kind} id")
-        facts = self.store.get_many(refs_for(self.actor_id, action, resource_id))
-        actor = facts.get(FactRef.user(self.actor_id)) if self.actor_id else None
+        refs = refs_for(self.actor_id, action, resource_id)  # [user,] resource[, link]
+        facts = self.store.get_many(refs)
+        actor = facts[refs[0]] if self.actor_id else None
+        resource = facts[refs[1 if self.actor_id else 0]]
         if kind == "boxer":
-            boxer: BoxerFact | None = facts[FactRef.boxer(resource_id)]
-            link = facts.get(FactRef.link(self.actor_id, resource_id)) if self.actor_id else None
-            return decide_boxer(actor, action, boxer, link)
-        club: ClubFact | None = facts[FactRef.club(resource_id)]
-        return decide_club(actor, action, club)
+            link = facts[refs[2]] if self.actor_id else None
+            return decide_boxer(actor, action, resource, link)
+        return decide_club(actor, action, resource)
 
 
 def authorizer_for(request) -> Authorizer:
