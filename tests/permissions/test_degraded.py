@@ -191,9 +191,11 @@ def test_a_write_while_the_breaker_is_open_also_rotates_on_recovery(
     settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 30
     coach, boxer = graph["coach"], graph["boxer"]
     Authorizer(coach.pk).check(Action.FIGHT_MANAGE, boxer.pk)
-    private_redis.freeze()
-    decisions(graph)  # opens the breaker
-    private_redis.thaw()
+    # The breaker opens after failures (as in the tests above); opened directly here so that
+    # no write timed out by a freeze (a rotation, applied late) can blur the stale entry.
+    for _ in range(settings.PERMISSION_CACHE_BREAKER_THRESHOLD):
+        guarded.breaker.record_failure()
+    assert guarded.breaker.state == OPEN and not perm_cache.rotation_pending()
 
     with django_capture_on_commit_callbacks(execute=True):  # bypassed: never sent
         CoachLink.objects.filter(coach=coach, boxer=boxer).update(rights=[])
@@ -220,6 +222,7 @@ def test_a_health_ping_is_the_half_open_probe_and_closes_the_breaker(
     private_redis.freeze()
     decisions(graph)
     private_redis.thaw()
+    assert guarded.breaker.state == OPEN
 
     with Events() as skipped, pytest.raises(CacheUnavailable):
         guarded.ping()  # still cooling down: the socket is not touched
