@@ -16,6 +16,9 @@ from typing import TypeVar
 import orjson
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import default_key_func
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django_redis.client import DefaultClient
 from django_redis.compressors.identity import IdentityCompressor
 from django_redis.serializers.json import JSONSerializer
@@ -118,18 +121,34 @@ class _Held:
             pass
 
 
-def _plain_json_redis(backend) -> bool:
-    """Is `backend` django-redis's default client with the JSON serializer, uncompressed?"""
-    known = getattr(backend, "_bc_plain_json_redis", None)
-    if known is None:
+def _raw_key_prefix(backend) -> str | None:
+    """The key prefix when `backend` can be read raw, else None.
+
+    Raw reads need django-redis's default client with the JSON serializer, no compression
+    and Django's default key function (the configuration settings.py builds); any other
+    cache takes the backend's own `get_many`.
+    """
+    known = getattr(backend, "_bc_raw_key_prefix", False)
+    if known is False:
         client = getattr(backend, "client", None)
-        known = (
+        plain = (
             type(client) is DefaultClient
             and type(client._serializer) is JSONSerializer
             and type(client._compressor) is IdentityCompressor
+            and backend.key_func is default_key_func
         )
-        backend._bc_plain_json_redis = known
+        known = backend._bc_raw_key_prefix = f"{backend.key_prefix}:{backend.version}:" if plain else None
     return known
+
+
+_backends_epoch = 0
+
+
+@receiver(setting_changed)
+def _caches_changed(*, setting: str, **kwargs) -> None:
+    global _backends_epoch
+    if setting == "CACHES":
+        _backends_epoch += 1
 
 
 class GuardedCache:
@@ -143,7 +162,11 @@ class GuardedCache:
 
     @property
     def backend(self):
-        return caches[self.alias]
+        """The alias's backend, remembered per thread (Django's lookup is a context-local)."""
+        local = self._local
+        if getattr(local, "epoch", None) != _backends_epoch:
+            local.backend, local.epoch = caches[self.alias], _backends_epoch
+        return local.backend
 
     def call(self, fn: Callable[[], T]) -> T:
         """Run one cache operation; raise CacheUnavailable instead of any cache error."""
@@ -163,38 +186,48 @@ class GuardedCache:
         return result
 
     def get_many(self, keys: list[str]) -> dict:
+        raw = self.get_many_raw(keys)
+        if raw is None:
+            return self.call(lambda: self.backend.get_many(keys))
+        loads = orjson.loads
+        return {key: loads(value) for key, value in zip(keys, raw, strict=True) if value is not None}
+
+    def get_many_raw(self, keys: list[str]) -> "list[bytes | None] | None":
+        """The stored JSON of each key, in order (None: missing), in one MGET.
+
+        Returns None, without a round trip, when this cache cannot be read raw: use
+        `get_many`. Raw values decode with any JSON parser to exactly what django-redis's
+        JSON serializer wrote (ints are stored as digits: they read back as ints too).
+        """
         backend = self.backend
-        if _plain_json_redis(backend):
-            return self.call(lambda: self._held_mget(backend, keys))
-        return self.call(lambda: backend.get_many(keys))
+        prefix = _raw_key_prefix(backend)
+        if prefix is None:
+            return None
+        return self.call(lambda: self._held_mget(backend, [prefix + key for key in keys]))
 
-    def _held_mget(self, backend, keys: list[str]) -> dict:
-        """`backend.get_many(keys)` as one MGET on a connection this thread keeps checked out.
+    def _held_mget(self, backend, made_keys: list[str]) -> list:
+        """One MGET on a connection this thread keeps checked out: the hot path of a request.
 
-        The hot path of every request. Going through redis-py's client and django-redis
-        costs about twice the loopback round trip itself (a pool checkout with a readiness
-        syscall, retries, per-key decoding that tries int() first); this sends the same MGET
-        on a pooled connection of the same class (so server vetting and reconnect notices
-        still run) and decodes with orjson, which reads exactly what django-redis's JSON
-        serializer wrote (ints are stored as digits: they read back as ints too).
-        A connection that failed mid-command is closed (a late reply must never be read as
-        the next command's); the next call reconnects, and the server is vetted again.
+        Going through redis-py's client and django-redis costs about twice the loopback
+        round trip itself (a pool checkout with a readiness syscall, a retry wrapper, per-key
+        decoding that tries int() first). This sends the same MGET on a pooled connection of
+        the same class, so server vetting and reconnect notices still run. A connection that
+        failed mid-command is closed (a late reply must never be read as the next command's);
+        the next call reconnects, and the server is vetted again.
         """
         pool = backend.client.get_client(write=False).connection_pool
         held = getattr(self._local, "held", None)
         if held is None or held.pool is not pool or held.pid != os.getpid():
             self._local.held = held = _Held(pool, pool.get_connection())  # the old one is released
         connection = held.connection
-        command = [backend.make_key(key) for key in keys]
         # A socket that died while idle (server restarted, connection killed) fails on first
         # use: reconnect (vetting the server) and send once more, as redis-py's client does.
         # Never after a timeout: a frozen server must cost one timeout, not two.
         retry = connection._sock is not None
         while True:
             try:
-                connection.send_command("MGET", *command)
-                values = connection.read_response()
-                break
+                connection.send_command("MGET", *made_keys)
+                return connection.read_response()
             except RedisConnectionError:
                 connection.disconnect()
                 if not retry:
@@ -203,8 +236,6 @@ class GuardedCache:
             except BaseException:
                 connection.disconnect()  # a reply may still be in flight: reconnect next time
                 raise
-        loads = orjson.loads
-        return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
 
     def set_many(self, mapping: dict, timeout: float | None) -> None:
         self.call(lambda: self.backend.set_many(mapping, timeout=timeout))

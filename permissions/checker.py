@@ -10,7 +10,7 @@ from uuid import UUID
 
 from permissions.actions import RESOURCE_OF, Action
 from permissions.cache import FactRef, FactStore
-from permissions.facts import BoxerFact, ClubFact, CoachLinkObject, MembershipObject, UserFact
+from permissions.facts import CoachLinkObject, MembershipObject, UserFact
 from permissions.rules import (
     Decision,
     decide_boxer,
@@ -66,7 +66,8 @@ class Authorizer:
         obj: CoachLinkObject | MembershipObject | None = None,
     ) -> Decision:
         """Decide `action`; boxer/club actions take `resource_id`, link/membership `obj`."""
-        action = Action(action)
+        if type(action) is not Action:
+            action = Action(action)
         kind = RESOURCE_OF[action]
         if kind is None:
             self.prefetch(action, [])

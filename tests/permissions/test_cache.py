@@ -7,7 +7,9 @@ from django.core.cache import caches
 from hypothesis import given
 from hypothesis import strategies as st
 
-from boxers.models import Boxer
+from boxerconnect.breaker import guarded
+from boxerconnect.settings import _redis_cache
+from boxers.models import Boxer, CoachLink
 from permissions import cache as perm_cache
 from permissions.actions import Action
 from permissions.cache import FactRef, FactStore, invalidate, rotate
@@ -91,6 +93,32 @@ def test_first_call_reads_the_database_repeat_reads_nothing_and_a_committed_writ
     assert not after.visible
 
 
+@pytest.mark.parametrize("kind", ["locmem", "compressed redis"])
+def test_a_cache_that_cannot_be_read_raw_serves_the_same_hits_and_sees_writes(
+    private_redis, settings, kind, coach_and_hidden_boxer, django_capture_on_commit_callbacks
+):
+    # Raw reads need plain-JSON django-redis; every other cache goes through its get_many.
+    if kind == "locmem":
+        other = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "raw-test"}
+    else:
+        other = _redis_cache(private_redis.url, ignore_exceptions=False)
+        other["OPTIONS"]["COMPRESSOR"] = "django_redis.compressors.zlib.ZlibCompressor"
+    settings.CACHES = {**settings.CACHES, "guarded": other}
+    coach, boxer = coach_and_hidden_boxer
+    Authorizer(coach.pk).check(Action.BOXER_UPDATE, boxer.pk)
+
+    with Events() as warm:
+        before = Authorizer(coach.pk).check(Action.BOXER_UPDATE, boxer.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        CoachLink.objects.filter(coach=coach, boxer=boxer).update(rights=[])
+        invalidate(links=[(coach.pk, boxer.pk)])
+    after = Authorizer(coach.pk).check(Action.BOXER_UPDATE, boxer.pk)
+
+    assert guarded.get_many_raw([perm_cache.nonce_key()]) is None  # (the other path indeed)
+    assert (warm.ok, warm.hit, warm.miss) == (1, 3, 0)
+    assert before.allowed and not after.allowed
+
+
 def test_a_write_is_not_seen_until_its_transaction_commits(private_redis, django_capture_on_commit_callbacks):
     boxer = BoxerFactory()
     Authorizer(None).check(Action.BOXER_VIEW, boxer.pk)
@@ -130,6 +158,24 @@ def test_an_entry_with_a_stale_stamp_is_a_miss_and_a_current_one_a_hit(private_r
 
     assert stale == [False] * 5
     assert current.visible  # proves the forged value is read when its stamp matches
+
+
+def test_a_fact_decoded_before_is_reused_only_for_the_very_same_bytes(
+    private_redis, django_assert_num_queries
+):
+    boxer = BoxerFactory(is_searchable=False)
+    Authorizer(None).check(Action.BOXER_VIEW, boxer.pk)
+    backend = caches["guarded"]
+    nonce = backend.get(perm_cache.nonce_key())
+    gen = backend.get(perm_cache.boxer_gen_key(boxer.pk))
+    hidden = [Authorizer(None).check(Action.BOXER_VIEW, boxer.pk).visible for _ in range(2)]  # memoised
+
+    backend.set(perm_cache.boxer_fact_key(boxer.pk), forged_boxer_entry(boxer, [nonce, gen]))
+    with django_assert_num_queries(0):
+        forged = Authorizer(None).check(Action.BOXER_VIEW, boxer.pk)
+
+    assert hidden == [False, False]
+    assert forged.visible  # same stamp, other bytes: decoded again, not served from the memo
 
 
 def test_a_cached_absent_fact_is_a_hit_not_a_miss(private_redis, django_assert_num_queries):
