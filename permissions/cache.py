@@ -467,7 +467,7 @@ _loads = orjson.loads
 # entry) they were decoded from: the same bytes again are the same valid fact, so a warm
 # lookup skips parsing and rebuilding it. Facts are immutable; bounded by a periodic clear.
 _validated: dict[FactRef, tuple[tuple[bytes | None, ...], Any]] = {}
-_VALIDATED_MAX = 65536
+_VALIDATED_MAX = 10_000  # about 10 MB at most: the hot facts are a few users and resources
 
 
 def _encoded(found: dict, key: str) -> bytes | None:

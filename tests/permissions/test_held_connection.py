@@ -54,13 +54,18 @@ def test_a_compressed_cache_reads_through_django_redis_instead(private_redis, se
 
 def test_threads_each_get_their_own_replies(private_redis):
     caches["guarded"].set_many({f"perm:t:{i}": i for i in range(16)}, timeout=60)
+    admin = private_redis.client()
+    while_all_held = []
+    all_connected = threading.Barrier(16, action=lambda: while_all_held.append(admin.info("clients")))
     wrong: list[tuple[int, dict]] = []
 
     def reader(i: int) -> None:
-        for _ in range(200):
+        for n in range(200):
             got = guarded.get_many([f"perm:t:{i}", f"perm:t:{(i + 1) % 16}"])
             if got != {f"perm:t:{i}": i, f"perm:t:{(i + 1) % 16}": (i + 1) % 16}:
                 wrong.append((i, got))
+            if n == 0:
+                all_connected.wait(timeout=30)
 
     threads = [threading.Thread(target=reader, args=(i,)) for i in range(16)]
     for thread in threads:
@@ -69,7 +74,8 @@ def test_threads_each_get_their_own_replies(private_redis):
         thread.join()
 
     assert wrong == []
-    assert private_redis.client().info("clients")["connected_clients"] >= 16
+    # While all 16 threads were mid-loop, each held a connection of its own (+1: `admin`).
+    assert while_all_held[0]["connected_clients"] >= 17
 
 
 def test_short_lived_threads_hand_their_connection_back_to_the_pool(private_redis):
