@@ -19,8 +19,9 @@ Families and the writes that bump their generation (callers use `invalidate`):
   club   (club_id)            owner, is_published, accepting_members, deletion.
   link   (coach_id, boxer_id) coach link created, accepted, rights changed, removed.
 
-A lookup fetches the nonce, each fact and its generation in ONE get_many (Redis MGET). An
-entry is a hit only if its stamp equals [current nonce, current generation]. A miss reads
+A lookup fetches the nonce, each fact and its generation in ONE get_many (Redis MGET; raw
+bytes on the hot path, see `FactStore._lookup`). An entry is a hit only if its stamp equals
+[current nonce, current generation]. A miss reads
 PostgreSQL and stores the fact stamped with the generation seen at lookup time, so a reader
 that raced a write can only store under a dead generation: later a miss, never a stale
 allow. Bumps run in `transaction.on_commit`, before the response is sent.
