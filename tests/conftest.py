@@ -17,6 +17,7 @@ from django.test import TestCase, override_settings
 from rest_framework.test import APIClient
 
 from accounts.tokens import access_token_for
+from boxerconnect.cache_events import ADOPTED_KEY
 from boxerconnect.settings import _redis_cache
 from permissions import cache as perm_cache
 
@@ -35,6 +36,11 @@ def _isolated_cache():
         # A fault test may have left its own server down: nothing to clear then.
         with contextlib.suppress(Exception):
             caches[alias].clear()
+    # The flush is isolation, not a new server: keep the server adopted, or the test's first
+    # new connection would vet it again and rotate the nonce under the first request.
+    with contextlib.suppress(Exception):
+        client = caches["guarded"].client.get_client(write=True)
+        client.set(ADOPTED_KEY, client.info("server")["run_id"])
     perm_cache.reset_process_state()
     yield
     perm_cache.reset_process_state()
