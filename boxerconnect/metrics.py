@@ -36,6 +36,12 @@ PERMISSION_CACHE_EVENTS = Counter(
     "bypass (cache skipped: breaker open or cache error).",
     ["event"],
 )
+READ_CACHE_EVENTS = Counter(
+    "read_cache_events_total",
+    "Read-model lookups (permissions/readcache.py) by model and outcome: hit, miss (computed "
+    "from PostgreSQL and stored), bypass (cache skipped: breaker open or cache error).",
+    ["model", "event"],
+)
 CACHE_ROUND_TRIPS = Counter(
     "cache_round_trips_total",
     "Round trips to a guarded cache alias (one get_many/set_many is one).",

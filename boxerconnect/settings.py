@@ -229,6 +229,11 @@ else:
     }
 
 PERMISSION_CACHE_TTL = _int("PERMISSION_CACHE_TTL", 300, minimum=1)
+# Generation-stamped read models (permissions/readcache.py): on by default when the cache is
+# shared by every process (Redis, database); an in-process cache would miss the writes of
+# management commands run beside the server.
+_SHARED_CACHE = CACHES["guarded"]["BACKEND"].rsplit(".", 1)[-1] not in {"LocMemCache", "DummyCache"}
+READ_MODEL_CACHE = _bool("READ_MODEL_CACHE", _SHARED_CACHE)
 PERMISSION_CACHE_BREAKER_THRESHOLD = _int("PERMISSION_CACHE_BREAKER_THRESHOLD", 3, minimum=1)
 PERMISSION_CACHE_BREAKER_COOLDOWN = _float("PERMISSION_CACHE_BREAKER_COOLDOWN", 5.0)
 HEALTH_PROBE_TIMEOUT = _float("HEALTH_PROBE_TIMEOUT", 1.0)

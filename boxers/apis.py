@@ -15,6 +15,7 @@ from boxerconnect.serializers import RefSerializer
 from boxers import selectors, services
 from boxers.filters import BoxerFilter
 from boxers.models import CoachLinkStatus, CoachRight, ExperienceLevel, FightMethod, FightResult, Gender
+from permissions import readcache
 from permissions.actions import Action
 from permissions.checker import authorizer_for
 from permissions.drf import ActionPermission
@@ -164,6 +165,13 @@ class BoxerListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
     def get_queryset(self):
         return selectors.boxer_search_queryset()
 
+    def list(self, request, *args, **kwargs):
+        """A page of the directory, from the read-model cache while no boxer, club or user
+        changed (the page's links are absolute: it is cached by its whole URI)."""
+        uri = request.build_absolute_uri()
+        data = readcache.directory_page(uri, lambda: super(BoxerListCreateApi, self).list(request).data)
+        return Response(data)
+
     @extend_schema(request=BoxerInputSerializer, responses={201: BoxerOutputSerializer})
     def post(self, request):
         params = BoxerInputSerializer(data=request.data, partial=True)
@@ -198,7 +206,9 @@ class BoxerDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
     required_actions = {"GET": Action.BOXER_VIEW, "PATCH": Action.BOXER_UPDATE, "DELETE": Action.BOXER_DELETE}
 
     def get(self, request, pk):
-        return Response(BoxerOutputSerializer(selectors.boxer_get(boxer_id=pk)).data)
+        return Response(
+            readcache.profile(pk, lambda: BoxerOutputSerializer(selectors.boxer_get(boxer_id=pk)).data)
+        )
 
     @extend_schema(request=BoxerUpdateInputSerializer, responses=BoxerOutputSerializer)
     def patch(self, request, pk):

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from boxerconnect.exceptions import Conflict
 from boxers.models import Boxer, CoachLink, CoachLinkStatus, CoachRight, Fight, FightResult
+from permissions import readcache
 from permissions.cache import invalidate
 
 # Profile fields a caller may write through boxer_update (club, records and is_active have
@@ -115,6 +116,7 @@ def boxer_recompute_record(*, boxer: Boxer) -> Boxer:
         draws=Count("pk", filter=Q(result=FightResult.DRAW)),
     )
     Boxer.objects.filter(pk=boxer.pk).update(**record)
+    readcache.invalidate(profiles=[boxer.pk], directory=True)  # update() sends no signal
     boxer.wins, boxer.losses, boxer.draws = record["wins"], record["losses"], record["draws"]
     return boxer
 

@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from boxers.signals import clubs_changed
 from clubs.models import Club
 from permissions.cache import invalidate
 
@@ -255,6 +256,8 @@ def clubs_import(
         Club.objects.bulk_update(list(to_update.values()), fields, batch_size=BATCH)
     published_changed = [c.pk for c in to_update.values()] if "is_published" in changed_fields else []
     invalidate(clubs=[c.pk for c in to_create] + published_changed)
+    if to_update:
+        clubs_changed()  # bulk_update sends no signal; names show in profiles
     if dry_run:
         transaction.set_rollback(True)
     return report

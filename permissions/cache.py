@@ -498,27 +498,11 @@ class FactStore:
         return {ref: self._memo[ref] for ref in refs}
 
     def _lookup(self, refs: list[FactRef]) -> dict[FactRef, Any]:
-        if _rotation_pending:
-            try:
-                rotate()
-            except CacheUnavailable:
-                return self._from_db(refs, "bypass")
         keys = [NONCE_KEY]
         for ref in refs:
             keys += [ref.gen_key, ref.fact_key]
-        trouble_before = _undelivered
-        try:
-            raw = guarded.get_many_raw(keys)
-            if raw is None:  # a cache that cannot be read raw: decoded values, same order
-                found = guarded.get_many(keys)
-                raw = [_encoded(found, key) for key in keys]
-        except CacheUnavailable:
-            return self._from_db(refs, "bypass")
-        if _undelivered != trouble_before:
-            # The call itself hit trouble (say, a silent reconnect to a restarted server):
-            # what it read predates the rotation this process now owes. Don't use it.
-            with contextlib.suppress(CacheUnavailable):
-                rotate()
+        raw = read_stamped(keys)
+        if raw is None:
             return self._from_db(refs, "bypass")
 
         raw_nonce = raw[0]
@@ -560,28 +544,82 @@ class FactStore:
         for ref, _gen in misses:
             self.sources[ref] = "db"
         _MISSES.inc(len(misses))
-        try:
-            # Missing generations are created (SET NX) in one round trip. A create that
-            # fails means a bump (or another reader) got there first and our read may
-            # predate it: nothing is stored for that fact.
-            if not nonce:
-                fresh = _token()  # after a flush or restart: a new namespace (never expires)
-                if not guarded.add(NONCE_KEY, fresh, None):
-                    return loaded  # someone else created it meanwhile: store next time
-                nonce = fresh
-            created = {ref.gen_key: _token() for ref, gen in misses if not gen}
-            added = guarded.add_many(created, _gen_ttl()) if created else set()
-            entries = {}
-            for ref, gen in misses:
-                stamp = gen or (created[ref.gen_key] if ref.gen_key in added else None)
-                if stamp:
-                    value = loaded[ref]
-                    entries[ref.fact_key] = {
-                        "s": [nonce, stamp],
-                        "v": None if value is None else value.to_json(),
-                    }
-            if entries:
-                guarded.set_many(entries, ttl())
-        except CacheUnavailable:
-            pass
+        store_stamped(
+            nonce,
+            [
+                ((ref.gen_key,), (gen,), ref.fact_key, None if loaded[ref] is None else loaded[ref].to_json())
+                for ref, gen in misses
+            ],
+        )
         return loaded
+
+
+# --- Stamped entries: the protocol facts and read models (permissions/readcache.py) share --
+
+
+def read_stamped(keys: list[str]) -> list[bytes | None] | None:
+    """The raw JSON of `keys` in one round trip (None: missing), or None when the cache must
+    not be used now: breaker open, the call failed, or a rotation is owed and cannot be done.
+
+    By convention keys[0] is NONCE_KEY and the rest are (generation, entry) keys. Callers
+    then read from PostgreSQL ("bypass").
+    """
+    if _rotation_pending:
+        try:
+            rotate()
+        except CacheUnavailable:
+            return None
+    trouble_before = _undelivered
+    try:
+        raw = guarded.get_many_raw(keys)
+        if raw is None:  # a cache that cannot be read raw: decoded values, same order
+            found = guarded.get_many(keys)
+            raw = [_encoded(found, key) for key in keys]
+    except CacheUnavailable:
+        return None
+    if _undelivered != trouble_before:
+        # The call itself hit trouble (say, a silent reconnect to a restarted server):
+        # what it read predates the rotation this process now owes. Don't use it.
+        with contextlib.suppress(CacheUnavailable):
+            rotate()
+        return None
+    return raw
+
+
+def store_stamped(
+    nonce: str | None, items: list[tuple[tuple[str, ...], tuple[str | None, ...], str, Any]]
+) -> None:
+    """Store values read from PostgreSQL after a miss: items are (generation keys, the
+    generations seen at lookup (None: missing), entry key, JSON value); each entry is stamped
+    [nonce, *generations].
+
+    Missing generations are created (SET NX) in one round trip. A create that fails means a
+    bump (or another reader) got there first and the read may predate it: nothing is stored
+    for that entry. At most three round trips (nonce, generations, entries); cache trouble
+    stores nothing.
+    """
+    try:
+        if not nonce:
+            fresh = _token()  # after a flush or restart: a new namespace (never expires)
+            if not guarded.add(NONCE_KEY, fresh, None):
+                return  # someone else created it meanwhile: store next time
+            nonce = fresh
+        created = {
+            gen_key: _token()
+            for gen_keys, gens, _key, _value in items
+            for gen_key, gen in zip(gen_keys, gens, strict=True)
+            if not gen
+        }
+        added = guarded.add_many(created, _gen_ttl()) if created else set()
+        entries = {}
+        for gen_keys, gens, key, value in items:
+            stamp = [
+                gen or (created[gen_key] if gen_key in added else None)
+                for gen_key, gen in zip(gen_keys, gens, strict=True)
+            ]
+            if all(stamp):
+                entries[key] = {"s": [nonce, *stamp], "v": value}
+        if entries:
+            guarded.set_many(entries, ttl())
+    except CacheUnavailable:
+        pass

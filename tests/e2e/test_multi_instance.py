@@ -113,3 +113,32 @@ def test_logout_all_through_one_instance_kills_the_token_on_the_other(two_instan
         results.append((before, logout, after))
 
     assert results == [(200, 204, 401)] * (ITERATIONS // 5)
+
+
+def test_a_profile_changed_through_one_instance_is_read_new_from_the_other(two_instances):
+    """The read models (permissions/readcache.py): the profile and a directory page that the
+    reader has cached show a write made through the other instance on the very next request."""
+    a, b = two_instances
+    boxer = BoxerFactory(name="Warm Name", city="Swansea")
+    owner = bearer(access_token_for(boxer.user))
+    path = f"/api/v1/boxers/{boxer.pk}/"
+    page = "/api/v1/boxers/?city=Swansea&page_size=100"
+    stale = []
+
+    for i in range(ITERATIONS):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        for _ in range(2):  # the second round is served from the cache
+            reader.get(path)
+            reader.get(page)
+        name = f"Name {i}"
+        assert writer.request("PATCH", path, json={"name": name}, headers=owner).status_code == 200
+        shown = reader.get(path).json()["name"]
+        listed = [row["name"] for row in reader.get(page).json()["results"] if row["id"] == str(boxer.pk)]
+        stale += [(i, "profile", shown)] if shown != name else []
+        stale += [(i, "directory", listed)] if listed != [name] else []
+
+    assert stale == []
+    for app in (a, b):
+        metrics = app.get("/metrics").text
+        assert metric_value(metrics, "read_cache_events_total", model="profile", event="hit") > 0
+        assert metric_value(metrics, "read_cache_events_total", model="directory", event="hit") > 0

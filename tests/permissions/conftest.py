@@ -53,3 +53,24 @@ class Events:
     def __exit__(self, *exc) -> None:
         self.hit, self.miss, self.bypass = (event_count(e) - self._start[e] for e in self._start)
         self.ok, self.error, self.bypassed = (round_trips(o) - self._trips[o] for o in self._trips)
+
+
+def read_event_count(model: str, event: str) -> float:
+    value = REGISTRY.get_sample_value("read_cache_events_total", {"model": model, "event": event})
+    return value or 0.0
+
+
+class read_events:  # lower case: used like a function, `with read_events("profile") as reads`
+    """Deltas of one read model's hit/miss/bypass counters between `with` entry and exit."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+
+    def __enter__(self) -> "read_events":
+        self._start = {e: read_event_count(self.model, e) for e in ("hit", "miss", "bypass")}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.hit, self.miss, self.bypass = (
+            read_event_count(self.model, e) - self._start[e] for e in ("hit", "miss", "bypass")
+        )

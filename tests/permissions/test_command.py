@@ -11,12 +11,13 @@ from django.core.cache import caches
 from django.core.management import CommandError, call_command
 
 from permissions import cache as perm_cache
+from permissions import readcache
 from permissions.actions import Action
 from permissions.checker import Authorizer
 from tests.accounts.factories import CoachFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
-from tests.permissions.conftest import event_count
+from tests.permissions.conftest import event_count, read_event_count
 
 pytestmark = pytest.mark.django_db
 
@@ -41,13 +42,23 @@ def test_stats_counts_this_process_events_and_the_namespace_keys(linked, monkeyp
     before = {e: event_count(e) for e in ("hit", "miss", "bypass")}
     Authorizer(coach.pk).check(Action.BOXER_VIEW, boxer.pk)  # 3 misses, stored
     Authorizer(coach.pk).check(Action.BOXER_VIEW, boxer.pk)  # 3 hits
+    reads_before = read_event_count("profile", "hit")
+    for _ in range(2):  # a miss (stored), then a hit
+        readcache.profile(boxer.pk, lambda: {"id": 1})
 
     data = json.loads(run("stats", "--json"))
 
     assert data["source"] == "this process"
     assert data["events"]["hit"] == before["hit"] + 3
     assert data["events"]["miss"] == before["miss"] + 3
-    assert data["redis"]["keys"] == {"facts": 3, "generations": 3, "nonce": 1}
+    assert data["read_models"]["profile"]["events"]["hit"] == reads_before + 1
+    assert data["redis"]["keys"] == {
+        "facts": 3,
+        "generations": 3,
+        "nonce": 1,
+        "read_models": 1,
+        "read_generations": 2,  # the boxer's profile and the club names
+    }
     assert data["redis"]["server"]["keyspace_hits"] >= 0
     assert data["breaker"] == "closed"
     assert data["rotation_pending"] is False

@@ -14,7 +14,7 @@ from permissions.checker import Authorizer
 from tests.accounts.factories import CoachFactory, GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
 from tests.clubs.factories import ClubFactory
-from tests.permissions.conftest import Events
+from tests.permissions.conftest import Events, read_events
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fault]
 
@@ -230,4 +230,52 @@ def test_a_health_ping_is_the_half_open_probe_and_closes_the_breaker(
     guarded.ping()
 
     assert (skipped.bypassed, skipped.error) == (1, 0)
+    assert guarded.breaker.state == CLOSED
+
+
+# --- Read models (permissions/readcache.py) -----------------------------------------------
+
+
+def test_with_redis_stopped_profiles_and_directory_pages_come_from_postgresql(
+    private_redis, graph, client_for
+):
+    client = client_for(graph["coach"])
+    detail, page = f"/api/v1/boxers/{graph['boxer'].pk}/", "/api/v1/boxers/?page_size=100"
+    BoxerFactory(name="Listed Boxer")
+    before = [client.get(url).json() for url in (detail, page)]
+    private_redis.stop()
+
+    with read_events("profile") as profile, read_events("directory") as directory:
+        during = [client.get(url) for url in (detail, page)]
+
+    assert [r.status_code for r in during] == [200, 200]
+    assert [r.json() for r in during] == before
+    assert (profile.hit, profile.bypass, directory.hit, directory.bypass) == (0, 1, 0, 1)
+
+
+def test_a_profile_written_while_the_breaker_is_open_is_read_new_on_recovery(
+    private_redis, graph, settings, client_for, no_background_rotator
+):
+    settings.PERMISSION_CACHE_BREAKER_COOLDOWN = 30
+    boxer = graph["boxer"]
+    client = client_for(graph["coach"])
+    detail = f"/api/v1/boxers/{boxer.pk}/"
+    for _ in range(2):
+        client.get(detail)
+    with read_events("profile") as warm:
+        assert client.get(detail).json()["name"] == boxer.name
+    for _ in range(settings.PERMISSION_CACHE_BREAKER_THRESHOLD):
+        guarded.breaker.record_failure()
+
+    renamed = client_for(boxer.user).patch(detail, {"name": "Renamed While Open"}, format="json")
+    guarded.breaker.opened_until = 0.0  # the cooldown is over: the next call probes
+    with read_events("profile") as recovered:
+        shown = [client.get(detail).json()["name"] for _ in range(3)]
+
+    assert warm.hit == 1
+    assert renamed.status_code == 200
+    # The bump never reached Redis (the breaker was open): the rotation on recovery voids
+    # the cached profile, whose stamp would otherwise still be current.
+    assert shown == ["Renamed While Open"] * 3
+    assert (recovered.miss, recovered.hit) == (1, 2)
     assert guarded.breaker.state == CLOSED

@@ -1,11 +1,13 @@
 """Through HTTP: a warm authenticated request spends no SQL on authentication or authorization
-and one cache round trip, for a detail and for list pages of 1, 10 and 100 items."""
+and one cache round trip, for a detail and for list pages of 1, 10 and 100 items. With the
+read-model cache (permissions/readcache.py) the whole request spends no SQL at all, for one
+more round trip."""
 
 import pytest
 
 from tests.accounts.factories import CoachFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
-from tests.permissions.conftest import Events
+from tests.permissions.conftest import Events, read_events
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +19,12 @@ def _no_rate_limits(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
 
+@pytest.fixture
+def no_read_models(settings):
+    settings.READ_MODEL_CACHE = False
+
+
+@pytest.mark.usefixtures("no_read_models")
 def test_a_warm_boxer_detail_reads_only_the_profile_row(client_for, django_assert_num_queries):
     coach = CoachFactory()
     boxer = BoxerFactory(is_searchable=False)  # visible through the link only
@@ -44,6 +52,7 @@ def test_a_cold_boxer_detail_reads_each_fact_family_once(client_for, django_asse
     assert response.status_code == 200
 
 
+@pytest.mark.usefixtures("no_read_models")
 @pytest.mark.parametrize("size", [1, 10, 100])
 def test_a_warm_list_page_costs_the_same_whatever_its_size(client_for, django_assert_num_queries, size):
     BoxerFactory.create_batch(size)
@@ -56,3 +65,48 @@ def test_a_warm_list_page_costs_the_same_whatever_its_size(client_for, django_as
 
     assert len(response.json()["results"]) == size
     assert (events.ok, events.miss) == (1, 0)
+
+
+def test_a_warm_boxer_detail_with_read_models_spends_no_sql(client_for, django_assert_num_queries):
+    coach = CoachFactory()
+    boxer = BoxerFactory(is_searchable=False)
+    CoachLinkFactory(coach=coach, boxer=boxer)
+    client = client_for(coach)
+    first = client.get(f"/api/v1/boxers/{boxer.pk}/")
+
+    with django_assert_num_queries(0), Events() as events, read_events("profile") as reads:
+        response = client.get(f"/api/v1/boxers/{boxer.pk}/")
+
+    assert response.status_code == 200
+    assert response.json() == first.json()
+    # one round trip for authentication and authorization, one for the representation
+    assert (events.ok, events.hit, events.miss) == (2, 3, 0)
+    assert (reads.hit, reads.miss, reads.bypass) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("size", [1, 10, 100])
+def test_a_warm_list_page_with_read_models_spends_no_sql(client_for, django_assert_num_queries, size):
+    BoxerFactory.create_batch(size)
+    client = client_for(CoachFactory())
+    url = f"/api/v1/boxers/?page_size={size}"
+    first = client.get(url).json()
+    assert len(first["results"]) == size
+
+    with django_assert_num_queries(0), Events() as events, read_events("directory") as reads:
+        response = client.get(url)
+
+    assert response.json() == first
+    assert (events.ok, events.miss) == (2, 0)
+    assert (reads.hit, reads.miss) == (1, 0)
+
+
+def test_a_cold_list_page_with_read_models_reads_the_page_once(client_for, django_assert_num_queries):
+    BoxerFactory.create_batch(3)
+    client = client_for(CoachFactory())
+    client.get("/api/v1/boxers/me/")  # warms the caller's own facts only
+
+    with django_assert_num_queries(2), read_events("directory") as reads:  # the page and its count
+        response = client.get("/api/v1/boxers/?page_size=3")
+
+    assert len(response.json()["results"]) == 3
+    assert (reads.hit, reads.miss) == (0, 1)

@@ -13,6 +13,7 @@ from boxerconnect.breaker import CacheUnavailable, guarded
 from boxers.models import CoachLink
 from clubs.models import MembershipRequest
 from permissions import cache as perm_cache
+from permissions import readcache
 from permissions.actions import RESOURCE_OF, Action
 from permissions.checker import Authorizer
 from permissions.facts import CoachLinkObject, MembershipObject
@@ -35,11 +36,16 @@ def _metric_samples(metrics_dir: str | None) -> list:
 
 def counters(metrics_dir: str | None) -> dict:
     events = dict.fromkeys(EVENTS, 0.0)
+    reads = {model: dict.fromkeys(EVENTS, 0.0) for model in readcache.MODELS}
     trips: dict[str, float] = {}
     breaker: dict[str, str] = {}
     for sample in _metric_samples(metrics_dir):
         if sample.name == "permission_cache_events_total" and sample.labels.get("event") in events:
             events[sample.labels["event"]] += sample.value
+        elif sample.name == "read_cache_events_total" and sample.labels.get("model") in reads:
+            model = reads[sample.labels["model"]]
+            if sample.labels.get("event") in model:
+                model[sample.labels["event"]] += sample.value
         elif sample.name == "cache_round_trips_total" and sample.labels.get("alias") == "guarded":
             outcome = sample.labels["outcome"]
             trips[outcome] = trips.get(outcome, 0.0) + sample.value
@@ -50,6 +56,13 @@ def counters(metrics_dir: str | None) -> dict:
         "source": f"multiprocess files in {metrics_dir}" if metrics_dir else "this process",
         "events": {k: int(v) for k, v in events.items()},
         "hit_rate": round(events["hit"] / lookups, 4) if lookups else None,
+        "read_models": {
+            model: {
+                "events": {k: int(v) for k, v in counts.items()},
+                "hit_rate": round(counts["hit"] / sum(counts.values()), 4) if sum(counts.values()) else None,
+            }
+            for model, counts in reads.items()
+        },
         "round_trips": {k: int(v) for k, v in sorted(trips.items())},
         "breaker_reported": breaker,
     }
@@ -62,15 +75,20 @@ def redis_stats() -> dict:
     if client is None or not hasattr(client, "get_client"):
         return {"backend": type(backend).__name__, "keys": None}
     redis = client.get_client(write=False)
-    keys = {"facts": 0, "generations": 0, "nonce": 0}
-    for raw in redis.scan_iter(match=backend.make_key("perm:*"), count=1000):
-        name = raw.decode() if isinstance(raw, bytes) else raw
-        if ":perm:f:" in name:
-            keys["facts"] += 1
-        elif ":perm:g:" in name:
-            keys["generations"] += 1
-        elif name.endswith(":" + perm_cache.NONCE_KEY):
-            keys["nonce"] += 1
+    keys = {"facts": 0, "generations": 0, "nonce": 0, "read_models": 0, "read_generations": 0}
+    for pattern in ("perm:*", "read:*"):
+        for raw in redis.scan_iter(match=backend.make_key(pattern), count=1000):
+            name = raw.decode() if isinstance(raw, bytes) else raw
+            if ":perm:f:" in name:
+                keys["facts"] += 1
+            elif ":perm:g:" in name:
+                keys["generations"] += 1
+            elif ":read:f:" in name:
+                keys["read_models"] += 1
+            elif ":read:g:" in name:
+                keys["read_generations"] += 1
+            elif name.endswith(":" + perm_cache.NONCE_KEY):
+                keys["nonce"] += 1
     info = redis.info("stats")
     memory = redis.info("memory")
     return {
@@ -182,7 +200,7 @@ class Command(BaseCommand):
             "(default: that env var if set, else this process's counters)",
         )
         stats.add_argument("--json", action="store_true", help="machine-readable output")
-        sub.add_parser("rotate", help="invalidate every cached permission fact at once (O(1))")
+        sub.add_parser("rotate", help="invalidate every cached permission fact and read model at once (O(1))")
         exp = sub.add_parser("explain", help="decide one action and show the facts used and their source")
         exp.add_argument("user", help="email, user id, or 'anonymous'")
         exp.add_argument("action", help="an Action value, e.g. boxer.update")
@@ -210,6 +228,12 @@ class Command(BaseCommand):
             f"counters ({data['source']}):",
             f"  hit {events['hit']}  miss {events['miss']}  bypass {events['bypass']}  hit rate {rate}",
             f"  round trips {data['round_trips']}",
+            *(
+                f"  read model {model}: hit {m['events']['hit']}  miss {m['events']['miss']}  "
+                f"bypass {m['events']['bypass']}  hit rate "
+                + ("n/a" if m["hit_rate"] is None else f"{m['hit_rate']:.1%}")
+                for model, m in data["read_models"].items()
+            ),
             f"breaker: {data['breaker']} (this process); "
             f"reported by workers: {data['breaker_reported'] or 'n/a'}",
             f"rotation pending (this process): {data['rotation_pending']}",
@@ -221,7 +245,8 @@ class Command(BaseCommand):
         else:
             keys, server = redis["keys"], redis["server"]
             lines += [
-                f"keys: {keys['facts']} facts, {keys['generations']} generations, nonce {keys['nonce']}",
+                f"keys: {keys['facts']} facts, {keys['generations']} generations, nonce {keys['nonce']}, "
+                f"{keys['read_models']} read models, {keys['read_generations']} read-model generations",
                 f"server: keyspace hits {server['keyspace_hits']}, misses {server['keyspace_misses']}, "
                 f"memory {server['used_memory_human']}",
             ]
@@ -232,7 +257,7 @@ class Command(BaseCommand):
             perm_cache.rotate()
         except CacheUnavailable as exc:
             raise CommandError(f"cache unreachable, nothing rotated: {exc}") from None
-        self.stdout.write("rotated: every cached permission fact is now invalid")
+        self.stdout.write("rotated: every cached permission fact and read model is now invalid")
 
     def _explain(self, options) -> None:
         data = explain(options["user"], options["action"], options["resource"])
