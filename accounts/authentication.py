@@ -3,7 +3,8 @@
 The access token's signature and expiry are checked locally; its `tv` claim must equal the
 user's current token_version, and the user must be active. Both come from the cached
 UserFact, fetched in the same cache round trip as the facts the view's permission check
-will need, so a warm authenticated request costs no SQL for auth or authorization.
+will need (and the read-model keys the view will look up), so a warm authenticated request
+costs no SQL for auth or authorization, and one round trip.
 """
 
 from uuid import UUID
@@ -15,7 +16,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from permissions.cache import FactRef
 from permissions.checker import store_for
-from permissions.drf import view_refs
+from permissions.drf import view_read_keys, view_refs
 
 TOKEN_VERSION_CLAIM = "tv"  # noqa: S105 - a claim name, not a secret
 
@@ -58,6 +59,8 @@ class CachedJWTAuthentication(JWTAuthentication):
         context = getattr(request, "parser_context", None) or {}
         view = context.get("view")
         refs = [FactRef.user(user_id)] + (view_refs(request, view, user_id) if view else [])
+        if view is not None:
+            store.read_along(view_read_keys(request, view))
         fact = store.get_many(refs)[FactRef.user(user_id)]
         if fact is None or not fact.is_active or fact.token_version != version:
             raise exceptions.AuthenticationFailed(

@@ -17,7 +17,7 @@ from boxers.filters import BoxerFilter
 from boxers.models import CoachLinkStatus, CoachRight, ExperienceLevel, FightMethod, FightResult, Gender
 from permissions import readcache
 from permissions.actions import Action
-from permissions.checker import authorizer_for
+from permissions.checker import authorizer_for, store_for
 from permissions.drf import ActionPermission
 from permissions.facts import CoachLinkObject
 from permissions.rules import role_may
@@ -165,11 +165,19 @@ class BoxerListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
     def get_queryset(self):
         return selectors.boxer_search_queryset()
 
+    def read_model_keys(self, request) -> list[str]:
+        if request.method not in ("GET", "HEAD"):
+            return []
+        return readcache.lookup_keys("directory", request.build_absolute_uri())
+
     def list(self, request, *args, **kwargs):
         """A page of the directory, from the read-model cache while no boxer, club or user
         changed (the page's links are absolute: it is cached by its whole URI)."""
-        uri = request.build_absolute_uri()
-        data = readcache.directory_page(uri, lambda: super(BoxerListCreateApi, self).list(request).data)
+        data = readcache.directory_page(
+            request.build_absolute_uri(),
+            lambda: super(BoxerListCreateApi, self).list(request).data,
+            store_for(request),
+        )
         return Response(data)
 
     @extend_schema(request=BoxerInputSerializer, responses={201: BoxerOutputSerializer})
@@ -205,10 +213,16 @@ class BoxerDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
     permission_classes = [ActionPermission]
     required_actions = {"GET": Action.BOXER_VIEW, "PATCH": Action.BOXER_UPDATE, "DELETE": Action.BOXER_DELETE}
 
+    def read_model_keys(self, request) -> list[str]:
+        if request.method not in ("GET", "HEAD"):
+            return []
+        return readcache.lookup_keys("profile", self.kwargs["pk"])
+
     def get(self, request, pk):
-        return Response(
-            readcache.profile(pk, lambda: BoxerOutputSerializer(selectors.boxer_get(boxer_id=pk)).data)
+        profile = readcache.profile(
+            pk, lambda: BoxerOutputSerializer(selectors.boxer_get(boxer_id=pk)).data, store_for(request)
         )
+        return Response(profile)
 
     @extend_schema(request=BoxerUpdateInputSerializer, responses=BoxerOutputSerializer)
     def patch(self, request, pk):

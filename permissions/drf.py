@@ -43,6 +43,14 @@ def view_refs(request, view, actor_id):
     return refs_for(actor_id, action, resource_id_of(view, action))
 
 
+def view_read_keys(request, view) -> list[str]:
+    """Read-model keys (permissions/readcache.py) the view will look up: read along with the
+    facts, so a warm request is one round trip. A view opts in with `read_model_keys(request)`.
+    """
+    keys = getattr(view, "read_model_keys", None)
+    return [] if keys is None else keys(request)
+
+
 class ActionPermission(BasePermission):
     """Allows the request when the permissions checker allows the view's declared action."""
 

@@ -80,17 +80,32 @@ def enabled() -> bool:
     return settings.READ_MODEL_CACHE
 
 
-def read_through(model: str, key: str, gen_keys: tuple[str, ...], compute: Callable[[], Any]) -> Any:
+def read_through(
+    model: str,
+    key: str,
+    gen_keys: tuple[str, ...],
+    compute: Callable[[], Any],
+    store: perm_cache.FactStore | None = None,
+) -> Any:
     """The value cached under `key` if its stamp (the nonce and every generation in
-    `gen_keys`) is current, else `compute()` (stored). One round trip for the lookup.
+    `gen_keys`) is current, else `compute()` (stored).
 
-    `compute` returns JSON-serialisable data; an exception from it propagates and nothing is
-    stored (a 404 or a 400 is never cached).
+    One round trip for the lookup, or none when `store` already read the keys along with
+    the request's facts (`lookup_keys` + `FactStore.read_along`). `compute` returns
+    JSON-serialisable data; an exception from it propagates and nothing is stored (a 404 or
+    a 400 is never cached).
     """
     events = _EVENTS[model]
     if not enabled():
         return compute()
-    raw = perm_cache.read_stamped([perm_cache.NONCE_KEY, *gen_keys, key])
+    keys = [perm_cache.NONCE_KEY, *gen_keys, key]
+    # Read along with the facts, unless there was no nonce then: the facts' miss has just
+    # created one, which this lookup must see to store anything.
+    if store is not None and key in store.raw and store.raw[perm_cache.NONCE_KEY] is not None:
+        raw = [store.raw[k] for k in keys]
+        del store.raw[key]  # used once: a later lookup of it in this request asks Redis
+    else:
+        raw = perm_cache.read_stamped(keys)
     if raw is None:
         events["bypass"].inc()
         return compute()
@@ -105,14 +120,32 @@ def read_through(model: str, key: str, gen_keys: tuple[str, ...], compute: Calla
     return value
 
 
-def profile(boxer_id: UUID | str, compute: Callable[[], Any]) -> Any:
-    """GET /api/v1/boxers/{id}/'s body: the boxer's and the club names' generations."""
-    return read_through("profile", profile_key(boxer_id), (profile_gen_key(boxer_id), CLUBS_GEN_KEY), compute)
+def _profile_stamp(boxer_id: UUID | str) -> tuple[str, tuple[str, ...]]:
+    return profile_key(boxer_id), (profile_gen_key(boxer_id), CLUBS_GEN_KEY)
 
 
-def directory_page(uri: str, compute: Callable[[], Any]) -> Any:
+def _directory_stamp(uri: str) -> tuple[str, tuple[str, ...]]:
+    return directory_page_key(uri), (DIRECTORY_GEN_KEY,)
+
+
+def lookup_keys(model: str, ident: UUID | str) -> list[str]:
+    """The keys a lookup of `model` reads (for `FactStore.read_along`); none when disabled."""
+    if not enabled():
+        return []
+    key, gen_keys = _profile_stamp(ident) if model == "profile" else _directory_stamp(str(ident))
+    return [*gen_keys, key]
+
+
+def profile(boxer_id: UUID | str, compute: Callable[[], Any], store=None) -> Any:
+    """GET /api/v1/boxers/{id}/'s body: stamped with the boxer's and the club names' generations."""
+    key, gen_keys = _profile_stamp(boxer_id)
+    return read_through("profile", key, gen_keys, compute, store)
+
+
+def directory_page(uri: str, compute: Callable[[], Any], store=None) -> Any:
     """One page of GET /api/v1/boxers/, by its absolute URI."""
-    return read_through("directory", directory_page_key(uri), (DIRECTORY_GEN_KEY,), compute)
+    key, gen_keys = _directory_stamp(uri)
+    return read_through("directory", key, gen_keys, compute, store)
 
 
 def invalidate(
