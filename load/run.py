@@ -254,6 +254,11 @@ def markdown(report: dict) -> str:
         f"{report['postgres_transactions_per_request']}",
         f"- permission cache: {cache['hit']:.0f} hits, {cache['miss']:.0f} misses, "
         f"{cache['bypass']:.0f} bypasses (hit rate {cache['hit_rate']})",
+        *(
+            f"- read model {model}: {m['hit']:.0f} hits, {m['miss']:.0f} misses, "
+            f"{m['bypass']:.0f} bypasses (hit rate {m['hit_rate']})"
+            for model, m in report.get("read_models", {}).items()
+        ),
         "",
         "| kind | requests | p50 ms | p95 ms | p99 ms | 5xx | unexpected | SQL/request |",
         "|---|---|---|---|---|---|---|---|",
@@ -324,7 +329,22 @@ def main() -> int:
         - metric_sum(before, "permission_cache_events_total", event=event)
         for event in ("hit", "miss", "bypass")
     }
+    reads = {
+        model: {
+            event: metric_sum(after, "read_cache_events_total", model=model, event=event)
+            - metric_sum(before, "read_cache_events_total", model=model, event=event)
+            for event in ("hit", "miss", "bypass")
+        }
+        for model in ("profile", "directory")
+    }
     report = summarise(samples, wall, cache, tx_after - tx_before)
+    report["read_models"] = {
+        model: {
+            **counts,
+            "hit_rate": round(counts["hit"] / sum(counts.values()), 4) if any(counts.values()) else None,
+        }
+        for model, counts in reads.items()
+    }
     report["unexpected_examples"] = unexpected
     report["when"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     report["config"] = {
