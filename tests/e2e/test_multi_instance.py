@@ -127,13 +127,20 @@ def test_a_profile_changed_through_one_instance_is_read_new_from_the_other(two_i
 
     for i in range(ITERATIONS):
         writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        # Authenticated reads take the read models' keys along with the facts' MGET;
+        # anonymous ones make their own lookup: both paths, every other iteration.
+        as_reader = owner if i % 4 < 2 else {}
         for _ in range(2):  # the second round is served from the cache
-            reader.get(path)
-            reader.get(page)
+            reader.get(path, headers=as_reader)
+            reader.get(page, headers=as_reader)
         name = f"Name {i}"
         assert writer.request("PATCH", path, json={"name": name}, headers=owner).status_code == 200
-        shown = reader.get(path).json()["name"]
-        listed = [row["name"] for row in reader.get(page).json()["results"] if row["id"] == str(boxer.pk)]
+        shown = reader.get(path, headers=as_reader).json()["name"]
+        listed = [
+            row["name"]
+            for row in reader.get(page, headers=as_reader).json()["results"]
+            if row["id"] == str(boxer.pk)
+        ]
         stale += [(i, "profile", shown)] if shown != name else []
         stale += [(i, "directory", listed)] if listed != [name] else []
 
