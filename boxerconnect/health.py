@@ -7,6 +7,7 @@ previous probe of the same dependency is still stuck, the dependency is reported
 once instead of stacking more stuck threads.
 """
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +18,10 @@ from django.conf import settings
 from django.db import connections
 
 import boxerconnect
+from boxerconnect import metrics
 from boxerconnect.breaker import CLOSED, guarded
+
+logger = logging.getLogger(__name__)
 
 STARTED_AT = time.monotonic()
 
@@ -116,6 +120,24 @@ def health_report() -> tuple[dict, int]:
         "timestamp": datetime.now(UTC).isoformat(),
         "uptime": round(time.monotonic() - STARTED_AT, 3),
         "version": boxerconnect.__version__,
-        "services": {"database": database, "redis": redis},
+        "services": {"database": database, "redis": {**redis, **cache_report()}},
     }
     return body, code
+
+
+def cache_report() -> dict:
+    """Permission-cache and read-model counters (every gunicorn worker's), as /metrics has them.
+
+    Empty if they cannot be read (say, a metrics directory gone): /health still answers.
+    """
+    try:
+        counters = metrics.live_cache_counters()
+    except Exception:
+        logger.exception("cache counters unavailable for /health")
+        return {}
+    return {
+        "permissionCache": {**counters["events"], "hitRate": counters["hit_rate"]},
+        "readModels": {
+            model: {**m["events"], "hitRate": m["hit_rate"]} for model, m in counters["read_models"].items()
+        },
+    }

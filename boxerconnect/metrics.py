@@ -1,8 +1,10 @@
-"""Prometheus metrics of the service: HTTP traffic, permission cache and breaker state.
+"""Prometheus metrics of the service: HTTP traffic, permission cache, read models, breaker state.
 
 With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py does) so
 `/metrics` aggregates every worker; without it each process reports its own figures.
 """
+
+import os
 
 from prometheus_client import (
     REGISTRY,
@@ -18,6 +20,9 @@ from prometheus_client.exposition import choose_encoder
 # Whether this process writes to PROMETHEUS_MULTIPROC_DIR (decided by prometheus_client when
 # first imported: gunicorn workers do; manage.py commands never do, see manage.py).
 MULTIPROCESS = values.ValueClass is not values.MutexValue
+
+EVENTS = ("hit", "miss", "bypass")  # outcomes of a permission-cache or read-model lookup
+READ_MODELS = ("profile", "directory")  # the `model` label of read_cache_events_total
 
 HTTP_REQUESTS = Counter(
     "http_requests_total",
@@ -56,8 +61,64 @@ BREAKER_STATE = Gauge(
 
 # Every outcome is exported from the start (as 0), so a dashboard's rate() has a series
 # before the first miss or bypass happens.
-for _event in ("hit", "miss", "bypass"):
+for _event in EVENTS:
     PERMISSION_CACHE_EVENTS.labels(_event)
+    for _model in READ_MODELS:
+        READ_CACHE_EVENTS.labels(_model, _event)
+
+
+BREAKER_STATES = {0: "closed", 1: "open", 2: "half_open"}
+
+
+def _registry(metrics_dir: str | None):
+    """Every worker's metrics (the multiprocess files in `metrics_dir`), or this process's."""
+    if not metrics_dir:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=metrics_dir)
+    return registry
+
+
+def _rate(counts: dict[str, float]) -> float | None:
+    total = sum(counts.values())
+    return round(counts["hit"] / total, 4) if total else None
+
+
+def cache_counters(metrics_dir: str | None) -> dict:
+    """Permission-cache and read-model events, round trips and reported breaker states, summed
+    over every worker's files in `metrics_dir` (or this process's counters without one)."""
+    events = dict.fromkeys(EVENTS, 0.0)
+    reads = {model: dict.fromkeys(EVENTS, 0.0) for model in READ_MODELS}
+    trips: dict[str, float] = {}
+    breaker: dict[str, str] = {}
+    for family in _registry(metrics_dir).collect():
+        for sample in family.samples:
+            labels = sample.labels
+            if sample.name == "permission_cache_events_total" and labels.get("event") in events:
+                events[labels["event"]] += sample.value
+            elif sample.name == "read_cache_events_total" and labels.get("model") in reads:
+                if labels.get("event") in events:
+                    reads[labels["model"]][labels["event"]] += sample.value
+            elif sample.name == "cache_round_trips_total" and labels.get("alias") == "guarded":
+                trips[labels["outcome"]] = trips.get(labels["outcome"], 0.0) + sample.value
+            elif sample.name == "cache_breaker_state":
+                breaker[labels["alias"]] = BREAKER_STATES.get(int(sample.value), str(sample.value))
+    return {
+        "source": f"multiprocess files in {metrics_dir}" if metrics_dir else "this process",
+        "events": {k: int(v) for k, v in events.items()},
+        "hit_rate": _rate(events),
+        "read_models": {
+            model: {"events": {k: int(v) for k, v in counts.items()}, "hit_rate": _rate(counts)}
+            for model, counts in reads.items()
+        },
+        "round_trips": {k: int(v) for k, v in sorted(trips.items())},
+        "breaker_reported": breaker,
+    }
+
+
+def live_cache_counters() -> dict:
+    """`cache_counters` as /metrics sees them: all gunicorn workers when multiprocess."""
+    return cache_counters(os.environ.get("PROMETHEUS_MULTIPROC_DIR") if MULTIPROCESS else None)
 
 
 def render(accept: str | None = None) -> tuple[bytes, str]:

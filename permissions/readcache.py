@@ -49,10 +49,9 @@ from rest_framework.utils.encoders import JSONEncoder
 from boxerconnect import metrics
 from permissions import cache as perm_cache
 
-MODELS = ("profile", "directory")  # the `model` label of read_cache_events_total
 _EVENTS = {
-    model: {event: metrics.READ_CACHE_EVENTS.labels(model, event) for event in ("hit", "miss", "bypass")}
-    for model in MODELS
+    model: {event: metrics.READ_CACHE_EVENTS.labels(model, event) for event in metrics.EVENTS}
+    for model in metrics.READ_MODELS
 }
 
 

@@ -8,7 +8,9 @@ import pytest
 
 from boxerconnect.settings import _redis_cache
 from permissions import cache as perm_cache
+from tests.accounts.factories import UserFactory
 from tests.boxerconnect.subproc import run_manage, run_python
+from tests.boxers.factories import BoxerFactory
 from tests.conftest import free_port
 from tests.e2e.conftest import database_url_for_tests
 
@@ -209,3 +211,34 @@ def test_hanging_database_and_frozen_redis_still_get_an_answer(redis_server):
     assert body["services"]["database"]["status"] == "down"
     assert body["services"]["redis"]["status"] == "down"
     assert answers["/health/live"] == [200, {"status": "ok"}]
+
+
+def test_health_shows_the_cache_counters_that_metrics_exports(api, client_for):
+    boxer = BoxerFactory()
+    client = client_for(UserFactory())
+    for _ in range(3):  # a miss, then hits: facts and the profile read model
+        assert client.get(f"/api/v1/boxers/{boxer.pk}/").status_code == 200
+    metrics_text = api.get("/metrics").content.decode()
+
+    redis = api.get("/health").json()["services"]["redis"]
+
+    permission, profile = redis["permissionCache"], redis["readModels"]["profile"]
+    assert permission["hit"] > 0 and permission["miss"] > 0
+    assert 0 < permission["hitRate"] < 1
+    assert profile["miss"] >= 1 and profile["hit"] >= 2
+    assert set(redis["readModels"]) == {"profile", "directory"}
+    for event in ("hit", "miss", "bypass"):  # the same figures as /metrics, read a moment before
+        assert f'permission_cache_events_total{{event="{event}"}} {float(permission[event])}' in metrics_text
+
+
+def test_health_answers_without_the_counters_when_they_cannot_be_read(api, monkeypatch):
+    def unreadable():
+        raise FileNotFoundError("metrics directory removed")
+
+    monkeypatch.setattr("boxerconnect.metrics.live_cache_counters", unreadable)
+
+    response = api.get("/health")
+
+    assert response.status_code == 200
+    assert response.json()["services"]["redis"]["status"] == "up"
+    assert "permissionCache" not in response.json()["services"]["redis"]

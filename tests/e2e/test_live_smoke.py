@@ -4,6 +4,7 @@ import pytest
 
 from accounts.tokens import access_token_for
 from tests.boxers.factories import BoxerFactory
+from tests.e2e.support import metric_value
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -47,3 +48,23 @@ def test_metrics_aggregate_every_worker(live_app):
     )
     # 20 requests here plus the fixture's readiness polls; all workers are summed.
     assert float(line.rsplit(" ", 1)[1]) >= 20
+
+
+def test_health_shows_the_cache_counters_of_every_worker_as_metrics_does(live_app):
+    def health_profile() -> dict:
+        return live_app.get("/health").json()["services"]["redis"]["readModels"]["profile"]
+
+    boxer = BoxerFactory()
+    before = health_profile()
+    for _ in range(20):  # the first read stores the profile, the others hit (in any worker)
+        assert live_app.get(f"/api/v1/boxers/{boxer.pk}/").status_code == 200
+
+    after = health_profile()
+    exported = metric_value(
+        live_app.get("/metrics").text, "read_cache_events_total", model="profile", event="hit"
+    )
+
+    hits, misses = after["hit"] - before["hit"], after["miss"] - before["miss"]
+    assert hits + misses == 20
+    assert misses >= 1 and hits >= 18
+    assert exported == after["hit"]  # the same sum over the workers' files as /metrics

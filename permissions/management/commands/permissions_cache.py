@@ -6,66 +6,23 @@ from uuid import UUID
 
 from django.core.cache import caches
 from django.core.management.base import BaseCommand, CommandError
-from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 
 from accounts.models import User
+from boxerconnect import metrics
 from boxerconnect.breaker import CacheUnavailable, guarded
 from boxers.models import CoachLink
 from clubs.models import MembershipRequest
 from permissions import cache as perm_cache
-from permissions import readcache
 from permissions.actions import RESOURCE_OF, Action
 from permissions.checker import Authorizer
 from permissions.facts import CoachLinkObject, MembershipObject
 
-EVENTS = ("hit", "miss", "bypass")
-BREAKER_STATES = {0: "closed", 1: "open", 2: "half_open"}
-
-
-def _metric_samples(metrics_dir: str | None) -> list:
-    """Samples of the permission metrics: every worker's (multiprocess files) or this process's."""
-    if metrics_dir:
-        if not os.path.isdir(metrics_dir):
-            raise CommandError(f"metrics directory {metrics_dir} does not exist")
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=metrics_dir)
-    else:
-        registry = REGISTRY
-    return [sample for family in registry.collect() for sample in family.samples]
-
 
 def counters(metrics_dir: str | None) -> dict:
-    events = dict.fromkeys(EVENTS, 0.0)
-    reads = {model: dict.fromkeys(EVENTS, 0.0) for model in readcache.MODELS}
-    trips: dict[str, float] = {}
-    breaker: dict[str, str] = {}
-    for sample in _metric_samples(metrics_dir):
-        if sample.name == "permission_cache_events_total" and sample.labels.get("event") in events:
-            events[sample.labels["event"]] += sample.value
-        elif sample.name == "read_cache_events_total" and sample.labels.get("model") in reads:
-            model = reads[sample.labels["model"]]
-            if sample.labels.get("event") in model:
-                model[sample.labels["event"]] += sample.value
-        elif sample.name == "cache_round_trips_total" and sample.labels.get("alias") == "guarded":
-            outcome = sample.labels["outcome"]
-            trips[outcome] = trips.get(outcome, 0.0) + sample.value
-        elif sample.name == "cache_breaker_state":
-            breaker[sample.labels["alias"]] = BREAKER_STATES.get(int(sample.value), str(sample.value))
-    lookups = sum(events.values())
-    return {
-        "source": f"multiprocess files in {metrics_dir}" if metrics_dir else "this process",
-        "events": {k: int(v) for k, v in events.items()},
-        "hit_rate": round(events["hit"] / lookups, 4) if lookups else None,
-        "read_models": {
-            model: {
-                "events": {k: int(v) for k, v in counts.items()},
-                "hit_rate": round(counts["hit"] / sum(counts.values()), 4) if sum(counts.values()) else None,
-            }
-            for model, counts in reads.items()
-        },
-        "round_trips": {k: int(v) for k, v in sorted(trips.items())},
-        "breaker_reported": breaker,
-    }
+    """Cache counters of every worker (gunicorn's multiprocess files) or of this process."""
+    if metrics_dir and not os.path.isdir(metrics_dir):
+        raise CommandError(f"metrics directory {metrics_dir} does not exist")
+    return metrics.cache_counters(metrics_dir)
 
 
 def redis_stats() -> dict:
