@@ -19,6 +19,16 @@ Families and the writes that bump their generation (callers use `invalidate`):
   club   (club_id)            owner, is_published, accepting_members, deletion.
   link   (coach_id, boxer_id) coach link created, accepted, rights changed, removed.
 
+Read models (permissions/readcache.py; the same protocol, the same nonce):
+  read:g:profile:<boxer>      one boxer's representation: bumped on a committed save or delete
+                              of the boxer row and on its record recomputation.
+  read:g:clubs                club names shown in profiles: any club saved or deleted.
+  read:g:directory            every directory page: any boxer or club saved or deleted, a
+                              record recomputation, a user's is_active changing.
+  read:f:profile:<boxer>      {"s": [nonce, profile gen, clubs gen], "v": the body}.
+  read:f:directory:<sha256>   {"s": [nonce, directory gen], "v": one page}, by the SHA-256
+                              of the page's absolute URI.
+
 A lookup fetches the nonce, each fact and its generation in ONE get_many (Redis MGET; raw
 bytes on the hot path, see `FactStore._lookup`). An entry is a hit only if its stamp equals
 [current nonce, current generation]. A miss reads
@@ -28,6 +38,7 @@ allow. Bumps run in `transaction.on_commit`, before the response is sent.
 """
 
 import contextlib
+import hashlib
 import json
 import logging
 import secrets
@@ -105,6 +116,31 @@ def link_fact_key(coach_id: UUID | str, boxer_id: UUID | str) -> str:
 
 def link_gen_key(coach_id: UUID | str, boxer_id: UUID | str) -> str:
     return f"perm:g:link:{_hex(coach_id)}:{_hex(boxer_id)}"
+
+
+# Read models (permissions/readcache.py): whole representations under the same nonce.
+
+
+def profile_key(boxer_id: UUID | str) -> str:
+    """The body of GET /api/v1/boxers/{id}/, stamped [nonce, profile gen, clubs gen]."""
+    return f"read:f:profile:{_hex(boxer_id)}"
+
+
+def profile_gen_key(boxer_id: UUID | str) -> str:
+    """Bumped by every committed save/delete of the boxer row and its record recomputation."""
+    return f"read:g:profile:{_hex(boxer_id)}"
+
+
+# Bumped by every committed save/delete of any club and by import_clubs' updates.
+CLUBS_GEN_KEY = "read:g:clubs"
+# Bumped by every committed save/delete of any boxer or club, a record recomputation, and a
+# user's is_active changing.
+DIRECTORY_GEN_KEY = "read:g:directory"
+
+
+def directory_page_key(uri: str) -> str:
+    """One page of GET /api/v1/boxers/, by the SHA-256 of its absolute URI."""
+    return f"read:f:directory:{hashlib.sha256(uri.encode()).hexdigest()}"
 
 
 class FactRef:

@@ -1,41 +1,30 @@
 """Generation-stamped read models: whole API representations, cached with the guarantees of
 the permission facts (permissions/cache.py), so a warm read of a hot endpoint spends no SQL.
 
-Keys (all built here; ids are UUIDs rendered as 32 hex digits, pages are named by the
-SHA-256 of their URI, so every family's keys are fixed-shape and distinct facts never share
-a key):
-
-  read:g:profile:<boxer>      generation of one boxer's representation (the profile and its
-                              record). Bumped on every committed save or delete of the boxer
-                              row and on a record recomputation.
-  read:g:clubs                generation of the club names shown in every profile. Bumped on
-                              every committed save or delete of any club (and by
-                              import_clubs): after the write commits, so no profile read
-                              before it, whatever club it was in by then, survives it.
-  read:f:profile:<boxer>      {"s": [nonce, profile generation, clubs generation],
-                              "v": the representation}.
-  read:g:directory            generation of the public boxer directory, all pages at once.
-                              Bumped on every committed save or delete of any boxer or club,
-                              on a record recomputation, and when a user's is_active changes.
-  read:f:directory:<sha256>   {"s": [nonce, generation], "v": one page's body}, by the
-                              request's absolute URI (host, path and query: the page's
-                              `next`/`previous` links are absolute).
+Two read models, keyed in permissions/cache.py (with every other cache key):
+  profile     the body of GET /api/v1/boxers/{id}/ (served after its permission check),
+              stamped [nonce, the boxer's profile generation, the clubs generation]. The
+              clubs generation is bumped after any club write commits, so a profile read
+              before that commit is dead, whatever club its boxer had joined meanwhile.
+  directory   one page of GET /api/v1/boxers/ (public, the same for every caller), by its
+              absolute URI (its `next`/`previous` links are absolute), stamped [nonce, the
+              directory generation], which every boxer, club or user is_active write bumps.
 
 The nonce is the permission cache's own (`perm:nonce`), so a Redis flush or restart,
 `permissions_cache rotate`, and the rotation a process owes after cache trouble invalidate
-read models as well. A lookup is ONE round trip (nonce, generations, entry); a miss computes
-from PostgreSQL and stores the value stamped with the generations seen at lookup time, so a
-reader that raced a write stores under a dead generation (a miss later, never stale data).
-Bumps run in `transaction.on_commit`, before the response is sent: the next request after a
-write reads the new state, on every worker and host. With Redis unreachable, reads go to
-PostgreSQL (the breaker of `boxerconnect.breaker` decides). TTL (`PERMISSION_CACHE_TTL`)
-bounds memory only.
+read models as well. A lookup is ONE round trip (nonce, generations, entry), or none of its
+own when the keys were read along with the request's facts (`FactStore.read_along`). A miss
+computes from PostgreSQL and stores the value stamped with the generations seen at lookup
+time, so a reader that raced a write stores under a dead generation (a miss later, never
+stale data). Bumps run in `transaction.on_commit`, before the response is sent: the next
+request after a write reads the new state, on every worker and host. With Redis
+unreachable, reads go to PostgreSQL (the breaker of `boxerconnect.breaker` decides). TTL
+(`PERMISSION_CACHE_TTL`) bounds memory only. Writes are wired in boxers/signals.py.
 
-Disabled by `READ_MODEL_CACHE=false` (the default when no REDIS_URL is set: an in-process
-cache is not shared with management commands, whose writes it would miss).
+Disabled by `READ_MODEL_CACHE=false` (the default when the cache is in-process: management
+commands run beside the server would not share it, and their writes would be missed).
 """
 
-import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -53,26 +42,6 @@ _EVENTS = {
     model: {event: metrics.READ_CACHE_EVENTS.labels(model, event) for event in metrics.EVENTS}
     for model in metrics.READ_MODELS
 }
-
-
-def _hex(value: UUID | str) -> str:
-    return value.hex if isinstance(value, UUID) else UUID(str(value)).hex
-
-
-def profile_gen_key(boxer_id: UUID | str) -> str:
-    return f"read:g:profile:{_hex(boxer_id)}"
-
-
-def profile_key(boxer_id: UUID | str) -> str:
-    return f"read:f:profile:{_hex(boxer_id)}"
-
-
-CLUBS_GEN_KEY = "read:g:clubs"
-DIRECTORY_GEN_KEY = "read:g:directory"
-
-
-def directory_page_key(uri: str) -> str:
-    return f"read:f:directory:{hashlib.sha256(uri.encode()).hexdigest()}"
 
 
 def enabled() -> bool:
@@ -120,11 +89,11 @@ def read_through(
 
 
 def _profile_stamp(boxer_id: UUID | str) -> tuple[str, tuple[str, ...]]:
-    return profile_key(boxer_id), (profile_gen_key(boxer_id), CLUBS_GEN_KEY)
+    return perm_cache.profile_key(boxer_id), (perm_cache.profile_gen_key(boxer_id), perm_cache.CLUBS_GEN_KEY)
 
 
 def _directory_stamp(uri: str) -> tuple[str, tuple[str, ...]]:
-    return directory_page_key(uri), (DIRECTORY_GEN_KEY,)
+    return perm_cache.directory_page_key(uri), (perm_cache.DIRECTORY_GEN_KEY,)
 
 
 def lookup_keys(model: str, ident: UUID | str) -> list[str]:
@@ -151,10 +120,10 @@ def invalidate(
     *, profiles: list[UUID | str | None] = (), clubs: bool = False, directory: bool = False
 ) -> None:
     """Bump the named read models' generations when the current transaction commits."""
-    keys = sorted({profile_gen_key(b) for b in profiles if b is not None})
+    keys = sorted({perm_cache.profile_gen_key(b) for b in profiles if b is not None})
     if clubs:
-        keys.append(CLUBS_GEN_KEY)
+        keys.append(perm_cache.CLUBS_GEN_KEY)
     if directory:
-        keys.append(DIRECTORY_GEN_KEY)
+        keys.append(perm_cache.DIRECTORY_GEN_KEY)
     if keys:  # even when disabled here: another process sharing the cache may read them
         transaction.on_commit(lambda: perm_cache.bump_now(keys))

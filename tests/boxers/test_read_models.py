@@ -67,7 +67,7 @@ def entry(page: dict, boxer) -> dict | None:
 
 
 def page_entry_key(url: str, host: str = "http://testserver") -> str:
-    return readcache.directory_page_key(host + url)
+    return perm_cache.directory_page_key(host + url)
 
 
 # --- The world every write path starts from ---------------------------------------------
@@ -526,7 +526,7 @@ def test_every_write_path_shows_on_the_very_next_read(world, write_path):
 @pytest.mark.parametrize("generation", ["known", "never-seen"])
 def test_a_reader_that_raced_a_write_never_stores_stale_data(generation):
     boxer = BoxerFactory(city="Cardiff")
-    key, gen_key = readcache.profile_key(boxer.pk), readcache.profile_gen_key(boxer.pk)
+    key, gen_key = perm_cache.profile_key(boxer.pk), perm_cache.profile_gen_key(boxer.pk)
 
     def city() -> dict:
         return {"city": Boxer.objects.get(pk=boxer.pk).city}
@@ -546,7 +546,7 @@ def test_a_reader_that_raced_a_write_never_stores_stale_data(generation):
     else:
         other = BoxerFactory()  # opens (and vets) the connection on another profile
         readcache.read_through(
-            "profile", readcache.profile_key(other.pk), (readcache.profile_gen_key(other.pk),), dict
+            "profile", perm_cache.profile_key(other.pk), (perm_cache.profile_gen_key(other.pk),), dict
         )
         assert caches["guarded"].get(gen_key) is None
         expected_old = "Cardiff"
@@ -711,7 +711,7 @@ def test_disabled_counts_no_read_model_event_and_stays_correct(settings, client_
 
     for events in (profile, directory):
         assert (events.hit, events.miss, events.bypass) == (0, 0, 0)
-    assert caches["guarded"].get(readcache.profile_key(boxer.pk)) is None
+    assert caches["guarded"].get(perm_cache.profile_key(boxer.pk)) is None
     assert caches["guarded"].get(page_entry_key(page)) is None
 
 
@@ -740,9 +740,9 @@ def test_a_hit_is_byte_for_byte_the_miss_that_stored_it(client_for, rich_boxer):
             "profile",
             client_for(boxer.user),
             f"/api/v1/boxers/{boxer.pk}/",
-            readcache.profile_gen_key(boxer.pk),
+            perm_cache.profile_gen_key(boxer.pk),
         ),
-        ("directory", client_for(), f"{DIRECTORY}?page_size=100", readcache.DIRECTORY_GEN_KEY),
+        ("directory", client_for(), f"{DIRECTORY}?page_size=100", perm_cache.DIRECTORY_GEN_KEY),
     ]:
         warm(client, url)
         perm_cache.bump_now([gen_key])  # the next read recomputes and stores

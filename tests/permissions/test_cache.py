@@ -11,7 +11,6 @@ from boxerconnect.breaker import guarded
 from boxerconnect.settings import _redis_cache
 from boxers.models import Boxer, CoachLink
 from permissions import cache as perm_cache
-from permissions import readcache
 from permissions.actions import Action
 from permissions.cache import FactRef, FactStore, invalidate, rotate
 from permissions.checker import Authorizer
@@ -305,9 +304,9 @@ def test_distinct_facts_never_share_a_key(facts):
     st.sets(st.text(), max_size=20),
 )
 def test_read_model_keys_never_share_a_key_with_each_other_or_a_fact(facts, boxers, uris):
-    keys = [readcache.profile_key(b) for b in boxers] + [readcache.profile_gen_key(b) for b in boxers]
-    keys += [readcache.directory_page_key(uri) for uri in uris]
-    keys += [readcache.DIRECTORY_GEN_KEY, readcache.CLUBS_GEN_KEY]
+    keys = [perm_cache.profile_key(b) for b in boxers] + [perm_cache.profile_gen_key(b) for b in boxers]
+    keys += [perm_cache.directory_page_key(uri) for uri in uris]
+    keys += [perm_cache.DIRECTORY_GEN_KEY, perm_cache.CLUBS_GEN_KEY]
     keys += [ref.fact_key for ref in set(facts)] + [ref.gen_key for ref in set(facts)]
     keys.append(perm_cache.nonce_key())
 
@@ -321,5 +320,5 @@ def test_every_spelling_of_an_id_names_the_same_fact(a, b):
     assert len({FactRef.link(s, b).fact_key for s in spellings}) == 1
     assert len({FactRef.user(s).gen_key for s in spellings}) == 1
     assert FactRef.link(a, b).fact_key != FactRef.link(b, a).fact_key or a == b
-    assert len({readcache.profile_key(s) for s in spellings}) == 1
-    assert len({readcache.profile_gen_key(s) for s in spellings}) == 1
+    assert len({perm_cache.profile_key(s) for s in spellings}) == 1
+    assert len({perm_cache.profile_gen_key(s) for s in spellings}) == 1
