@@ -26,7 +26,7 @@ commands run beside the server would not share it, and their writes would be mis
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -117,7 +117,7 @@ def directory_page(uri: str, compute: Callable[[], Any], store=None) -> Any:
 
 
 def invalidate(
-    *, profiles: list[UUID | str | None] = (), clubs: bool = False, directory: bool = False
+    *, profiles: Iterable[UUID | str | None] = (), clubs: bool = False, directory: bool = False
 ) -> None:
     """Bump the named read models' generations when the current transaction commits."""
     keys = sorted({perm_cache.profile_gen_key(b) for b in profiles if b is not None})
