@@ -14,6 +14,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import Role, User
+from accounts.serializers import UserOutputSerializer
+from boxerconnect.cache.keys import throttle_key
 from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from permissions.actions import Action
 from permissions.drf import ActionPermission
@@ -41,7 +43,7 @@ class PasswordResetEmailThrottle(ScopedRateThrottle):
         if not isinstance(email, str) or not email.strip():
             return None
         digest = hashlib.sha256(User.objects.normalize_email(email).encode()).hexdigest()
-        return self.cache_format % {"scope": "password_reset_email", "ident": digest}
+        return throttle_key("password_reset_email", digest)
 
 
 def client_ip(request) -> str:
@@ -50,13 +52,6 @@ def client_ip(request) -> str:
 
 
 # --- Serializers --------------------------------------------------------------------------
-
-
-class UserOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "email", "name", "role", "is_active", "email_verified", "created_at"]
-        read_only_fields = fields
 
 
 class TokenPairOutputSerializer(serializers.Serializer):

@@ -43,7 +43,7 @@ PERMISSION_CACHE_EVENTS = Counter(
 )
 READ_CACHE_EVENTS = Counter(
     "read_cache_events_total",
-    "Read-model lookups (permissions/readcache.py) by model and outcome: hit, miss (computed "
+    "Read-model lookups (boxers/readmodels.py) by model and outcome: hit, miss (computed "
     "from PostgreSQL and stored), bypass (cache skipped: breaker open or cache error).",
     ["model", "event"],
 )

@@ -11,7 +11,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
 from boxerconnect import metrics
-from boxerconnect.exceptions import (
+from boxerconnect.api.errors import (
     DATABASE_UNAVAILABLE,
     TOO_LARGE,
     is_database_outage,

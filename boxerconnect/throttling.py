@@ -8,12 +8,14 @@ database-backed in `accounts` instead.
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-from boxerconnect.breaker import CacheUnavailable, guarded
+from boxerconnect.cache.guarded import CacheUnavailable, guarded
 from boxerconnect.rates import parse_rate
 
 
 class RateMixin:
     """Counts hits in a window opened by the first hit: one cache round trip a check.
+
+    Keys are DRF's `throttle_<scope>_<ident>` (boxerconnect/cache/keys.py, `throttle_key`).
 
     DRF's stock throttles keep a list of every request time in the cache and read and write
     it whole on every request (1,200 floats at the default user rate); a counter costs O(1).

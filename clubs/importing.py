@@ -21,9 +21,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from boxers.signals import clubs_changed
+from boxerconnect.cache.watch import rows_changed
 from clubs.models import Club
-from permissions.cache import invalidate
 
 COLUMNS = ("name", "email", "phone", "contactName", "postcode", "region", "latitude", "longitude")
 # File column → model field, for the fields an import owns (it never touches the others).
@@ -254,10 +253,11 @@ def clubs_import(
             club.updated_at = now  # bulk_update skips auto_now
         fields = sorted(changed_fields | {"updated_at"})
         Club.objects.bulk_update(list(to_update.values()), fields, batch_size=BATCH)
-    published_changed = [c.pk for c in to_update.values()] if "is_published" in changed_fields else []
-    invalidate(clubs=[c.pk for c in to_create] + published_changed)
+    # Bulk writes send no model signal: say what was written (cached facts, read models).
+    if to_create:
+        rows_changed.send(sender=Club, rows=to_create, created=True)
     if to_update:
-        clubs_changed()  # bulk_update sends no signal; names show in profiles
+        rows_changed.send(sender=Club, rows=list(to_update.values()), fields=sorted(changed_fields))
     if dry_run:
         transaction.set_rollback(True)
     return report

@@ -17,9 +17,9 @@ from django.test import TestCase, override_settings
 from rest_framework.test import APIClient
 
 from accounts.tokens import access_token_for
-from boxerconnect.cache_events import ADOPTED_KEY
+from boxerconnect.cache import stamped
+from boxerconnect.cache.keys import ADOPTED_KEY
 from boxerconnect.settings import _redis_cache
-from permissions import cache as perm_cache
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -41,9 +41,9 @@ def _isolated_cache():
     with contextlib.suppress(Exception):
         client = caches["guarded"].client.get_client(write=True)
         client.set(ADOPTED_KEY, client.info("server")["run_id"])
-    perm_cache.reset_process_state()
+    stamped.reset_process_state()
     yield
-    perm_cache.reset_process_state()
+    stamped.reset_process_state()
 
 
 class CommitClient(APIClient):
@@ -169,6 +169,6 @@ def private_redis(redis_server, settings):
         "default": _redis_cache(redis_server.url, ignore_exceptions=True),
         "guarded": _redis_cache(redis_server.url, ignore_exceptions=False),
     }
-    perm_cache.reset_process_state()
+    stamped.reset_process_state()
     yield redis_server
-    perm_cache.reset_process_state()
+    stamped.reset_process_state()

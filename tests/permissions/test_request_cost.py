@@ -1,6 +1,6 @@
 """Through HTTP: a warm authenticated request spends no SQL on authentication or authorization
 and one cache round trip, for a detail and for list pages of 1, 10 and 100 items. With the
-read-model cache (permissions/readcache.py) the whole request spends no SQL at all, in that
+read-model cache (boxers/readmodels.py) the whole request spends no SQL at all, in that
 same round trip (the view's read-model keys ride with the facts)."""
 
 import pytest

@@ -3,10 +3,10 @@
 A Redis that another process could not write to (frozen, partitioned, restarted from a
 snapshot, failed over to a lagging replica) may hold entries that are no longer true. Any
 sign of that (a failed cache call, a connection that had to be re-established) is announced
-here; the permission cache subscribes and rotates its namespace before it trusts Redis
+here; the stamped protocol (stamped.py) subscribes and rotates its namespace before it trusts Redis
 again. A server instance seen for the first time (new run id) is vetted on the very
 connection that found it, before that connection serves anything (`on_adopt`).
-No Django imports: settings load the connection classes.
+Settings load the connection classes: nothing here reads settings at import.
 """
 
 import logging
@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 
 from redis.connection import Connection, SSLConnection, UnixDomainSocketConnection
+
+from boxerconnect.cache.keys import ADOPTED_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +38,9 @@ def notify(reason: str) -> None:
             logger.exception("cache trouble subscriber failed")
 
 
-# A plain Redis key (no Django prefix): the run id of the server instance whose contents
-# this deployment has vetted. A server that restarted (empty, or from a snapshot or a
-# failover that may predate writes) has a new run id and is vetted again on first contact.
-ADOPTED_KEY = "boxerconnect:adopted-run-id"
+# ADOPTED_KEY (keys.py) holds the run id of the server instance whose contents this
+# deployment has vetted. A server that restarted (empty, or from a snapshot or a failover
+# that may predate writes) has a new run id and is vetted again on first contact.
 
 _adopt_hooks: list[Callable[[Connection], None]] = []
 
