@@ -4,8 +4,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from boxerconnect.api.views import Api
 from permissions.actions import RESOURCE_OF, Action
 from permissions.checker import authorizer_for, refs_for
 
@@ -29,7 +29,7 @@ class CheckInputSerializer(serializers.Serializer):
         return attrs
 
 
-class PermissionCheckApi(APIView):
+class PermissionCheckApi(Api):
     """May the caller do `action` to the resource? Answers like the real request would."""
 
     permission_classes = [AllowAny]
