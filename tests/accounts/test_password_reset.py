@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import PasswordResetToken, RefreshToken, User
-from tests.accounts.conftest import LOGIN, ME, REFRESH, bearer, login, token_from_last_mail
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.support.auth import LOGIN, ME, REFRESH, bearer, login, token_from_last_mail
 
 pytestmark = pytest.mark.django_db
 

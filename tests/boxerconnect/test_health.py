@@ -11,8 +11,8 @@ from boxerconnect.settings import _redis_cache
 from tests.accounts.factories import UserFactory
 from tests.boxerconnect.subproc import run_manage, run_python
 from tests.boxers.factories import BoxerFactory
-from tests.conftest import free_port
-from tests.e2e.conftest import database_url_for_tests
+from tests.support.live import database_url_for_tests
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.django_db
 

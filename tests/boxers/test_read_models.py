@@ -37,8 +37,8 @@ from clubs.models import Club
 from tests.accounts.factories import PASSWORD, AdminFactory, GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory, FightFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
-from tests.conftest import CommitClient, authenticate
-from tests.permissions.conftest import read_events
+from tests.support.clients import CommitClient, authenticate
+from tests.support.counting import read_events
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ import pytest
 
 from accounts.tokens import access_token_for
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
-from tests.conftest import RedisServer
-from tests.e2e.conftest import LiveApp
 from tests.e2e.support import metric_value
+from tests.support.live import LiveApp
+from tests.support.servers import RedisServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

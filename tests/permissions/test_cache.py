@@ -19,7 +19,7 @@ from permissions.invalidation import invalidate
 from permissions.store import FactRef, FactStore
 from tests.accounts.factories import CoachFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
-from tests.permissions.conftest import Events
+from tests.support.counting import Events
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fault]
 

@@ -17,7 +17,7 @@ from permissions.checker import Authorizer
 from tests.accounts.factories import CoachFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
-from tests.permissions.conftest import event_count, read_event_count
+from tests.support.counting import event_count, read_event_count
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from permissions.store import FactRef
 from tests.accounts.factories import CoachFactory, GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
 from tests.clubs.factories import ClubFactory
-from tests.permissions.conftest import Events, read_events
+from tests.support.counting import Events, read_events
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fault]
 

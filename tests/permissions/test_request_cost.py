@@ -7,7 +7,7 @@ import pytest
 
 from tests.accounts.factories import CoachFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
-from tests.permissions.conftest import Events, read_events
+from tests.support.counting import Events, read_events
 
 pytestmark = pytest.mark.django_db
 

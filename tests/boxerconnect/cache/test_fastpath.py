@@ -13,7 +13,7 @@ from django.core.cache import caches
 
 from boxerconnect.cache.guarded import CacheUnavailable, guarded
 from boxerconnect.settings import _redis_cache
-from tests.permissions.conftest import Events
+from tests.support.counting import Events
 
 pytestmark = [pytest.mark.fault]
 
