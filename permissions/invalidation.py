@@ -48,13 +48,12 @@ def _watch(family: FactFamily, source: Source) -> watch.Watch:
     return watch.Watch(source.model, keys, source.fields, source.subject_fields)
 
 
-_registered = False
+_registered: set[str] = set()
 
 
 def register() -> None:
-    """Watch every source of every fact family (from AppConfig.ready(); once per process)."""
-    global _registered
-    if _registered:
-        return
-    _registered = True
-    watch.register(*(_watch(family, source) for family in FAMILIES.values() for source in family.sources))
+    """Watch the sources of every fact family not watched yet (AppConfig.ready() calls it)."""
+    for family in FAMILIES.values():
+        if family.name not in _registered:
+            _registered.add(family.name)
+            watch.register(*(_watch(family, source) for source in family.sources))

@@ -121,3 +121,15 @@ def test_a_warm_anonymous_directory_page_is_one_round_trip_and_no_sql(api, djang
 
     assert response.json() == first
     assert (events.ok, reads.hit) == (1, 1)  # no facts to read: the page's own lookup
+
+
+def test_a_warm_anonymous_profile_is_one_round_trip_and_no_sql(api, django_assert_num_queries):
+    boxer = BoxerFactory()
+    first = api.get(f"/api/v1/boxers/{boxer.pk}/").json()
+
+    with django_assert_num_queries(0), Events() as events, read_events("profile") as reads:
+        response = api.get(f"/api/v1/boxers/{boxer.pk}/")
+
+    assert response.json() == first
+    # the boxer's fact and the profile, read together (checker.prime) before the check
+    assert (events.ok, events.hit, reads.hit) == (1, 1, 1)
