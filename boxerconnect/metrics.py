@@ -129,5 +129,5 @@ def render(accept: str | None = None) -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    encoder, content_type = choose_encoder(accept)
+    encoder, content_type = choose_encoder(accept or "")
     return encoder(registry), content_type

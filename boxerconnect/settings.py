@@ -7,6 +7,7 @@ variable is listed in `.env.example` and explained in the README.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import environ
@@ -274,7 +275,7 @@ FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("
 
 # --- REST framework -----------------------------------------------------------------------
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.CachedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

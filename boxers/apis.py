@@ -281,7 +281,7 @@ class CoachLinkListCreateApi(ListApi):
         return Response(CoachLinkOutputSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
-class CoachLinkObjectMixin:
+class CoachLinkObjectApi(GenericApi):
     """Loads the link of the URL and checks the view's declared coach_link action on it."""
 
     permission_classes = [IsAuthenticated, ActionPermission]
@@ -296,7 +296,7 @@ class CoachLinkObjectMixin:
         return CoachLinkObject(coach_id=str(link.coach_id), boxer_owner_id=str(link.boxer.user_id))
 
 
-class CoachLinkDetailApi(CoachLinkObjectMixin, GenericApi):
+class CoachLinkDetailApi(CoachLinkObjectApi):
     """Read a link, change its rights (boxer's owner, admin), remove it (any party)."""
 
     required_actions = {
@@ -322,7 +322,7 @@ class CoachLinkDetailApi(CoachLinkObjectMixin, GenericApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CoachLinkAcceptApi(CoachLinkObjectMixin, GenericApi):
+class CoachLinkAcceptApi(CoachLinkObjectApi):
     """The boxer's owner (or an admin) activates a pending link, optionally narrowing its rights."""
 
     required_action = Action.COACH_LINK_RESPOND
@@ -339,7 +339,7 @@ class CoachLinkAcceptApi(CoachLinkObjectMixin, GenericApi):
         return Response(CoachLinkOutputSerializer(link).data)
 
 
-class CoachLinkDeclineApi(CoachLinkObjectMixin, GenericApi):
+class CoachLinkDeclineApi(CoachLinkObjectApi):
     """The boxer's owner (or an admin) refuses a pending link; it is removed."""
 
     required_action = Action.COACH_LINK_RESPOND

@@ -90,7 +90,7 @@ class OwnerInputSerializer(serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True)
 
 
-COACH_FIELDS = {
+COACH_FIELDS: dict[str, serializers.Field] = {
     "id": serializers.UUIDField(),
     "name": serializers.CharField(),
     "is_head": serializers.BooleanField(),

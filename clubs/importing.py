@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -186,7 +186,7 @@ def match_key(name: str, postcode: str) -> tuple[str, str]:
 
 # --- Import -------------------------------------------------------------------------------
 
-Progress = Callable[[Iterable, int], Iterator]
+Progress = Callable[[Iterable, int], Iterable]
 
 
 def _no_progress(rows: Iterable, total: int) -> Iterable:
@@ -230,20 +230,20 @@ def clubs_import(
             )
             continue
         seen[key] = number
-        club = existing.get(key)
-        if club is None:
+        found = existing.get(key)
+        if found is None:
             to_create.append(Club(**values, country=country, is_published=publish))
             report.created += 1
             continue
         wanted = {**values, **({"is_published": True} if publish else {})}
-        diff = {name: value for name, value in wanted.items() if getattr(club, name) != value}
+        diff = {name: value for name, value in wanted.items() if getattr(found, name) != value}
         if not diff:
             report.unchanged += 1
             continue
         for field_name, value in diff.items():
-            setattr(club, field_name, value)
+            setattr(found, field_name, value)
         changed_fields |= diff.keys()
-        to_update[club.pk] = club
+        to_update[found.pk] = found
         report.updated += 1
 
     Club.objects.bulk_create(to_create, batch_size=BATCH)

@@ -23,7 +23,7 @@ def club_list() -> QuerySet[Club]:
 
 def club_list_owned(*, user_id: UUID | str) -> QuerySet[Club]:
     """Clubs `user_id` owns, published or not."""
-    return _with_counts(Club.objects.filter(owner_id=user_id)).order_by("name", "id")
+    return _with_counts(Club.objects.filter(owner_id=UUID(str(user_id)))).order_by("name", "id")
 
 
 def club_get(*, club_id: UUID | str) -> Club:

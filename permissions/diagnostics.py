@@ -2,6 +2,7 @@
 explanation of one decision (its reason and where each fact came from)."""
 
 import os
+from typing import Any
 from uuid import UUID
 
 from django.core.cache import caches
@@ -19,14 +20,14 @@ from permissions.checker import Authorizer
 from permissions.facts import CoachLinkObject, MembershipObject
 
 
-def counters(metrics_dir: str | None) -> dict:
+def counters(metrics_dir: str | None) -> dict[str, Any]:
     """Cache counters of every worker (gunicorn's multiprocess files) or of this process."""
     if metrics_dir and not os.path.isdir(metrics_dir):
         raise CommandError(f"metrics directory {metrics_dir} does not exist")
     return metrics.cache_counters(metrics_dir)
 
 
-def stats(metrics_dir: str | None) -> dict:
+def stats(metrics_dir: str | None) -> dict[str, Any]:
     """Counters, Redis keys and server figures, and this process's breaker and rotation state."""
     data = counters(metrics_dir)
     try:
@@ -38,7 +39,7 @@ def stats(metrics_dir: str | None) -> dict:
     return data
 
 
-def redis_stats() -> dict:
+def redis_stats() -> dict[str, Any]:
     """Permission keys (SCAN: fine in an admin command, never on a request path) and server stats."""
     backend = caches["guarded"]
     client = getattr(backend, "client", None)
@@ -76,16 +77,15 @@ def find_user(ref: str) -> User | None:
     if ref in ("-", "anonymous"):
         return None
     try:
-        query = {"pk": UUID(ref)}
+        user = User.objects.filter(pk=UUID(ref)).first()
     except ValueError:
-        query = {"email__iexact": ref.strip()}
-    user = User.objects.filter(**query).first()
+        user = User.objects.filter(email__iexact=ref.strip()).first()
     if user is None:
         raise CommandError(f"no user {ref!r} (give an email, a user id, or 'anonymous')")
     return user
 
 
-def loaded_object(action: Action, resource: str):
+def loaded_object(action: Action, resource: str) -> CoachLinkObject | MembershipObject:
     """CoachLinkObject / MembershipObject for link and membership actions."""
     try:
         pk = UUID(resource)
@@ -107,7 +107,7 @@ def loaded_object(action: Action, resource: str):
     )
 
 
-def explain(user_ref: str, action_name: str, resource: str | None) -> dict:
+def explain(user_ref: str, action_name: str, resource: str | None) -> dict[str, Any]:
     try:
         action = Action(action_name)
     except ValueError:
@@ -116,15 +116,17 @@ def explain(user_ref: str, action_name: str, resource: str | None) -> dict:
     user = find_user(user_ref)
     authorizer = Authorizer(None if user is None else user.pk)
     kind = RESOURCE_OF[action]
-    if kind is not None and not resource:
+    if kind is not None and resource is None:
         raise CommandError(f"{action} is checked on a {kind}: give its id")
     if kind in ("boxer", "club"):
+        assert resource is not None
         try:
             UUID(resource)
         except ValueError:
             raise CommandError(f"{resource!r} is not a UUID") from None
         decision = authorizer.check(action, resource)
     elif kind is not None:
+        assert resource is not None
         decision = authorizer.check(action, obj=loaded_object(action, resource))
     else:
         decision = authorizer.check(action)

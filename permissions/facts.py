@@ -13,7 +13,7 @@ batch loader, and add one row to FAMILIES.
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from django.db.models import Model, Q
@@ -23,6 +23,15 @@ from boxers.models import Boxer, CoachLink, CoachLinkStatus
 from clubs.models import Club, ClubCoach
 
 Ids = tuple[str, ...]
+
+
+class Fact(Protocol):
+    """What the cache needs of a fact: a JSON round trip."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -261,7 +270,7 @@ class FactFamily:
     """One row of the fact table: key family `name`, its dataclass, loader and sources."""
 
     name: str
-    fact: type
+    fact: type[Fact]
     load_many: Callable[[list[Ids]], dict[Ids, Any]]
     sources: tuple[Source, ...]
 

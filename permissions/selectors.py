@@ -7,19 +7,21 @@ public directory and the published clubs), `coach_link_scope(actor)` filters lin
 object; the list selectors use them, so each visibility rule is written once in SQL.
 """
 
+from uuid import UUID
+
 from django.db.models import Q
 
 from boxers.models import CoachLink, CoachLinkStatus
-from permissions.actions import Action
+from permissions.actions import ANONYMOUS, Action
 from permissions.facts import UserFact
-from permissions.rules import ANONYMOUS, role_may, role_of
+from permissions.rules import role_may, role_of
 
 NOTHING = Q(pk__in=[])
 PUBLIC_BOXERS = Q(is_active=True, is_searchable=True, user__is_active=True)
 
 
-def _linked_boxer_ids(actor: UserFact) -> list:
-    links = CoachLink.objects.filter(coach_id=actor.id, status=CoachLinkStatus.ACTIVE)
+def _linked_boxer_ids(actor: UserFact) -> list[UUID]:
+    links = CoachLink.objects.filter(coach_id=UUID(actor.id), status=CoachLinkStatus.ACTIVE)
     return list(links.values_list("boxer_id", flat=True))
 
 

@@ -11,7 +11,7 @@ store under a dead generation: later a miss, never a stale allow.
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import orjson
@@ -43,6 +43,7 @@ class FactRef:
     ids: tuple[str, ...]
     fact_key: str
     gen_key: str
+    _hash: int
 
     def __init__(self, family: str, ids: tuple[str, ...]) -> None:
         if family not in FAMILIES:
@@ -270,7 +271,7 @@ class FactStore:
             gen = None if raw_gen is None else _loads(raw_gen)
             entry = None if raw_entry is None else _loads(raw_entry)
             if stamped.is_current(nonce, (gen,), entry):
-                result[ref] = fact = ref.decode(entry["v"])
+                result[ref] = fact = ref.decode(cast(dict[str, Any], entry)["v"])
                 self.sources[ref] = "cache"
                 if len(_validated) >= _VALIDATED_MAX:
                     _validated.clear()

@@ -18,7 +18,7 @@ INVALID_CREDENTIALS = "Invalid email or password."
 
 def _login_rate() -> tuple[int, int] | None:
     rate = api_settings.DEFAULT_THROTTLE_RATES.get("login")
-    return None if rate is None else parse_rate(rate)
+    return None if rate is None else parse_rate(str(rate))
 
 
 def _lock_login_key(email: str, ip: str) -> None:

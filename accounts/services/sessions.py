@@ -52,7 +52,7 @@ def session_start(*, user: User) -> TokenPair:
 
 def _parse_refresh(raw: str) -> RefreshJWT:
     try:
-        return RefreshJWT(raw)
+        return RefreshJWT(raw)  # type: ignore[arg-type]  # (the stubs miss the str form)
     except (TokenError, TypeError, ValueError):
         raise exceptions.AuthenticationFailed(INVALID_REFRESH, code="token_not_valid") from None
 
@@ -86,13 +86,13 @@ def session_refresh(*, raw_refresh: str) -> TokenPair:
             # Inactive user: the token is simply revoked (not rotated, so no reuse alarm later).
             RefreshToken.objects.filter(jti=jti).update(replaced_by="")
     # Lost: unknown, expired, revoked, rotated by someone else, or the user is inactive.
-    row = RefreshToken.objects.filter(jti=jti).first()
-    if row is not None and row.replaced_by:
-        revoked = _family_revoke(row.family)
+    lost = RefreshToken.objects.filter(jti=jti).first()
+    if lost is not None and lost.replaced_by:
+        revoked = _family_revoke(lost.family)
         security_logger.warning(
             "security: refresh token reuse detected user=%s family=%s jti=%s; family revoked (%d live)",
-            row.user_id,
-            row.family,
+            lost.user_id,
+            lost.family,
             jti[:8],
             revoked,
         )

@@ -95,8 +95,8 @@ def user_update(*, user: User, **fields) -> User:
         raise TypeError(f"user_update got unexpected fields {sorted(unknown)}")
     if "role" in fields and fields["role"] not in Role.values:
         raise exceptions.ValidationError({"role": [f'"{fields["role"]}" is not a valid choice.']})
-    new_role = fields.get("role")
-    new_active = fields.get("is_active")
+    new_role: str | None = fields.get("role")
+    new_active: bool | None = fields.get("is_active")
     if (new_role is not None and new_role != Role.ADMIN) or new_active is False:
         # Lock every active admin row (in pk order: no deadlock between two demotions).
         admins = list(
@@ -122,10 +122,10 @@ def user_update(*, user: User, **fields) -> User:
         changed.append("name")
     role_changed = new_role is not None and new_role != current.role
     active_changed = new_active is not None and new_active != current.is_active
-    if role_changed:
+    if role_changed and new_role is not None:
         current.role = new_role
         changed.append("role")
-    if active_changed:
+    if active_changed and new_active is not None:
         current.is_active = new_active
         changed.append("is_active")
     if not changed:

@@ -6,6 +6,7 @@ callers treat that as "no cache" and use the database. Permission facts, read mo
 throttle counters all go through the one `guarded` instance of this process.
 """
 
+import builtins
 import logging
 import threading
 from collections.abc import Callable
@@ -119,7 +120,7 @@ class GuardedCache:
             return
         self.call(lambda: backend.client.get_client(write=False).ping())
 
-    def add_many(self, mapping: dict[str, Any], timeout: float | None) -> "set[str]":
+    def add_many(self, mapping: dict[str, Any], timeout: float | None) -> builtins.set[str]:
         """Set each key only if absent; return the keys that were set.
 
         One round trip on django-redis (a pipeline of SET NX); other backends fall back to
@@ -132,7 +133,7 @@ class GuardedCache:
             return self.call(lambda: {k for k, v in mapping.items() if backend.add(k, v, timeout=timeout)})
         client = backend.client
 
-        def pipelined() -> "set[str]":
+        def pipelined() -> builtins.set[str]:
             pipeline = client.get_client(write=True).pipeline()
             for key, value in mapping.items():
                 client.set(key, value, timeout, client=pipeline, nx=True)

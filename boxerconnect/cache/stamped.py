@@ -24,7 +24,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django.core.cache import caches
@@ -251,7 +251,7 @@ def read_through(
         return compute(), "bypass"
     nonce, *gens, entry = (None if value is None else _loads(value) for value in raw)
     if is_current(nonce, gens, entry):
-        return entry["v"], "hit"
+        return cast(dict[str, Any], entry)["v"], "hit"
     value = compute()
     store(nonce, [(generation_keys, tuple(gens), key, value)])
     return value, "miss"

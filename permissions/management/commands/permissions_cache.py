@@ -2,8 +2,9 @@
 
 import json
 import os
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from boxerconnect.cache import stamped
 from boxerconnect.cache.guarded import CacheUnavailable
@@ -13,7 +14,7 @@ from permissions.diagnostics import explain, stats
 class Command(BaseCommand):
     help = "Permission cache: stats (hit rate, keys, breaker), rotate (invalidate all), explain a decision."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
         stats = sub.add_parser("stats", help="hit/miss/bypass counts, keys, server stats, breaker state")
         stats.add_argument(
@@ -30,13 +31,13 @@ class Command(BaseCommand):
         exp.add_argument("resource", nargs="?", help="boxer/club/coach link/membership request id")
         exp.add_argument("--json", action="store_true", help="machine-readable output")
 
-    def handle(self, *args, **options):
-        return getattr(self, f"_{options['subcommand']}")(options)
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, f"_{options['subcommand']}")(options)
 
-    def _emit(self, data: dict, as_json: bool, lines: list[str]) -> None:
+    def _emit(self, data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
         self.stdout.write(json.dumps(data, indent=2, sort_keys=True) if as_json else "\n".join(lines))
 
-    def _stats(self, options) -> None:
+    def _stats(self, options: dict[str, Any]) -> None:
         data = stats(options["metrics_dir"])
         events = data["events"]
         rate = "n/a" if data["hit_rate"] is None else f"{data['hit_rate']:.1%}"
@@ -69,14 +70,14 @@ class Command(BaseCommand):
             ]
         self._emit(data, options["json"], lines)
 
-    def _rotate(self, options) -> None:
+    def _rotate(self, options: dict[str, Any]) -> None:
         try:
             stamped.rotate()
         except CacheUnavailable as exc:
             raise CommandError(f"cache unreachable, nothing rotated: {exc}") from None
         self.stdout.write("rotated: every cached permission fact and read model is now invalid")
 
-    def _explain(self, options) -> None:
+    def _explain(self, options: dict[str, Any]) -> None:
         data = explain(options["user"], options["action"], options["resource"])
         verdict = "ALLOWED" if data["allowed"] else ("HIDDEN" if not data["visible"] else "DENIED")
         lines = [f"{verdict} (HTTP {data['http_status']}): {data['reason']}", "facts:"]
