@@ -65,6 +65,7 @@ class BoxerFact:
     is_searchable: bool
     is_active: bool  # False: soft-deleted
     owner_active: bool
+    date_of_birth: str | None = None  # ISO date: who acts for an under-18 (and who sees it)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,7 +168,7 @@ def load_user_facts(subjects: list[Ids]) -> dict[Ids, UserFact | None]:
 
 def load_boxer_facts(subjects: list[Ids]) -> dict[Ids, BoxerFact | None]:
     rows = Boxer.objects.filter(pk__in=[s[0] for s in subjects]).values(
-        "id", "user_id", "club_id", "is_searchable", "is_active", "user__is_active"
+        "id", "user_id", "club_id", "is_searchable", "is_active", "user__is_active", "date_of_birth"
     )
     found: dict[Ids, BoxerFact | None] = dict.fromkeys(subjects)
     for row in rows:
@@ -178,6 +179,7 @@ def load_boxer_facts(subjects: list[Ids]) -> dict[Ids, BoxerFact | None]:
             is_searchable=row["is_searchable"],
             is_active=row["is_active"],
             owner_active=row["user__is_active"],
+            date_of_birth=None if row["date_of_birth"] is None else row["date_of_birth"].isoformat(),
         )
     return found
 
@@ -267,12 +269,22 @@ def _f(*names: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class FactFamily:
-    """One row of the fact table: key family `name`, its dataclass, loader and sources."""
+    """One row of the fact table: family `name`, its dataclass, loader and sources.
+
+    `version` goes up when the fact's shape changes: its keys change with it, so entries
+    cached by an older release are never decoded as the new shape.
+    """
 
     name: str
     fact: type[Fact]
     load_many: Callable[[list[Ids]], dict[Ids, Any]]
     sources: tuple[Source, ...]
+    version: int = 1
+
+    @property
+    def key(self) -> str:
+        """The family's name in its cache keys (`perm:f:<key>:<ids>`)."""
+        return self.name if self.version == 1 else f"{self.name}.v{self.version}"
 
 
 FAMILIES: dict[str, FactFamily] = {
@@ -295,10 +307,15 @@ FAMILIES: dict[str, FactFamily] = {
             BoxerFact,
             load_boxer_facts,
             sources=(
-                Source(Boxer, lambda b: _ids(b.pk), _f("user", "club", "is_searchable", "is_active")),
+                Source(
+                    Boxer,
+                    lambda b: _ids(b.pk),
+                    _f("user", "club", "is_searchable", "is_active", "date_of_birth"),
+                ),
                 Source(User, _boxers_of_user, _f("is_active")),
                 Source(Club, _members_of_club, _f()),  # their club_id is set to NULL
             ),
+            version=2,  # 2: date_of_birth
         ),
         FactFamily(
             "club",

@@ -23,7 +23,8 @@ def canonical(value: UUID | str) -> str:
 
 
 def generation_keys(family: str, subjects: Iterable[tuple[Any, ...]]) -> set[str]:
-    return {fact_generation_key(family, tuple(canonical(i) for i in ids)) for ids in subjects}
+    key = FAMILIES[family].key
+    return {fact_generation_key(key, tuple(canonical(i) for i in ids)) for ids in subjects}
 
 
 def invalidate(**subjects: Iterable[Any]) -> None:

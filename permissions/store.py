@@ -51,8 +51,8 @@ class FactRef:
         for name, value in (
             ("family", family),
             ("ids", ids),
-            ("fact_key", fact_key(family, ids)),
-            ("gen_key", fact_generation_key(family, ids)),
+            ("fact_key", fact_key(FAMILIES[family].key, ids)),
+            ("gen_key", fact_generation_key(FAMILIES[family].key, ids)),
             ("_hash", hash((family, ids))),
         ):
             object.__setattr__(self, name, value)
