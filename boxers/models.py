@@ -113,6 +113,7 @@ class Fight(models.Model):
 class CoachRight(models.TextChoices):
     EDIT_PROFILE = "edit_profile", "Edit profile"
     MANAGE_FIGHTS = "manage_fights", "Manage fights"
+    MANAGE_SPARRING = "manage_sparring", "Manage sparring"
 
 
 class CoachLinkStatus(models.TextChoices):

@@ -13,22 +13,32 @@ authentication class, the permission class and the view then reuse what it read.
 from typing import Any
 from uuid import UUID
 
+from django.utils import timezone
 from rest_framework import exceptions
 
 from permissions.actions import RESOURCE_OF, Action
-from permissions.facts import CoachLinkObject, MembershipObject, UserFact
+from permissions.facts import CoachLinkObject, MembershipObject, SparringObject, UserFact
 from permissions.rules import (
     NOT_ACCEPTING_MEMBERS,
     Decision,
+    acts_for,
     decide_boxer,
+    decide_boxer_sparring,
     decide_club,
     decide_coach_link,
     decide_global,
     decide_membership,
+    decide_sparring,
     role_may,
     role_of,
 )
 from permissions.store import FactRef, FactStore
+
+# Boxer actions decided by the "acts for" rules (permissions.rules.decide_boxer_sparring).
+BOXER_SPARRING_ACTIONS = frozenset(
+    {Action.AVAILABILITY_VIEW, Action.AVAILABILITY_MANAGE, Action.SPARRING_REQUEST}
+)
+LoadedObject = CoachLinkObject | MembershipObject | SparringObject
 
 
 def refs_for(actor_id: UUID | str | None, action: Action, resource_id: UUID | str | None) -> list[FactRef]:
@@ -43,6 +53,16 @@ def refs_for(actor_id: UUID | str | None, action: Action, resource_id: UUID | st
             refs.append(FactRef.link(actor_id, resource_id))
     elif kind == "club":
         refs.append(FactRef.club(resource_id))
+    return refs
+
+
+def sparring_refs(actor_id: UUID | str | None, request: SparringObject) -> list[FactRef]:
+    """The facts a decision on a sparring request reads: both sides and the actor's links."""
+    refs = [] if actor_id is None else [FactRef.user(actor_id)]
+    for boxer_id in (request.from_boxer_id, request.to_boxer_id):
+        refs.append(FactRef.boxer(boxer_id))
+        if actor_id is not None:
+            refs.append(FactRef.link(actor_id, boxer_id))
     return refs
 
 
@@ -78,15 +98,20 @@ class Authorizer:
         action: Action | str,
         resource_id: UUID | str | None = None,
         *,
-        obj: CoachLinkObject | MembershipObject | None = None,
+        obj: LoadedObject | None = None,
     ) -> Decision:
-        """Decide `action`; boxer/club actions take `resource_id`, link/membership `obj`."""
+        """Decide `action`; boxer/club actions take `resource_id`, link, membership and
+        sparring-request actions the loaded `obj`."""
         if type(action) is not Action:
             action = Action(action)
         kind = RESOURCE_OF[action]
         if kind is None:
             self.prefetch(action, [])
             return decide_global(self.actor, action)
+        if kind == "sparring_request":
+            if not isinstance(obj, SparringObject):
+                raise ValueError(f"{action} needs the loaded request")
+            return self._decide_sparring(action, obj)
         if kind in ("coach_link", "membership"):
             if obj is None:
                 raise ValueError(f"{action} needs the loaded object")
@@ -104,15 +129,28 @@ class Authorizer:
         resource = facts[refs[1 if self.actor_id else 0]]
         if kind == "boxer":
             link = facts[refs[2]] if self.actor_id else None
+            if action in BOXER_SPARRING_ACTIONS:
+                return decide_boxer_sparring(actor, action, resource, link, timezone.localdate())
             return decide_boxer(actor, action, resource, link)
         return decide_club(actor, action, resource)
+
+    def _decide_sparring(self, action: Action, request: SparringObject) -> Decision:
+        facts = self.store.get_many(sparring_refs(self.actor_id, request))
+        actor = self.actor
+        today = timezone.localdate()
+        sides = []
+        for boxer_id in (request.from_boxer_id, request.to_boxer_id):
+            boxer = facts[FactRef.boxer(boxer_id)]
+            link = facts[FactRef.link(self.actor_id, boxer_id)] if self.actor_id else None
+            sides.append(acts_for(actor, boxer, link, today))
+        return decide_sparring(actor, action, (sides[0], sides[1]))
 
     def require(
         self,
         action: Action | str,
         resource_id: UUID | str | None = None,
         *,
-        obj: CoachLinkObject | MembershipObject | None = None,
+        obj: LoadedObject | None = None,
         detail: str | None = None,
     ) -> Decision:
         """`check`, raising what the API answers for a refusal: 404 for what the actor may

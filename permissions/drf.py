@@ -3,7 +3,7 @@
 A view sets `required_action` (or `required_actions`, a dict by HTTP method) and, for
 boxer/club actions, `resource_kwarg` (the URL kwarg holding the resource id, default "pk").
 Link and membership actions are checked on the loaded object: the view's
-`permission_object(obj)` returns a CoachLinkObject or MembershipObject. A view may declare
+`permission_object(obj)` returns a CoachLinkObject, MembershipObject or SparringObject. A view may declare
 field-level actions (`field_actions = {"is_verified": Action.BOXER_VERIFY}`): a write that
 sends such a field also needs that action on the resource.
 Invisible → 404 (the object's existence is not revealed); visible but not allowed → 403.
@@ -18,7 +18,7 @@ from permissions.actions import RESOURCE_OF
 from permissions.checker import authorizer_for, required_action, resource_id_of
 from permissions.rules import Decision
 
-OBJECT_KINDS = ("coach_link", "membership")
+OBJECT_KINDS = ("coach_link", "membership", "sparring_request")
 
 
 class ActionPermission(BasePermission):
