@@ -347,7 +347,20 @@ SPECTACULAR_SETTINGS = {
 
 # --- CORS ---------------------------------------------------------------------------------
 
+# Production names its front ends explicitly. With debug on, the usual local development
+# servers (port 3000: Create React App, Next.js; port 5173: Vite; both host spellings) and the
+# origin of FRONTEND_URL are allowed as well, so a local front end works against `make run`.
+DEV_CORS_ORIGINS = [
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+]
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+if DEBUG:
+    _frontend = urlparse(FRONTEND_URL)
+    _frontend_origin = [f"{_frontend.scheme}://{_frontend.netloc}"] if _frontend.netloc else []
+    CORS_ALLOWED_ORIGINS = list(dict.fromkeys([*CORS_ALLOWED_ORIGINS, *DEV_CORS_ORIGINS, *_frontend_origin]))
 CORS_URLS_REGEX = r"^/(api/.*|health(/.*)?)$"
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 
