@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from boxerconnect import __version__
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -333,7 +335,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = _throttle_rates(env.str("DJANGO_THROT
 SPECTACULAR_SETTINGS = {
     "TITLE": "BoxerConnect API",
     "DESCRIPTION": "Boxer profiles, fight records, clubs, membership and coach rights.",
-    "VERSION": "1.0.0",
+    "VERSION": __version__,  # the version /health reports: one source
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -124,7 +124,8 @@ class MembershipRequestOutputSerializer(serializers.Serializer):
     user = RefSerializer()
     boxer_id = serializers.SerializerMethodField()
     status = serializers.CharField()
-    notes = serializers.CharField()
+    message = serializers.CharField(help_text="The requester's message to the club owner.")
+    notes = serializers.CharField(help_text="The reviewer's note (e.g. why a request was rejected).")
     created_at = serializers.DateTimeField()
     reviewed_at = serializers.DateTimeField(allow_null=True)
 
@@ -133,6 +134,16 @@ class MembershipRequestOutputSerializer(serializers.Serializer):
             return str(obj.user.boxer.pk)
         except Boxer.DoesNotExist:  # the requester has no profile (any more)
             return None
+
+
+class MembershipRequestInputSerializer(serializers.Serializer):
+    message = serializers.CharField(
+        max_length=1000,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Optional message to the club owner (why, experience, when you can train).",
+    )
 
 
 class RejectInputSerializer(serializers.Serializer):
@@ -387,7 +398,7 @@ class ClubMembershipRequestsApi(generics.ListAPIView):
             return MembershipRequest.objects.none()
         return selectors.membership_request_list_for_club(club_id=self.kwargs["pk"])
 
-    @extend_schema(request=None, responses={201: MembershipRequestOutputSerializer})
+    @extend_schema(request=MembershipRequestInputSerializer, responses={201: MembershipRequestOutputSerializer})
     def post(self, request, pk):
         authorizer = authorizer_for(request)
         decision = authorizer.check(Action.MEMBERSHIP_REQUEST, pk)
@@ -397,8 +408,12 @@ class ClubMembershipRequestsApi(generics.ListAPIView):
             raise ValidationError({"non_field_errors": ["This club is not accepting members."]})
         if not decision.allowed:
             raise PermissionDenied(decision.reason)
+        params = MembershipRequestInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
         user = User.objects.get(pk=request.user.pk)
-        membership = services.membership_request_create(user=user, club=club_or_404(pk))
+        membership = services.membership_request_create(
+            user=user, club=club_or_404(pk), message=params.validated_data["message"]
+        )
         membership = selectors.membership_request_all().get(pk=membership.pk)
         return Response(MembershipRequestOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
 

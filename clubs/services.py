@@ -142,8 +142,9 @@ def club_coach_remove(*, club: Club, user_id) -> None:
 
 
 @transaction.atomic
-def membership_request_create(*, user: User, club: Club) -> MembershipRequest:
-    """A boxer asks to join `club`: 409 if already a member or a request is pending.
+def membership_request_create(*, user: User, club: Club, message: str = "") -> MembershipRequest:
+    """A boxer asks to join `club`, with an optional message to its owner (at most 1000
+    characters): 409 if already a member or a request is pending.
 
     The caller has authorized membership.request (boxer profile, club accepting members).
     """
@@ -159,7 +160,7 @@ def membership_request_create(*, user: User, club: Club) -> MembershipRequest:
         raise Conflict("A pending request to this club already exists.")
     try:
         with transaction.atomic():
-            return MembershipRequest.objects.create(user=user, club=club)
+            return MembershipRequest.objects.create(user=user, club=club, message=message)
     except IntegrityError as exc:  # a concurrent request won the one-pending constraint
         raise Conflict("A pending request to this club already exists.") from exc
 
