@@ -269,6 +269,9 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
 }
 
+# Where `seed_demo` keeps the demo logins (development data only; git-ignored).
+DEMO_LOGINS_FILE = BASE_DIR / "demo-logins.txt"
+
 PASSWORD_RESET_TIMEOUT_MINUTES = _int("PASSWORD_RESET_TIMEOUT_MINUTES", 30, minimum=1)
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 
