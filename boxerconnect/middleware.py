@@ -1,4 +1,4 @@
-"""Request ids, request logging, HTTP metrics, trailing-slash redirects and JSON for errors outside DRF views."""
+"""Request ids, request logging, HTTP metrics, trailing-slash redirects, JSON for errors outside DRF."""
 
 import json
 import logging

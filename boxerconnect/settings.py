@@ -17,9 +17,6 @@ from boxerconnect import __version__
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A local `.env` file is read when present (never committed); real env vars win.
-if (BASE_DIR / ".env").is_file():
-    env.read_env(str(BASE_DIR / ".env"), overwrite=False)
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -60,6 +57,16 @@ def _float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be > 0, got {value}")
     return value
 
+
+# --- The `.env` file -----------------------------------------------------------------------
+# A local `.env` beside manage.py is read when present (git-ignored; `make run` writes a
+# development one, production copies .env.example); real environment variables win.
+# DJANGO_READ_ENV_FILE=false reads none: scripts/test.sh sets it, so a developer's `.env`
+# never changes what the test suite runs with.
+ENV_FILE_READ: str | None = None
+if _bool("DJANGO_READ_ENV_FILE", True) and (BASE_DIR / ".env").is_file():
+    env.read_env(str(BASE_DIR / ".env"), overwrite=False)
+    ENV_FILE_READ = str(BASE_DIR / ".env")
 
 # --- Core ---------------------------------------------------------------------------------
 

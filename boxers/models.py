@@ -107,7 +107,7 @@ class Fight(models.Model):
         ordering = ["-date", "-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} – {self.opponent_name} ({self.get_result_display().lower()})"
+        return f"{self.date:%Y-%m-%d} \N{EN DASH} {self.opponent_name} ({self.get_result_display().lower()})"
 
 
 class CoachRight(models.TextChoices):

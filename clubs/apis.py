@@ -398,7 +398,9 @@ class ClubMembershipRequestsApi(generics.ListAPIView):
             return MembershipRequest.objects.none()
         return selectors.membership_request_list_for_club(club_id=self.kwargs["pk"])
 
-    @extend_schema(request=MembershipRequestInputSerializer, responses={201: MembershipRequestOutputSerializer})
+    @extend_schema(
+        request=MembershipRequestInputSerializer, responses={201: MembershipRequestOutputSerializer}
+    )
     def post(self, request, pk):
         authorizer = authorizer_for(request)
         decision = authorizer.check(Action.MEMBERSHIP_REQUEST, pk)

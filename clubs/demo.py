@@ -115,7 +115,9 @@ BOXERS = [
     # West Division: Port Talbot (owner.west's club) and Swansea.
     DemoBoxer("boxer.bethan", "Bethan Harris", "Port Talbot ABC", F, 20, 51.0, 158, ADVANCED),
     DemoBoxer("boxer.aled", "Aled Morris", "Port Talbot ABC", M, 26, 71.0, 178, INTERMEDIATE),
-    DemoBoxer("boxer.seren", "Seren Griffiths", "Port Talbot ABC", F, 14, 48.0, 157, BEGINNER, searchable=False),
+    DemoBoxer(
+        "boxer.seren", "Seren Griffiths", "Port Talbot ABC", F, 14, 48.0, 157, BEGINNER, searchable=False
+    ),
     DemoBoxer("boxer.liam", "Liam Jones", "Port Talbot ABC", M, 18, 75.0, 180, AMATEUR),
     DemoBoxer("boxer.chloe", "Chloe Evans", "Bonymaen ABC", F, 23, 53.0, 160, INTERMEDIATE),
     DemoBoxer("boxer.sion", "Siôn Davies", "Bonymaen ABC", M, 22, 73.0, 179, ADVANCED),

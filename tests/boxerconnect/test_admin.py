@@ -78,7 +78,7 @@ def test_unused_groups_are_not_offered_and_club_coaches_are_spelled_right(admin_
 def test_fights_read_date_opponent_and_result():
     fight = FightFactory(date=datetime.date(2026, 3, 14), opponent_name="Kieran Doyle", result="no_contest")
 
-    assert str(fight) == "2026-03-14 – Kieran Doyle (no contest)"
+    assert str(fight) == "2026-03-14 \N{EN DASH} Kieran Doyle (no contest)"
 
 
 def test_links_coaches_and_requests_read_with_names_not_ids():

@@ -62,4 +62,3 @@ def test_a_path_that_exists_neither_way_stays_a_json_404(api, debug, method):
     assert response.status_code == 404
     if method != "head":
         assert response.json()["code"] == "not_found"
-

@@ -105,9 +105,13 @@ def test_a_message_of_1000_characters_is_accepted_and_one_more_is_400(client_for
     assert longest.status_code == 201
 
 
-@pytest.mark.parametrize("body", [{"message": ["a list"]}, {"message": {"an": "object"}}, ["not", "an object"]])
+@pytest.mark.parametrize(
+    "body", [{"message": ["a list"]}, {"message": {"an": "object"}}, ["not", "an object"]]
+)
 def test_a_message_that_is_not_text_is_400(client_for, club, boxer, body):
-    response = client_for(boxer.user).post(f"/api/v1/clubs/{club.pk}/membership-requests/", body, format="json")
+    response = client_for(boxer.user).post(
+        f"/api/v1/clubs/{club.pk}/membership-requests/", body, format="json"
+    )
 
     assert response.status_code == 400
     assert not MembershipRequest.objects.exists()

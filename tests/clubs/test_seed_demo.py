@@ -158,7 +158,9 @@ def test_the_logins_file_is_readable_by_its_owner_only(settings):
 def test_a_login_missing_from_the_file_gets_a_new_password_and_the_others_stay(api, settings):
     first = printed_logins(seed("--force"))
     path = settings.DEMO_LOGINS_FILE
-    path.write_text("".join(line + "\n" for line in path.read_text().splitlines() if "boxer.nia@" not in line))
+    path.write_text(
+        "".join(line + "\n" for line in path.read_text().splitlines() if "boxer.nia@" not in line)
+    )
 
     second = printed_logins(seed("--force"))
 
@@ -279,6 +281,8 @@ def test_pending_requests_carry_the_boxers_messages(settings):
     settings.DEBUG = True
     seed()
 
-    messages = MembershipRequest.objects.filter(status=MembershipStatus.PENDING).values_list("message", flat=True)
+    messages = MembershipRequest.objects.filter(status=MembershipStatus.PENDING).values_list(
+        "message", flat=True
+    )
 
     assert sum(bool(m) for m in messages) >= 3
