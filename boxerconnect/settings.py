@@ -355,6 +355,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.models.Role",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "boxerconnect.schema.describe_error_codes",  # the error codes, in info.description
+    ],
 }
 
 # --- CORS ---------------------------------------------------------------------------------

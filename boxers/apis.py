@@ -18,6 +18,7 @@ from boxers.models import CoachLinkStatus, CoachRight, ExperienceLevel, FightMet
 from permissions import readcache
 from permissions.actions import Action
 from permissions.checker import authorizer_for, store_for
+from permissions.denials import admin_only, denial, role_denial
 from permissions.drf import ActionPermission
 from permissions.facts import CoachLinkObject
 from permissions.rules import role_may
@@ -228,7 +229,7 @@ class BoxerDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
     def patch(self, request, pk):
         sends_verified = isinstance(request.data, dict) and "is_verified" in request.data
         if sends_verified and not authorizer_for(request).check(Action.BOXER_VERIFY, pk).allowed:
-            raise exceptions.PermissionDenied("Only an admin may change is_verified.")
+            raise exceptions.PermissionDenied(*admin_only("is_verified"))
         params = BoxerUpdateInputSerializer(data=request.data, partial=True)
         params.is_valid(raise_exception=True)
         boxer = selectors.boxer_get(boxer_id=pk)
@@ -312,7 +313,7 @@ class CoachLinkListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
     def post(self, request):
         authorizer = authorizer_for(request)
         if not role_may(authorizer.actor, Action.COACH_LINK_REQUEST):
-            raise exceptions.PermissionDenied("Only coaches may request a link.")
+            raise exceptions.PermissionDenied(*role_denial(Action.COACH_LINK_REQUEST, authorizer.actor))
         params = CoachLinkCreateInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         boxer_id = params.validated_data["boxer"]
@@ -320,7 +321,7 @@ class CoachLinkListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
         if not decision.visible:
             raise exceptions.NotFound()
         if not decision.allowed:
-            raise exceptions.PermissionDenied()
+            raise exceptions.PermissionDenied(*denial(decision, Action.COACH_LINK_REQUEST, authorizer.actor))
         link = services.coach_link_request(
             coach=request.user,
             boxer=selectors.boxer_get(boxer_id=boxer_id),

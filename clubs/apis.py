@@ -1,4 +1,4 @@
-"""HTTP API of the club directory, club management and the membership flow (API.md "Clubs")."""
+"""HTTP API of the club directory, club management and the membership flow (docs/api.md, "Clubs")."""
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -10,14 +10,17 @@ from rest_framework.views import APIView
 
 from accounts.apis import UserOutputSerializer
 from accounts.models import User
+from boxerconnect.exceptions import BadRequest
 from boxerconnect.serializers import RefSerializer
 from boxers.apis import BoxerOutputSerializer
 from boxers.models import Boxer, ExperienceLevel, Gender
 from clubs import selectors, services
 from clubs.filters import ClubFilter, MembershipRequestFilter
 from clubs.models import Club, MembershipRequest
+from permissions import denials
 from permissions.actions import Action
 from permissions.checker import authorizer_for
+from permissions.denials import denial
 from permissions.drf import ActionPermission
 from permissions.facts import ClubFact, MembershipObject
 from permissions.rules import NOT_ACCEPTING_MEMBERS, decide_club
@@ -26,7 +29,10 @@ from permissions.rules import NOT_ACCEPTING_MEMBERS, decide_club
 
 
 class ClubOutputSerializer(serializers.Serializer):
-    """Club per API.md; contact fields only when context["show_contact"](club) is true."""
+    """A club. `contact_name`, `contact_email` and `contact_phone` are shown to the club's owner
+    and to admins only (absent for everyone else)."""
+
+    # The view passes context["show_contact"], a function club → bool (club.view_contact).
 
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -292,7 +298,7 @@ class ClubDetailApi(APIView):
         data = params.validated_data
         admin_only = {"owner", "is_verified"} & data.keys()
         if admin_only and not authorizer_for(request).check(Action.CLUB_SET_OWNER, pk).allowed:
-            raise PermissionDenied("Only an admin may change the owner or the verification.")
+            raise PermissionDenied(*denials.admin_only(" and ".join(sorted(admin_only))))
         services.club_update(club=club_or_404(pk), data=data)
         return club_response(request, pk)
 
@@ -389,7 +395,7 @@ class ClubMembershipRequestsApi(generics.ListAPIView):
 
     def get_permissions(self):
         if self.request.method == "POST":
-            # Decided in post(): "not accepting members" is a 400, not a 403 (API.md).
+            # Decided in post(): "not accepting members" is a 400, not a 403 (docs/api.md).
             return [IsAuthenticated()]
         return super().get_permissions()
 
@@ -407,9 +413,11 @@ class ClubMembershipRequestsApi(generics.ListAPIView):
         if not decision.visible:
             raise Http404
         if decision.code == NOT_ACCEPTING_MEMBERS:
-            raise ValidationError({"non_field_errors": ["This club is not accepting members."]})
+            raise BadRequest(
+                "This club is not accepting new members at the moment.", code=NOT_ACCEPTING_MEMBERS
+            )
         if not decision.allowed:
-            raise PermissionDenied(decision.reason)
+            raise PermissionDenied(*denial(decision, Action.MEMBERSHIP_REQUEST, authorizer.actor))
         params = MembershipRequestInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         user = User.objects.get(pk=request.user.pk)

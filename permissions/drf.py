@@ -12,6 +12,7 @@ from rest_framework.permissions import BasePermission
 
 from permissions.actions import RESOURCE_OF, Action
 from permissions.checker import authorizer_for, refs_for
+from permissions.denials import denial
 
 
 def required_action(view, request) -> Action | None:
@@ -65,16 +66,19 @@ class ActionPermission(BasePermission):
         if kind in ("coach_link", "membership"):
             return True  # decided on the object in has_object_permission
         decision = authorizer_for(request).check(action, resource_id_of(view, action))
-        return self._enforce(decision)
+        return self._enforce(decision, request, action)
 
     def has_object_permission(self, request, view, obj) -> bool:
         action = required_action(view, request)
         if action is None or RESOURCE_OF[action] not in ("coach_link", "membership"):
             return True
         decision = authorizer_for(request).check(action, obj=view.permission_object(obj))
-        return self._enforce(decision)
+        return self._enforce(decision, request, action)
 
-    def _enforce(self, decision) -> bool:
+    def _enforce(self, decision, request, action) -> bool:
         if not decision.visible:
             raise NotFound()
+        if not decision.allowed:
+            # DRF answers 403 with these (401 instead for an anonymous caller).
+            self.message, self.code = denial(decision, action, authorizer_for(request).actor)
         return decision.allowed

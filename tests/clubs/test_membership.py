@@ -124,7 +124,7 @@ def test_second_pending_request_to_the_same_club_is_a_conflict(client_for, club,
     response = client.post(f"/api/v1/clubs/{club.pk}/membership-requests/")
 
     assert response.status_code == 409
-    assert response.json()["code"] == "conflict"
+    assert response.json()["code"] == "membership_pending"
     assert MembershipRequest.objects.filter(user=boxer.user, club=club).count() == 1
 
 
@@ -143,7 +143,7 @@ def test_request_to_a_club_not_accepting_members_is_400(client_for, boxer):
     response = client_for(boxer.user).post(f"/api/v1/clubs/{club.pk}/membership-requests/")
 
     assert response.status_code == 400
-    assert "non_field_errors" in response.json()
+    assert response.json()["code"] == "not_accepting_members"
     assert not MembershipRequest.objects.exists()
 
 
