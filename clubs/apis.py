@@ -1,7 +1,8 @@
 """HTTP API of the club directory, club management and the membership flow (docs/api.md, "Clubs")."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
@@ -135,6 +136,7 @@ class MembershipRequestOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     reviewed_at = serializers.DateTimeField(allow_null=True)
 
+    @extend_schema_field(OpenApiTypes.UUID)
     def get_boxer_id(self, obj) -> str | None:
         try:
             return str(obj.user.boxer.pk)

@@ -81,3 +81,40 @@ def test_the_club_is_described_for_its_readers(schema):
     description = schema["components"]["schemas"]["ClubOutput"]["description"]
 
     assert "contact_email" in description and "owner" in description
+
+
+# References to other objects in responses: `{"id", "name"}` (component Ref), or the whole
+# object where the contract says so; bare ids only where the contract names them.
+CONTRACT_IDS = {
+    ("BoxerOutput", "user_id"),
+    ("FightOutput", "boxer_id"),
+    ("MembershipRequestOutput", "boxer_id"),
+}
+WHOLE_OBJECTS = {("BoxerAccountOutput", "user"), ("BoxerAccountOutput", "boxer"), ("SessionOutput", "user")}
+
+
+def _refs(prop: dict) -> set[str]:
+    return {part["$ref"].rsplit("/", 1)[-1] for part in [prop, *prop.get("allOf", [])] if "$ref" in part}
+
+
+def test_responses_name_other_objects_in_one_shape(schema):
+    components = schema["components"]["schemas"]
+    outputs = {name: c for name, c in components.items() if name.endswith("Output")}
+    named = {"club", "owner", "coach", "boxer", "user", "reviewed_by", "created_by"}
+
+    bare_ids = {
+        (name, field)
+        for name, c in outputs.items()
+        for field, prop in c.get("properties", {}).items()
+        if field.endswith("_id") and prop.get("format") == "uuid"
+    }
+    shapes = {
+        (name, field): _refs(prop)
+        for name, c in outputs.items()
+        for field, prop in c.get("properties", {}).items()
+        if field in named and (name, field) not in WHOLE_OBJECTS
+    }
+
+    assert bare_ids == CONTRACT_IDS
+    assert shapes and all(refs == {"Ref"} for refs in shapes.values()), shapes
+    assert set(components["Ref"]["properties"]) == {"id", "name"}
