@@ -136,6 +136,7 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "PROMETHEUS_MULTIPROC_DIR"}}
     env.update(
         DATABASE_URL=fresh_database(os.environ.get("FUZZ_DATABASE_NAME", "bc_fuzz")),
+        DJANGO_READ_ENV_FILE="false",  # fuzz this configuration, not a developer's .env
         DJANGO_SECRET_KEY="fuzz-only-secret-key-not-for-production-use-0123456789abcdef",
         DJANGO_DEBUG="false",
         DJANGO_SECURE_SSL_REDIRECT="false",
