@@ -54,8 +54,11 @@ NOT_RUN = {
 }
 # Server starts: the test starts `make run` itself, on a free port.
 SERVER_STARTS = {"make run", "DEMO=1 make run", "PORT=8001 make run"}
+# A command line: optional VAR=value prefixes, then a program this page tells people to run
+# (`manage.py` alone names the file; `manage.py healthcheck` is a command).
 _COMMAND = re.compile(
-    r"^(?:[A-Z][A-Z0-9_]*=\S+ )*(?:make|\.venv/bin/\S+|scripts/\S+|curl|docker|gunicorn|manage\.py)(?: |$)"
+    r"^(?:[A-Z][A-Z0-9_]*=\S+ )*"
+    r"(?:(?:make|\.venv/bin/\S+|scripts/\S+|curl|docker|gunicorn)(?: |$)|manage\.py )"
 )
 
 
