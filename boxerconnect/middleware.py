@@ -1,4 +1,4 @@
-"""Request ids, request logging, HTTP metrics and JSON for errors outside DRF views."""
+"""Request ids, request logging, HTTP metrics, trailing-slash redirects, JSON for errors outside DRF."""
 
 import json
 import logging
@@ -8,7 +8,9 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.middleware.common import CommonMiddleware
+from django.utils.http import escape_leading_slashes
 
 from boxerconnect import metrics
 from boxerconnect.api.errors import (
@@ -132,3 +134,31 @@ class JsonErrorMiddleware:
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         return response
+
+
+class AppendSlashMiddleware(CommonMiddleware):
+    """Django's CommonMiddleware, except that a path which exists only with a trailing slash
+    answers 308 Permanent Redirect to it, for every method and whatever DJANGO_DEBUG says.
+
+    Django answers 301 there, which clients follow with a GET (a POST's body is lost), and in
+    debug raises a RuntimeError for POST/PUT/PATCH (a 500). A 308 keeps the method and the
+    body; its JSON body names the right path for a client that does not follow redirects.
+    """
+
+    def get_full_path_with_slash(self, request) -> str:
+        return escape_leading_slashes(request.get_full_path(force_append_slash=True))
+
+    def response_redirect_class(  # type: ignore[override]  # Django calls it like the class it replaces
+        self, location: str
+    ) -> HttpResponsePermanentRedirect:
+        path = location.split("?", 1)[0]
+        body = {
+            "detail": f"This path ends with a slash: {path} (resent there with the same method and body).",
+            "code": "trailing_slash_required",
+        }
+        return HttpResponsePermanentRedirect(
+            location,
+            preserve_request=True,
+            content=json.dumps(body).encode(),
+            content_type="application/json",
+        )

@@ -13,12 +13,11 @@ from urllib.parse import urlparse
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from boxerconnect import __version__
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A local `.env` file is read when present (never committed); real env vars win.
-if (BASE_DIR / ".env").is_file():
-    env.read_env(str(BASE_DIR / ".env"), overwrite=False)
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -59,6 +58,16 @@ def _float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be > 0, got {value}")
     return value
 
+
+# --- The `.env` file -----------------------------------------------------------------------
+# A local `.env` beside manage.py is read when present (git-ignored; `make run` writes a
+# development one, production copies .env.example); real environment variables win.
+# DJANGO_READ_ENV_FILE=false reads none: scripts/test.sh sets it, so a developer's `.env`
+# never changes what the test suite runs with.
+ENV_FILE_READ: str | None = None
+if _bool("DJANGO_READ_ENV_FILE", True) and (BASE_DIR / ".env").is_file():
+    env.read_env(str(BASE_DIR / ".env"), overwrite=False)
+    ENV_FILE_READ = str(BASE_DIR / ".env")
 
 # --- Core ---------------------------------------------------------------------------------
 
@@ -105,7 +114,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # CommonMiddleware with a 308 (method and body kept) for a missing trailing slash.
+    "boxerconnect.middleware.AppendSlashMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -270,6 +280,9 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
 }
 
+# Where `seed_demo` keeps the demo logins (development data only; git-ignored).
+DEMO_LOGINS_FILE = BASE_DIR / "demo-logins.txt"
+
 PASSWORD_RESET_TIMEOUT_MINUTES = _int("PASSWORD_RESET_TIMEOUT_MINUTES", 30, minimum=1)
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 
@@ -337,7 +350,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = _throttle_rates(env.str("DJANGO_THROT
 SPECTACULAR_SETTINGS = {
     "TITLE": "BoxerConnect API",
     "DESCRIPTION": "Boxer profiles, fight records, clubs, membership and coach rights.",
-    "VERSION": "1.0.0",
+    "VERSION": __version__,  # the version /health reports: one source
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -347,6 +360,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.models.Role",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "boxerconnect.schema.describe_error_codes",  # the error codes, in info.description
+    ],
 }
 
 # --- Sparring (boxers/sparring/) ---------------------------------------------------------------
@@ -361,7 +378,20 @@ SPARRING_REQUEST_TTL_DAYS = _int("SPARRING_REQUEST_TTL_DAYS", 7, minimum=1)
 
 # --- CORS ---------------------------------------------------------------------------------
 
+# Production names its front ends explicitly. With debug on, the usual local development
+# servers (port 3000: Create React App, Next.js; port 5173: Vite; both host spellings) and the
+# origin of FRONTEND_URL are allowed as well, so a local front end works against `make run`.
+DEV_CORS_ORIGINS = [
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+]
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+if DEBUG:
+    _frontend = urlparse(FRONTEND_URL)
+    _frontend_origin = [f"{_frontend.scheme}://{_frontend.netloc}"] if _frontend.netloc else []
+    CORS_ALLOWED_ORIGINS = list(dict.fromkeys([*CORS_ALLOWED_ORIGINS, *DEV_CORS_ORIGINS, *_frontend_origin]))
 CORS_URLS_REGEX = r"^/(api/.*|health(/.*)?)$"
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 

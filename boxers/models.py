@@ -109,7 +109,7 @@ class Fight(models.Model):
         ordering = ["-date", "-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.boxer_id} vs {self.opponent_name} ({self.date})"
+        return f"{self.date:%Y-%m-%d} \N{EN DASH} {self.opponent_name} ({self.get_result_display().lower()})"
 
 
 class CoachRight(models.TextChoices):
@@ -141,7 +141,7 @@ class CoachLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.coach_id} coaches {self.boxer_id} ({self.status})"
+        return f"{self.coach.name} coaches {self.boxer.name} ({self.get_status_display().lower()})"
 
 
 # --- Sparring -----------------------------------------------------------------------------------

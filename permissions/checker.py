@@ -16,6 +16,8 @@ from uuid import UUID
 from django.utils import timezone
 from rest_framework import exceptions
 
+from boxerconnect.api.errors import BadRequest
+from permissions import denials
 from permissions.actions import RESOURCE_OF, Action
 from permissions.facts import CoachLinkObject, MembershipObject, SparringObject, UserFact
 from permissions.rules import (
@@ -30,7 +32,6 @@ from permissions.rules import (
     decide_membership,
     decide_sparring,
     role_may,
-    role_of,
 )
 from permissions.store import FactRef, FactStore
 
@@ -67,7 +68,7 @@ def sparring_refs(actor_id: UUID | str | None, request: SparringObject) -> list[
 
 
 # Refusals the API answers with a 400 (a state of the resource, not the caller's rights).
-_INVALID_STATES = {NOT_ACCEPTING_MEMBERS: "This club is not accepting members."}
+_INVALID_STATES = {NOT_ACCEPTING_MEMBERS: "This club is not accepting new members at the moment."}
 
 
 class Authorizer:
@@ -163,32 +164,28 @@ class Authorizer:
             raise exceptions.NotFound()
         state = _INVALID_STATES.get(decision.code)
         if state is not None:
-            raise exceptions.ValidationError({"non_field_errors": [state]}, code=decision.code)
-        raise exceptions.PermissionDenied(detail or _sentence(decision.reason), code=decision.code)
+            raise BadRequest(state, code=decision.code)
+        sentence, code = denials.denial(decision, Action(action), self.actor)
+        raise exceptions.PermissionDenied(detail or sentence, code=code)
 
     def require_role(self, action: Action, detail: str | None = None) -> None:
         """403 unless the actor's role may ever attempt `action` (before any object is read)."""
         if not role_may(self.actor, action):
-            raise exceptions.PermissionDenied(
-                detail or f"Role {role_of(self.actor)} may not {action}.", code="permission_denied"
-            )
+            sentence, code = denials.role_denial(action, self.actor)
+            raise exceptions.PermissionDenied(detail or sentence, code=code)
 
     def require_fields(self, action_of: dict[str, Action], data: Any, resource_id: UUID | str) -> None:
-        """403 when `data` writes a field whose declared action the actor may not do on the
-        resource (e.g. `is_verified` of a boxer: admins only)."""
+        """403 (`admin_only`) when `data` writes a field whose declared action the actor may not
+        do on the resource (e.g. `is_verified` of a boxer). The field actions are admin-only."""
         if not isinstance(data, dict):
             return
-        for field, action in action_of.items():
-            if field in data:
-                decision = self.check(action, resource_id)
-                if not decision.allowed:
-                    raise exceptions.PermissionDenied(
-                        f"You may not change {field}: {decision.reason}.", code="permission_denied"
-                    )
-
-
-def _sentence(reason: str) -> str:
-    return reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
+        refused = sorted(
+            field
+            for field, action in action_of.items()
+            if field in data and not self.check(action, resource_id)
+        )
+        if refused:
+            raise exceptions.PermissionDenied(*denials.admin_only(" and ".join(refused)))
 
 
 def authorizer_for(request: Any) -> Authorizer:

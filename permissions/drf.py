@@ -14,8 +14,9 @@ from typing import Any
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from permissions.actions import RESOURCE_OF
+from permissions.actions import RESOURCE_OF, Action
 from permissions.checker import authorizer_for, required_action, resource_id_of
+from permissions.denials import denial
 from permissions.rules import Decision
 
 OBJECT_KINDS = ("coach_link", "membership", "sparring_request")
@@ -35,7 +36,7 @@ class ActionPermission(BasePermission):
             return True  # decided on the object in has_object_permission
         authorizer = authorizer_for(request)
         resource_id = resource_id_of(view, action)
-        if not self._enforce(authorizer.check(action, resource_id)):
+        if not self._enforce(authorizer.check(action, resource_id), request, action):
             return False
         field_actions = getattr(view, "field_actions", None)
         if field_actions and request.method not in SAFE_METHODS:
@@ -47,9 +48,12 @@ class ActionPermission(BasePermission):
         if action is None or RESOURCE_OF[action] not in OBJECT_KINDS:
             return True
         decision = authorizer_for(request).check(action, obj=view.permission_object(obj))
-        return self._enforce(decision)
+        return self._enforce(decision, request, action)
 
-    def _enforce(self, decision: Decision) -> bool:
+    def _enforce(self, decision: Decision, request: Any, action: Action) -> bool:
         if not decision.visible:
             raise NotFound()
+        if not decision.allowed:
+            # DRF answers 403 with these (401 instead for an anonymous caller).
+            self.message, self.code = denial(decision, action, authorizer_for(request).actor)
         return decision.allowed

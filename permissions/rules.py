@@ -22,6 +22,9 @@ EDIT_PROFILE = "edit_profile"
 MANAGE_FIGHTS = "manage_fights"
 MANAGE_SPARRING = "manage_sparring"
 NOT_ACCEPTING_MEMBERS = "not_accepting_members"
+# Codes of refusals an API client can act on (permissions/denials.py words them).
+ROLE_NOT_ALLOWED = "role_not_allowed"
+BOXER_PROFILE_REQUIRED = "boxer_profile_required"
 ADULT_AGE = 18
 # Roles that may see an under-18's availability without acting for it (DESIGN.md).
 MINOR_AVAILABILITY_ROLES = frozenset({"coach", "gym_owner", ADMIN})
@@ -120,7 +123,7 @@ def decide_boxer(
         return seen
     assert boxer is not None
     if not role_may(actor, action):
-        return _deny(f"role {role_of(actor)} may not {action}")
+        return _deny(f"role {role_of(actor)} may not {action}", code=ROLE_NOT_ALLOWED)
     admin = _is_admin(actor)
     is_owner = actor is not None and actor.id == boxer.owner_id
     # A soft-deleted profile is the owner's and admins' alone: links and clubs grant nothing.
@@ -174,7 +177,7 @@ def decide_club(actor: UserFact | None, action: Action, club: ClubFact | None) -
         return seen
     assert club is not None
     if not role_may(actor, action):
-        return _deny(f"role {role_of(actor)} may not {action}")
+        return _deny(f"role {role_of(actor)} may not {action}", code=ROLE_NOT_ALLOWED)
     admin = _is_admin(actor)
     owner = _owns_club(actor, club.id)
     if action in (Action.CLUB_UPDATE, Action.CLUB_MANAGE_MEMBERS, Action.CLUB_VIEW_CONTACT):
@@ -195,7 +198,9 @@ def decide_club(actor: UserFact | None, action: Action, club: ClubFact | None) -
     if action == Action.MEMBERSHIP_REQUEST:
         assert actor is not None
         if actor.boxer_id is None:
-            return _deny("only users with a boxer profile may request membership")
+            return _deny(
+                "only users with a boxer profile may request membership", code=BOXER_PROFILE_REQUIRED
+            )
         if not club.accepting_members:
             # A state of the club, not of the caller: the API answers 400 for it.
             return _deny("club is not accepting members", code=NOT_ACCEPTING_MEMBERS)
@@ -248,7 +253,7 @@ def decide_global(actor: UserFact | None, action: Action) -> Decision:
     """Actions on no particular object (create club, manage users, stats, create profile)."""
     if role_may(actor, action):
         return _allow(f"role {role_of(actor)} may {action}")
-    return _deny(f"role {role_of(actor)} may not {action}")
+    return _deny(f"role {role_of(actor)} may not {action}", code=ROLE_NOT_ALLOWED)
 
 
 # --- Sparring: who acts for a boxer -------------------------------------------------------------
@@ -300,7 +305,7 @@ def decide_boxer_sparring(
         return seen
     assert boxer is not None
     if not role_may(actor, action):
-        return _deny(f"role {role_of(actor)} may not {action}")
+        return _deny(f"role {role_of(actor)} may not {action}", code=ROLE_NOT_ALLOWED)
     acting = acts_for(actor, boxer, link, today)
     if action == Action.AVAILABILITY_VIEW:
         if acting.allowed or is_adult(boxer.date_of_birth, today):

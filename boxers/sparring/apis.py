@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from boxerconnect.api.errors import BadRequest
 from boxerconnect.api.views import Api, GenericApi, ListApi
 from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from boxers import selectors as boxer_selectors
@@ -149,9 +150,8 @@ class SuggestionsApi(Api):
                 boxer=boxer, actor=authorizer_for(request).actor, criteria=Criteria(**params.validated_data)
             )
         except IncompleteProfile:
-            raise ValidationError(
-                {"non_field_errors": ["Set the boxer's gender and weight to get suggestions."]},
-                code="incomplete_profile",
+            raise BadRequest(
+                "Set the boxer's gender and weight to get suggestions.", code="incomplete_profile"
             ) from None
         results = [{**item, "boxer": BoxerOutputSerializer(item["boxer"]).data} for item in found]
         return Response({"results": results})
@@ -194,7 +194,7 @@ class SparringRequestListApi(ListApi):
         authorizer = authorizer_for(request)
         authorizer.require(Action.SPARRING_REQUEST, data["from_boxer"])
         if data["to_boxer"] == data["from_boxer"]:
-            raise ValidationError({"to_boxer": ["A boxer cannot spar with itself."]}, code="same_boxer")
+            raise ValidationError({"to_boxer": ["A boxer cannot spar with itself."]})
         target = authorizer.check(Action.BOXER_VIEW, data["to_boxer"])
         fact = authorizer.store.get(FactRef.boxer(data["to_boxer"]))
         if (

@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.models import NotificationKind, User
 from accounts.services.notifications import notify
-from boxerconnect.api.errors import Conflict
+from boxerconnect.api.errors import BadRequest, Conflict
 from boxers.models import Availability, Boxer, SparringKind, SparringRequest, SparringStatus
 from boxers.sparring.selectors import acting_user_ids, compatibility, within_years
 from clubs.models import Club
@@ -33,13 +33,13 @@ def _check_times(start: datetime, end: datetime, *, start_field: str, end_field:
     at most 180 days ahead."""
     now = timezone.now()
     if end <= start:
-        raise ValidationError({end_field: ["Must be after the start."]}, code="invalid_window")
+        raise ValidationError({end_field: ["Must be after the start."]})
     if end - start > MAX_SESSION:
-        raise ValidationError({end_field: ["A session lasts at most 8 hours."]}, code="invalid_window")
+        raise ValidationError({end_field: ["A session lasts at most 8 hours."]})
     if start <= now:
-        raise ValidationError({start_field: ["Must be in the future."]}, code="invalid_window")
+        raise ValidationError({start_field: ["Must be in the future."]})
     if start > now + MAX_AHEAD:
-        raise ValidationError({start_field: ["Must be at most 180 days ahead."]}, code="invalid_window")
+        raise ValidationError({start_field: ["Must be at most 180 days ahead."]})
 
 
 # --- Availability -------------------------------------------------------------------------------
@@ -130,9 +130,7 @@ def check_bout(from_boxer: Boxer, to_boxer: Boxer) -> None:
     if fit["junior"] and (dobs[0] is None or dobs[1] is None or not within_years(dobs[0], dobs[1], gap)):
         problems.append(f"an under-18 may box someone at most {gap} years apart in age")
     if problems:
-        raise ValidationError(
-            {"kind": [f"Incompatible for a bout: {'; '.join(problems)}."]}, code="incompatible"
-        )
+        raise BadRequest(f"Incompatible for a bout: {'; '.join(problems)}.", code="incompatible")
 
 
 def _data(request: SparringRequest) -> dict[str, Any]:
@@ -166,7 +164,7 @@ def sparring_request_create(
     boxer twice, a bad time window or an incompatible bout; 409 while a pending request, or an
     accepted one not yet ended, exists between the two (either direction)."""
     if from_boxer.pk == to_boxer.pk:
-        raise ValidationError({"to_boxer": ["A boxer cannot spar with itself."]}, code="same_boxer")
+        raise ValidationError({"to_boxer": ["A boxer cannot spar with itself."]})
     _check_times(proposed_start, proposed_end, start_field="proposed_start", end_field="proposed_end")
     if kind == SparringKind.BOUT:
         check_bout(from_boxer, to_boxer)

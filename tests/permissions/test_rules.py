@@ -545,10 +545,13 @@ def test_the_tables_cover_every_action_exactly_once():
 
 def test_a_closed_club_refuses_membership_with_its_own_code_only_to_boxers_with_a_profile():
     boxer_with_profile = user("boxer", boxer_id=_id())
+    boxer_without_profile = user("boxer")
     coach = user("coach")
 
     closed = decide_club(boxer_with_profile, Action.MEMBERSHIP_REQUEST, club_fact("published, closed"))
+    no_profile = decide_club(boxer_without_profile, Action.MEMBERSHIP_REQUEST, club_fact("published, closed"))
     not_a_boxer = decide_club(coach, Action.MEMBERSHIP_REQUEST, club_fact("published, closed"))
 
     assert (closed.allowed, closed.code) == (False, "not_accepting_members")
-    assert (not_a_boxer.allowed, not_a_boxer.code) == (False, "permission_denied")
+    assert (no_profile.allowed, no_profile.code) == (False, "boxer_profile_required")
+    assert (not_a_boxer.allowed, not_a_boxer.code) == (False, "role_not_allowed")
