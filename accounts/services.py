@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,6 +27,7 @@ from rest_framework_simplejwt.tokens import RefreshToken as RefreshJWT
 
 from accounts.models import LoginFailure, PasswordResetToken, RefreshToken, Role, User
 from accounts.tokens import access_token_for
+from boxerconnect import jobs
 from boxerconnect.exceptions import Conflict
 from boxerconnect.rates import parse_rate
 from boxers.models import Boxer
@@ -418,13 +418,9 @@ def _reset_token_create(user: User) -> str:
 
 
 def _mail_on_commit(*, to: str, subject: str, body: str) -> None:
-    def send() -> None:
-        try:
-            send_mail(subject, body, None, [to])
-        except Exception as exc:  # SMTP trouble must not change the response (nor log the link)
-            logger.error("could not send %r mail: %s", subject, type(exc).__name__)
-
-    transaction.on_commit(send)
+    # A job in the caller's transaction (gone if it rolls back); a worker sends it, retrying
+    # while SMTP is down. The request itself never talks to the mail server.
+    jobs.enqueue_mail(to=to, subject=subject, body=body)
 
 
 def password_reset_request(*, email: str) -> None:

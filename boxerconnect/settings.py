@@ -88,7 +88,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "boxerconnect",
+    "boxerconnect.jobs",
     "accounts",
     "permissions",
     "clubs",
@@ -150,6 +153,12 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     _statement_timeout = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
     if _statement_timeout:
         _db["OPTIONS"].setdefault("options", f"-c statement_timeout={_statement_timeout}")
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` runs the job worker beside runserver on the same file: take the write lock
+    # at BEGIN and wait for it, instead of failing with "database is locked" on an upgrade.
+    _db.setdefault("OPTIONS", {})
+    _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    _db["OPTIONS"].setdefault("timeout", 20)
 if env.str("TEST_DATABASE_NAME", default=""):
     _db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
 
@@ -351,6 +360,8 @@ CORS_URLS_REGEX = r"^/(api/.*|health(/.*)?)$"
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 
 # --- Email --------------------------------------------------------------------------------
+# Mail is never sent inside a request: services enqueue a job (boxerconnect.jobs.enqueue_mail)
+# and `manage.py worker` sends it with this backend, retrying with backoff.
 
 EMAIL_HOST = env.str("EMAIL_HOST", default="")
 if EMAIL_HOST:
@@ -360,15 +371,58 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", True)
     EMAIL_USE_SSL = _bool("EMAIL_USE_SSL", False)
-    EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10, minimum=1)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Seconds an SMTP connect or reply may take: a hung server costs one attempt, not a worker.
+EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10, minimum=1)
 # An explicit backend wins (e.g. the file backend for live-server tests, which read the
 # messages from DJANGO_EMAIL_FILE_PATH).
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="") or EMAIL_BACKEND
 EMAIL_FILE_PATH = env.str("DJANGO_EMAIL_FILE_PATH", default="") or None
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BoxerConnect <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Background jobs (boxerconnect/jobs/, docs/operations.md#background-jobs) ----------------
+# Django's Tasks API (django-tasks) with its database backend: a job is a row written in the
+# transaction that causes it; `manage.py worker` runs every queue and the periodic jobs.
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "mail"],
+    }
+}
+# Attempts per job (the first run included) before it stays failed for an admin to retry.
+JOBS_MAX_ATTEMPTS = _int("JOBS_MAX_ATTEMPTS", 8, minimum=1)
+# Seconds before the first retry; each later one waits twice as long, up to the maximum.
+# Defaults: 30 s, 1, 2, 4, 8, 16 min, then 30 min: 8 attempts over about an hour.
+JOBS_RETRY_DELAY = _float("JOBS_RETRY_DELAY", 30.0)
+JOBS_RETRY_MAX_DELAY = _float("JOBS_RETRY_MAX_DELAY", 1800.0)
+# Seconds an idle worker waits before looking for due jobs again.
+JOBS_POLL_INTERVAL = _float("JOBS_POLL_INTERVAL", 1.0)
+# A worker writes a heartbeat every JOBS_HEARTBEAT_INTERVAL seconds; a running job whose
+# worker has been silent for JOBS_WORKER_TIMEOUT seconds was lost and is retried.
+JOBS_HEARTBEAT_INTERVAL = _float("JOBS_HEARTBEAT_INTERVAL", 10.0)
+JOBS_WORKER_TIMEOUT = _float("JOBS_WORKER_TIMEOUT", 60.0)
+# /health reports jobs (and the service) degraded when a due job has waited this long.
+JOBS_BACKLOG_DEGRADED_SECONDS = _float("JOBS_BACKLOG_DEGRADED_SECONDS", 300.0)
+# Days finished jobs are kept before the prune_jobs periodic job deletes them.
+JOBS_KEEP_SUCCEEDED_DAYS = _int("JOBS_KEEP_SUCCEEDED_DAYS", 7, minimum=1)
+JOBS_KEEP_FAILED_DAYS = _int("JOBS_KEEP_FAILED_DAYS", 30, minimum=1)
+
+# Periodic jobs: name -> {"task": dotted path of a task, "schedule": cron expression in UTC
+# (5 fields, or 6 with seconds last), or "off"}. Every worker checks them; one row per
+# (name, scheduled time) in PostgreSQL makes sure only one of them enqueues each run.
+PERIODIC_JOBS = {
+    "purge_tokens": {
+        "task": "accounts.tasks.purge_tokens",
+        "schedule": env.str("PURGE_TOKENS_SCHEDULE", default="17 3 * * *"),
+    },
+    "prune_jobs": {
+        "task": "boxerconnect.jobs.tasks.prune_jobs",
+        "schedule": env.str("PRUNE_JOBS_SCHEDULE", default="43 3 * * *"),
+    },
+}
 
 # --- Security (TLS behaviour follows DJANGO_DEBUG; each switch can be overridden) -----------
 
