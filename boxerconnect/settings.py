@@ -5,6 +5,7 @@ Production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_
 variable is listed in `.env.example` and explained in the README.
 """
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -468,19 +469,24 @@ WHITENOISE_USE_FINDERS = not _MANIFEST_STATIC
 
 METRICS_ENABLED = _bool("METRICS_ENABLED", True)
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO").upper()
+# json: one JSON object a line (log shippers, production); text: for a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+# Python warnings go through logging too, so every line of the output is in LOG_FORMAT.
+logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "boxerconnect.request_context.RequestIdLogFilter"}},
     "formatters": {
-        "plain": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        },
+        "json": {"()": "boxerconnect.logs.JsonFormatter"},
+        "text": {"()": "boxerconnect.logs.TextFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         },
     },
@@ -492,3 +498,27 @@ LOGGING = {
 }
 # Optional bearer token for /metrics (empty: open, keep it on an internal network).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# --- Error tracking (opt-in) ----------------------------------------------------------------
+# Sentry with its Django integration, events scrubbed of passwords, tokens, Authorization
+# and cookies (boxerconnect/sentry.py). Nothing is sent without a DSN.
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
+_traces = env.str("SENTRY_TRACES_SAMPLE_RATE", default="0")
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(_traces)
+except ValueError:
+    raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE must be a number, got {_traces!r}") from None
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, got {_traces!r}")
+if SENTRY_DSN:
+    import boxerconnect
+    from boxerconnect.sentry import init as _sentry_init
+
+    _sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=f"boxerconnect@{boxerconnect.__version__}",
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
