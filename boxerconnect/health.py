@@ -125,7 +125,13 @@ def _jobs_result(ok: bool, stats, elapsed: float) -> dict:
     """`services.jobs`: degraded when a due job has waited longer than
     JOBS_BACKLOG_DEGRADED_SECONDS (no worker running, or too few); down when unreadable."""
     if not ok:
-        return {"status": "down", "responseTime": elapsed, "queued": None, "oldestQueuedSeconds": None, "failed": None}
+        return {
+            "status": "down",
+            "responseTime": elapsed,
+            "queued": None,
+            "oldestQueuedSeconds": None,
+            "failed": None,
+        }
     backlog = stats.oldest_queued_seconds > settings.JOBS_BACKLOG_DEGRADED_SECONDS
     return {
         "status": "degraded" if backlog else "up",

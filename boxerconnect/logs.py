@@ -22,14 +22,21 @@ from pythonjsonlogger.orjson import OrjsonFormatter
 FORMATS = ("json", "text")
 MASK = "[redacted]"
 
-_SECRET_NAMES = r"(?:password|new_password|current_password|passwd|token|access|refresh|secret|api_key|key|signature|sessionid|csrftoken)"
+# Names whose values are secrets, in parameters, cookies and JSON bodies.
+_SECRET_NAMES = (
+    r"(?:password|new_password|current_password|passwd|token|access|refresh|secret|api_key|key"  # noqa: S105
+    r"|signature|sessionid|csrftoken)"
+)
 _PATTERNS = (
     # A JWT (header.payload.signature, base64url): access and refresh tokens.
     (re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}"), MASK),
     # Credentials after an auth scheme.
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {MASK}"),
     # name=value in a query string, a form body or a cookie header.
-    (re.compile(rf"(?i)(?<![A-Za-z0-9_]){_SECRET_NAMES}=([^&;\s\"']+)"), lambda m: m.group(0).split("=", 1)[0] + "=" + MASK),
+    (
+        re.compile(rf"(?i)(?<![A-Za-z0-9_]){_SECRET_NAMES}=([^&;\s\"']+)"),
+        lambda m: m.group(0).split("=", 1)[0] + "=" + MASK,
+    ),
     # "name": "value" in a JSON body, 'name': 'value' in a Python repr.
     (re.compile(rf"""(?i)(["']{_SECRET_NAMES}["']\s*:\s*)(["'])(?:(?!\2).)*\2"""), rf"\1\2{MASK}\2"),
 )

@@ -75,7 +75,9 @@ def init(*, dsn: str, environment: str, release: str, traces_sample_rate: float,
         data_collection={
             "user_info": False,
             "cookies": {"mode": "off"},
-            "http_headers": {"request": {"mode": "denylist", "terms": ["cookie", "forwarded", "-ip", "remote-", "via"]}},
+            "http_headers": {
+                "request": {"mode": "denylist", "terms": ["cookie", "forwarded", "-ip", "remote-", "via"]}
+            },
             "url_query_params": {"mode": "denylist", "terms": ["access", "refresh"]},
             "database_query_data": False,
             "queues": False,

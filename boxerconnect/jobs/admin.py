@@ -45,7 +45,9 @@ class JobAdmin(DBTaskResultAdmin):
         skipped = queryset.count() - count
         self.message_user(request, f"{count} failed job(s) queued again.", messages.SUCCESS)
         if skipped:
-            self.message_user(request, f"{skipped} job(s) were not failed and were left alone.", messages.WARNING)
+            self.message_user(
+                request, f"{skipped} job(s) were not failed and were left alone.", messages.WARNING
+            )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -21,7 +21,7 @@ def retry_delay(attempts: int) -> float | None:
     if attempts >= settings.JOBS_MAX_ATTEMPTS:
         return None
     base = settings.JOBS_RETRY_DELAY * 2 ** max(attempts - 1, 0)
-    return min(base, settings.JOBS_RETRY_MAX_DELAY) * random.uniform(0.8, 1.0)  # noqa: S311
+    return min(base, settings.JOBS_RETRY_MAX_DELAY) * random.uniform(0.8, 1.0)
 
 
 def retry_schedule() -> list[float]:

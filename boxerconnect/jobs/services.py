@@ -122,7 +122,9 @@ def lost_jobs_requeue() -> list[str]:
         if row.worker_ids and row.worker_ids[-1] in alive:
             continue
         delay = retry_delay(attempts(row))
-        lost = DBTaskResult.objects.filter(pk=row.pk, status=TaskResultStatus.RUNNING, started_at=row.started_at)
+        lost = DBTaskResult.objects.filter(
+            pk=row.pk, status=TaskResultStatus.RUNNING, started_at=row.started_at
+        )
         last = row.worker_ids[-1] if row.worker_ids else "?"
         if delay is None:
             changed = lost.update(

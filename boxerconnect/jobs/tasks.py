@@ -37,24 +37,20 @@ def prune_jobs() -> dict[str, int]:
     of workers gone for a day, and periodic-run rows older than a week (each job's newest
     is kept: it tells a starting worker that the last run was already enqueued)."""
     now = timezone.now()
-    jobs, _ = (
-        DBTaskResult.objects.filter(
-            Q(
-                status=TaskResultStatus.SUCCESSFUL,
-                finished_at__lt=now - timedelta(days=settings.JOBS_KEEP_SUCCEEDED_DAYS),
-            )
-            | Q(
-                status=TaskResultStatus.FAILED,
-                finished_at__lt=now - timedelta(days=settings.JOBS_KEEP_FAILED_DAYS),
-            )
-        ).delete()
-    )
+    jobs, _ = DBTaskResult.objects.filter(
+        Q(
+            status=TaskResultStatus.SUCCESSFUL,
+            finished_at__lt=now - timedelta(days=settings.JOBS_KEEP_SUCCEEDED_DAYS),
+        )
+        | Q(
+            status=TaskResultStatus.FAILED,
+            finished_at__lt=now - timedelta(days=settings.JOBS_KEEP_FAILED_DAYS),
+        )
+    ).delete()
     heartbeats, _ = WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
     runs = 0
     week_ago = now - timedelta(days=7)
     for name, newest in PeriodicRun.objects.values_list("name").annotate(newest=Max("scheduled_for")):
-        deleted, _ = PeriodicRun.objects.filter(
-            name=name, scheduled_for__lt=min(newest, week_ago)
-        ).delete()
+        deleted, _ = PeriodicRun.objects.filter(name=name, scheduled_for__lt=min(newest, week_ago)).delete()
         runs += deleted
     return {"jobs": jobs, "heartbeats": heartbeats, "periodic_runs": runs}

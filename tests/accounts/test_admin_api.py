@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 
 from accounts.models import RefreshToken, Role, User
+from boxerconnect.jobs.worker import run_due_jobs
 from boxers.models import Boxer
 from clubs.models import MembershipStatus
-from boxerconnect.jobs.worker import run_due_jobs
 from tests.accounts.conftest import ME, REFRESH, bearer, login, token_from_last_mail
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection, transaction
-from django_tasks_db.models import DBTaskResult
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from accounts import services
 from accounts.models import PasswordResetToken, RefreshToken, User

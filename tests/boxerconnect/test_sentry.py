@@ -148,7 +148,9 @@ def test_a_failing_job_reports_no_reset_link(captured, settings):
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1  # refused
-    jobs.enqueue_mail(to="x@example.com", subject="Reset", body=f"https://app/reset-password?token={RESET_TOKEN}")
+    jobs.enqueue_mail(
+        to="x@example.com", subject="Reset", body=f"https://app/reset-password?token={RESET_TOKEN}"
+    )
 
     run_due_jobs()
     sentry_sdk.flush()

@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 
 from accounts.models import PasswordResetToken, User
+from boxerconnect.jobs.worker import run_due_jobs
 from boxers.models import Boxer
 from clubs.models import Club, ClubCoach
-from boxerconnect.jobs.worker import run_due_jobs
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory
 from tests.clubs.factories import ClubCoachFactory, ClubFactory

@@ -30,6 +30,8 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from tests.support.workers import live_worker_factory  # noqa: F401  (a fixture for e2e tests)
+
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0  # generous: the machine is shared, a cold start can be slow
 

@@ -90,7 +90,10 @@ def test_a_backend_outside_the_database_gets_the_job_on_commit(
     settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "mail"]}
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "mail"],
+        }
     }
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

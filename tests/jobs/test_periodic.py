@@ -13,7 +13,13 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import RefreshToken
 from accounts.services import session_start
 from boxerconnect.jobs.models import PeriodicRun
-from boxerconnect.jobs.periodic import PeriodicJob, Scheduler, configuration_errors, enqueue_once, periodic_jobs
+from boxerconnect.jobs.periodic import (
+    PeriodicJob,
+    Scheduler,
+    configuration_errors,
+    enqueue_once,
+    periodic_jobs,
+)
 from boxerconnect.jobs.worker import run_due_jobs
 from tests.accounts.factories import UserFactory
 
@@ -30,7 +36,10 @@ def test_purge_tokens_runs_daily_by_default_and_the_schedule_comes_from_settings
     assert jobs["purge_tokens"].slot(T0) == datetime(2026, 3, 1, 3, 17, tzinfo=UTC)
     assert configuration_errors() == []
 
-    settings.PERIODIC_JOBS = {**settings.PERIODIC_JOBS, "purge_tokens": {"task": "accounts.tasks.purge_tokens", "schedule": "off"}}
+    settings.PERIODIC_JOBS = {
+        **settings.PERIODIC_JOBS,
+        "purge_tokens": {"task": "accounts.tasks.purge_tokens", "schedule": "off"},
+    }
 
     assert "purge_tokens" not in {job.name for job in periodic_jobs()}
 
@@ -47,7 +56,7 @@ def test_purge_tokens_runs_daily_by_default_and_the_schedule_comes_from_settings
 def test_a_bad_periodic_job_is_a_system_check_error(settings, entry, message):
     settings.PERIODIC_JOBS = {"broken": entry}
 
-    with pytest.raises(SystemCheckError, match="jobs.E001") as raised:
+    with pytest.raises(SystemCheckError, match=r"jobs\.E001") as raised:
         call_command("check")
 
     assert message in str(raised.value)

@@ -26,7 +26,9 @@ def job_status(pk) -> str:
     return DBTaskResult.objects.get(pk=pk).status
 
 
-def test_a_reset_request_opens_no_smtp_connection_until_the_worker_runs(api, smtp_server, live_worker_factory):
+def test_a_reset_request_opens_no_smtp_connection_until_the_worker_runs(
+    api, smtp_server, live_worker_factory
+):
     UserFactory(email="known@example.com")
 
     response = api.post(RESET, {"email": "known@example.com"}, format="json")

@@ -34,7 +34,7 @@ class SmtpServer:
         self._controller: Controller | None = None
 
     # aiosmtpd handler hook
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802  (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         with self._lock:
             self.messages.append(message_from_bytes(envelope.original_content))
         return "250 Message accepted for delivery"

@@ -1,5 +1,6 @@
 """`manage.py worker`: run every job queue and the periodic jobs until stopped."""
 
+import logging
 import os
 import socket
 from argparse import BooleanOptionalAction
@@ -13,6 +14,8 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from boxerconnect.jobs import periodic, services
 from boxerconnect.jobs.models import WorkerHeartbeat
 from boxerconnect.jobs.worker import Supervisor, Worker
+
+logger = logging.getLogger("boxerconnect.jobs")
 
 
 class Command(BaseCommand):
@@ -37,9 +40,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Run the jobs that are due, then exit (periodic jobs due now are enqueued first).",
         )
-        parser.add_argument(
-            "--max-tasks", type=int, default=None, help="Exit after running this many jobs."
-        )
+        parser.add_argument("--max-tasks", type=int, default=None, help="Exit after running this many jobs.")
         parser.add_argument(
             "--reload",
             action=BooleanOptionalAction,
@@ -81,7 +82,13 @@ class Command(BaseCommand):
             finally:
                 supervisor.stop()
 
-        self.stdout.write(f"worker {worker_id}: queues {queues}, periodic {'off' if no_periodic else 'on'}")
+        logger.info(
+            "worker %s starting: queues %s, periodic jobs %s",
+            worker_id,
+            queues,
+            "off" if no_periodic else "on",
+            extra={"worker_id": worker_id, "queues": queues, "periodic": not no_periodic},
+        )
         if (settings.DEBUG if reload is None else reload) and not batch:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
                 worker.configure_signals()
@@ -96,4 +103,3 @@ class Command(BaseCommand):
         if not WorkerHeartbeat.objects.filter(hostname=host, seen_at__gte=cutoff).exists():
             raise CommandError(f"no worker on {host} sent a heartbeat in {settings.JOBS_WORKER_TIMEOUT:g}s")
         self.stdout.write(self.style.SUCCESS(f"a worker on {host} is alive"))
-
