@@ -40,12 +40,28 @@ _PATTERNS = (
     # "name": "value" in a JSON body, 'name': 'value' in a Python repr.
     (re.compile(rf"""(?i)(["']{_SECRET_NAMES}["']\s*:\s*)(["'])(?:(?!\2).)*\2"""), rf"\1\2{MASK}\2"),
 )
-_HINTS = ("eyJ", "=", "earer", "asic", ":")
+# Substrings without which no pattern can match: most lines have none of them and cost a
+# lowercase copy and a few substring searches (under 1 µs), not four regex passes.
+_HINTS = (
+    "eyj",
+    "bearer",
+    "basic",
+    "passw",
+    "token",
+    "access",
+    "refresh",
+    "secret",
+    "key",
+    "signature",
+    "session",
+    "csrf",
+)
 
 
 def redact(text: str) -> str:
     """`text` with JWTs, bearer credentials and secret-named parameters masked."""
-    if not any(hint in text for hint in _HINTS):
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _HINTS):
         return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
