@@ -173,7 +173,7 @@ def test_compose_app_runs_gunicorn_after_its_dependencies_are_healthy(compose):
 def test_compose_worker_runs_every_queue_from_the_app_image_with_its_own_health_check(compose):
     app, worker = compose["services"]["app"], compose["services"]["worker"]
 
-    assert worker["image"] == app["image"] and "build" not in worker
+    assert worker["image"] == app["image"] and worker["build"] == app["build"] == "."
     assert worker["command"] == ["python", "manage.py", "worker"]
     assert worker["depends_on"] == {"app": {"condition": "service_healthy"}}  # after migrations
     assert worker["healthcheck"]["test"] == ["CMD", "python", "manage.py", "worker", "--check"]
