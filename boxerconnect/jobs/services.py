@@ -126,15 +126,19 @@ def lost_jobs_requeue() -> list[str]:
             pk=row.pk, status=TaskResultStatus.RUNNING, started_at=row.started_at
         )
         last = row.worker_ids[-1] if row.worker_ids else "?"
+        # The reason becomes the job's last error, as a traceback would.
+        reason = {
+            "exception_class_path": "boxerconnect.jobs.WorkerLost",
+            "traceback": (
+                f"WorkerLost: the worker {last} stopped while running this job (attempt {attempts(row)})."
+            ),
+        }
         if delay is None:
-            changed = lost.update(
-                status=TaskResultStatus.FAILED,
-                finished_at=now,
-                exception_class_path="boxerconnect.jobs.WorkerLost",
-                traceback=f"The worker {last} stopped while running this job (attempt {attempts(row)}).",
-            )
+            changed = lost.update(status=TaskResultStatus.FAILED, finished_at=now, **reason)
         else:
-            changed = lost.update(status=TaskResultStatus.READY, run_after=now + timedelta(seconds=delay))
+            changed = lost.update(
+                status=TaskResultStatus.READY, run_after=now + timedelta(seconds=delay), **reason
+            )
         if changed:
             counter_increment(task=row.task_path, outcome=LOST)
             handled.append(str(row.pk))

@@ -16,6 +16,7 @@ from boxerconnect import jobs
 from boxerconnect.jobs import services
 from boxerconnect.jobs.models import JobCounter, WorkerHeartbeat
 from boxerconnect.jobs.retry import retry_delay, retry_schedule
+from boxerconnect.jobs.selectors import last_error
 from boxerconnect.jobs.worker import run_due_jobs
 from tests.accounts.factories import AdminFactory, CoachFactory, UserFactory
 from tests.jobs.tasks import always_fails, record
@@ -126,6 +127,7 @@ def test_a_job_lost_with_its_worker_is_queued_again_and_the_lost_attempt_counts(
     lost = DBTaskResult.objects.get(pk=result.id)
     assert lost.status == TaskResultStatus.READY
     assert lost.run_after > timezone.now()
+    assert last_error(lost) == "WorkerLost: the worker dead stopped while running this job (attempt 1)."
     assert DBTaskResult.objects.get(pk=alive_job.id).status == TaskResultStatus.RUNNING
     assert counters() == {("record", "lost"): 1}
 
