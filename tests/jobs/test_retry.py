@@ -1,6 +1,7 @@
 """Failed attempts come back after an exponential backoff, then stay failed for an admin."""
 
 import itertools
+import socket
 import time
 from datetime import timedelta
 
@@ -103,6 +104,27 @@ def test_mail_survives_an_smtp_outage_shorter_than_the_retry_window(api, setting
     assert job.status == TaskResultStatus.SUCCESSFUL
     assert services.attempts(job) >= 2
     assert len(smtp_settings.mails_to("outage@example.com")) == 1
+
+
+def test_a_hung_mail_server_costs_one_attempt_not_a_stuck_worker(settings):
+    # A server that accepts the connection and never says a word (no SMTP greeting).
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", silent.getsockname()[1]
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 1
+    try:
+        jobs.enqueue_mail(to="hung@example.com", subject="s", body="b")
+
+        ran = run_due_jobs()
+    finally:
+        silent.close()
+
+    row = DBTaskResult.objects.get()
+    assert ran == 1
+    assert row.status == TaskResultStatus.READY  # back in the queue for a retry
+    assert "timed out" in last_error(row).lower() or "TimeoutError" in last_error(row)
 
 
 def test_a_job_lost_with_its_worker_is_queued_again_and_the_lost_attempt_counts(settings):
