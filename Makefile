@@ -9,7 +9,7 @@ test:  ## the whole suite on real PostgreSQL + Redis, plus ruff
 
 lint:
 	scripts/setup-venv.sh requirements-dev.txt
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && DJANGO_DEBUG=true .venv/bin/mypy
 
 format:
 	scripts/setup-venv.sh requirements-dev.txt

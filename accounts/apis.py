@@ -5,15 +5,17 @@ import hashlib
 import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import Role, User
+from accounts.serializers import UserOutputSerializer
+from boxerconnect.api.views import Api, ListApi
+from boxerconnect.cache.keys import throttle_key
 from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from permissions.actions import Action
 from permissions.drf import ActionPermission
@@ -41,7 +43,7 @@ class PasswordResetEmailThrottle(ScopedRateThrottle):
         if not isinstance(email, str) or not email.strip():
             return None
         digest = hashlib.sha256(User.objects.normalize_email(email).encode()).hexdigest()
-        return self.cache_format % {"scope": "password_reset_email", "ident": digest}
+        return throttle_key("password_reset_email", digest)
 
 
 def client_ip(request) -> str:
@@ -50,13 +52,6 @@ def client_ip(request) -> str:
 
 
 # --- Serializers --------------------------------------------------------------------------
-
-
-class UserOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "email", "name", "role", "is_active", "email_verified", "created_at"]
-        read_only_fields = fields
 
 
 class TokenPairOutputSerializer(serializers.Serializer):
@@ -117,7 +112,7 @@ def pair_body(pair: services.TokenPair) -> dict:
 # --- Public auth endpoints ----------------------------------------------------------------
 
 
-class PublicApi(APIView):
+class PublicApi(Api):
     authentication_classes = [NoAuthentication]
     permission_classes = [AllowAny]
 
@@ -180,7 +175,7 @@ class PasswordResetConfirmApi(PublicApi):
 # --- Authenticated auth endpoints ---------------------------------------------------------
 
 
-class LogoutApi(APIView):
+class LogoutApi(Api):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=RefreshInputSerializer, responses={204: None})
@@ -191,7 +186,7 @@ class LogoutApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LogoutAllApi(APIView):
+class LogoutAllApi(Api):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
@@ -200,7 +195,7 @@ class LogoutAllApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeApi(APIView):
+class MeApi(Api):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: UserOutputSerializer})
@@ -215,7 +210,7 @@ class MeApi(APIView):
         return Response(UserOutputSerializer(user).data)
 
 
-class PasswordChangeApi(APIView):
+class PasswordChangeApi(Api):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=PasswordChangeInputSerializer, responses={200: TokenPairOutputSerializer})
@@ -256,7 +251,7 @@ class AdminUserUpdateInputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
-class AdminUserListApi(generics.ListAPIView):
+class AdminUserListApi(ListApi):
     permission_classes = [ActionPermission]
     required_action = Action.USER_MANAGE
     serializer_class = UserOutputSerializer
@@ -273,7 +268,7 @@ class AdminUserListApi(generics.ListAPIView):
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class AdminUserDetailApi(APIView):
+class AdminUserDetailApi(Api):
     permission_classes = [ActionPermission]
     required_action = Action.USER_MANAGE
 
@@ -290,7 +285,7 @@ class AdminUserDetailApi(APIView):
         return Response(UserOutputSerializer(user).data)
 
 
-class AdminStatsApi(APIView):
+class AdminStatsApi(Api):
     permission_classes = [ActionPermission]
     required_action = Action.STATS_VIEW
 

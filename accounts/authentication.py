@@ -2,9 +2,9 @@
 
 The access token's signature and expiry are checked locally; its `tv` claim must equal the
 user's current token_version, and the user must be active. Both come from the cached
-UserFact, fetched in the same cache round trip as the facts the view's permission check
-will need (and the read-model keys the view will look up), so a warm authenticated request
-costs no SQL for auth or authorization, and one round trip.
+UserFact, read by `permissions.checker.prime` in the same round trip as everything else the
+request needs, so a warm authenticated request costs no SQL for auth or authorization, and
+one round trip.
 """
 
 from uuid import UUID
@@ -14,9 +14,7 @@ from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from permissions.cache import FactRef
-from permissions.checker import store_for
-from permissions.drf import view_read_keys, view_refs
+from permissions.checker import prime
 
 TOKEN_VERSION_CLAIM = "tv"  # noqa: S105 - a claim name, not a secret
 
@@ -55,13 +53,7 @@ class CachedJWTAuthentication(JWTAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Token contained no recognizable user identification", code="token_not_valid"
             ) from None
-        store = store_for(request)
-        context = getattr(request, "parser_context", None) or {}
-        view = context.get("view")
-        refs = [FactRef.user(user_id)] + (view_refs(request, view, user_id) if view else [])
-        if view is not None:
-            store.read_along(view_read_keys(request, view))
-        fact = store.get_many(refs)[FactRef.user(user_id)]
+        fact = prime(request, actor_id=user_id)
         if fact is None or not fact.is_active or fact.token_version != version:
             raise exceptions.AuthenticationFailed(
                 "Token has been revoked or the user is inactive.", code="token_revoked"

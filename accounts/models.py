@@ -15,7 +15,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     @classmethod

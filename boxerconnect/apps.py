@@ -1,6 +1,8 @@
-"""App config of the project package: registers its system checks."""
+"""App config of the project package: system checks and the cache wing's subscriptions."""
 
 from django.apps import AppConfig
+from django.core import checks
+from django.core.signals import setting_changed
 
 
 class BoxerconnectConfig(AppConfig):
@@ -8,4 +10,12 @@ class BoxerconnectConfig(AppConfig):
     verbose_name = "BoxerConnect"
 
     def ready(self) -> None:
-        from boxerconnect import checks  # noqa: F401  (registers the checks)
+        from boxerconnect import checks as project_checks
+        from boxerconnect.cache import events, guarded, stamped
+
+        checks.register(project_checks.per_process_cache_check, checks.Tags.caches, deploy=True)
+        # Cache trouble (a failed call, a reconnect) owes a rotation of the namespace; a Redis
+        # instance seen for the first time is vetted by rotating it on its first connection.
+        events.subscribe(stamped.on_cache_trouble)
+        events.on_adopt(stamped.rotate_on_connection)
+        setting_changed.connect(guarded.caches_changed, dispatch_uid="bc-guarded-caches-changed")

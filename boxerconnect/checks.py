@@ -1,4 +1,4 @@
-"""System checks for deployment mistakes Django's own checks do not catch."""
+"""System checks for deployment mistakes Django's own checks do not catch (registered in apps.py)."""
 
 from django.conf import settings
 from django.core import checks
@@ -9,7 +9,6 @@ PER_PROCESS_BACKENDS = {
 }
 
 
-@checks.register(checks.Tags.caches, deploy=True)
 def per_process_cache_check(app_configs, **kwargs):
     """Warn when debug is off and a cache lives in process memory.
 

@@ -19,7 +19,8 @@ from django.db import connections
 
 import boxerconnect
 from boxerconnect import metrics
-from boxerconnect.breaker import CLOSED, guarded
+from boxerconnect.cache.breaker import CLOSED
+from boxerconnect.cache.guarded import guarded
 
 logger = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
 
 # Whether this process writes to PROMETHEUS_MULTIPROC_DIR (decided by prometheus_client when
 # first imported: gunicorn workers do; manage.py commands never do, see manage.py).
@@ -45,7 +46,7 @@ PERMISSION_CACHE_EVENTS = Counter(
 )
 READ_CACHE_EVENTS = Counter(
     "read_cache_events_total",
-    "Read-model lookups (permissions/readcache.py) by model and outcome: hit, miss (computed "
+    "Read-model lookups (boxers/readmodels.py) by model and outcome: hit, miss (computed "
     "from PostgreSQL and stored), bypass (cache skipped: breaker open or cache error).",
     ["model", "event"],
 )
@@ -123,7 +124,7 @@ def live_cache_counters() -> dict:
     return cache_counters(os.environ.get("PROMETHEUS_MULTIPROC_DIR") if MULTIPROCESS else None)
 
 
-class JobsCollector:
+class JobsCollector(Collector):
     """The job queue as of this scrape: three small queries, bounded by HEALTH_PROBE_TIMEOUT
     (nothing is exported for the queue when the database does not answer in time)."""
 
@@ -165,7 +166,7 @@ class JobsCollector:
         )
 
 
-class _Collectors:
+class _Collectors(Collector):
     """Yields every metric of the registries given (for a one-off registry per scrape)."""
 
     def __init__(self, *registries) -> None:
@@ -185,5 +186,5 @@ def render(accept: str | None = None) -> tuple[bytes, str]:
     else:
         registry.register(_Collectors(REGISTRY))
     registry.register(JobsCollector())
-    encoder, content_type = choose_encoder(accept)
+    encoder, content_type = choose_encoder(accept or "")
     return encoder(registry), content_type

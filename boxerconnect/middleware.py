@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject, empty
 
 from boxerconnect import metrics
-from boxerconnect.exceptions import (
+from boxerconnect.api.errors import (
     DATABASE_UNAVAILABLE,
     TOO_LARGE,
     is_database_outage,
@@ -29,7 +29,8 @@ def _user_id(request) -> str | None:
     has evaluated it (reading it here would cost a session query on every request)."""
     user = request.__dict__.get("user")
     if isinstance(user, SimpleLazyObject):
-        user = None if user._wrapped is empty else user._wrapped
+        wrapped = getattr(user, "_wrapped", empty)  # the lazy object's own slot: no evaluation
+        user = None if wrapped is empty else wrapped
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return str(user.pk)

@@ -5,19 +5,31 @@ are not throttled (never a 5xx). Login limiting, which must hold without Redis, 
 database-backed in `accounts` instead.
 """
 
+from typing import TYPE_CHECKING
+
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-from boxerconnect.breaker import CacheUnavailable, guarded
+from boxerconnect.cache.guarded import CacheUnavailable, guarded
 from boxerconnect.rates import parse_rate
 
+if TYPE_CHECKING:  # the mixin is used with DRF's throttles (its attributes come from them)
+    _ThrottleBase = throttling.SimpleRateThrottle
+else:
+    _ThrottleBase = object
 
-class RateMixin:
+
+class RateMixin(_ThrottleBase):
     """Counts hits in a window opened by the first hit: one cache round trip a check.
+
+    Keys are DRF's `throttle_<scope>_<ident>` (boxerconnect/cache/keys.py, `throttle_key`).
 
     DRF's stock throttles keep a list of every request time in the cache and read and write
     it whole on every request (1,200 floats at the default user rate); a counter costs O(1).
     """
+
+    num_requests: int
+    duration: int
 
     def get_rate(self):
         # Read at call time (DRF binds THROTTLE_RATES at import: encode/django-rest-framework#6030).

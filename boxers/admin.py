@@ -64,23 +64,8 @@ class BoxerAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} boxer(s) unverified.", messages.SUCCESS)
 
     def get_readonly_fields(self, request, obj=None):
-        # Moving a profile to another user would leave the old owner's cached fact stale.
+        # A profile belongs to its user for good (the API has no way to move it either).
         return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields
-
-    def save_model(self, request, obj, form, change) -> None:
-        # Club, visibility and soft delete are permission facts: invalidate like the services do.
-        super().save_model(request, obj, form, change)
-        services.boxer_admin_saved(boxer=obj)
-
-    def delete_model(self, request, obj) -> None:
-        super().delete_model(request, obj)
-        services.boxer_admin_saved(boxer=obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        boxers = list(queryset)
-        super().delete_queryset(request, queryset)
-        for boxer in boxers:
-            services.boxer_admin_saved(boxer=boxer)
 
 
 @admin.register(CoachLink)
@@ -95,14 +80,3 @@ class CoachLinkAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The (coach, boxer) pair names the cached fact: it is fixed once the link exists.
         return (*self.readonly_fields, "coach", "boxer") if obj is not None else self.readonly_fields
-
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        services.coach_link_admin_saved(link=obj)
-
-    def delete_model(self, request, obj) -> None:
-        services.coach_link_remove(link=obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        for link in queryset:
-            services.coach_link_remove(link=link)

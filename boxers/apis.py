@@ -1,50 +1,27 @@
 """HTTP API of boxer profiles, fight records and coach links (thin views over services)."""
 
-from contextlib import contextmanager
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError as ModelValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, generics, serializers, status, views
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import User
-from boxerconnect.serializers import RefSerializer
-from boxers import selectors, services
+from boxerconnect.api.errors import model_errors_as_400
+from boxerconnect.api.serializers import RefSerializer
+from boxerconnect.api.views import Api, GenericApi, ListApi
+from boxers import readmodels, selectors, services
 from boxers.filters import BoxerFilter
 from boxers.models import CoachLinkStatus, CoachRight, ExperienceLevel, FightMethod, FightResult, Gender
-from permissions import readcache
+from boxers.serializers import BoxerOutputSerializer
 from permissions.actions import Action
 from permissions.checker import authorizer_for, store_for
 from permissions.drf import ActionPermission
 from permissions.facts import CoachLinkObject
-from permissions.rules import role_may
 
 # --- Serializers -----------------------------------------------------------------------------
-
-
-class BoxerOutputSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    user_id = serializers.UUIDField()
-    name = serializers.CharField()
-    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
-    height_cm = serializers.IntegerField(allow_null=True)
-    date_of_birth = serializers.DateField(allow_null=True)
-    gender = serializers.CharField()
-    city = serializers.CharField()
-    country = serializers.CharField()
-    experience_level = serializers.CharField()
-    bio = serializers.CharField()
-    club = RefSerializer(allow_null=True)
-    wins = serializers.IntegerField()
-    losses = serializers.IntegerField()
-    draws = serializers.IntegerField()
-    is_searchable = serializers.BooleanField()
-    is_verified = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
 
 
 def _not_in_future(value):
@@ -131,26 +108,7 @@ class CoachLinkAcceptInputSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
-@contextmanager
-def model_errors_as_400():
-    """A model's full_clean() failing inside a service is the client's input: 400, not 500."""
-    try:
-        yield
-    except ModelValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        raise serializers.ValidationError(detail) from None
-
-
-class DeclaredMethodsMixin:
-    """405 for a method the view does not implement, before the permission check runs."""
-
-    def initial(self, request, *args, **kwargs):
-        if request.method.lower() not in ("head", "options") and not hasattr(self, request.method.lower()):
-            raise exceptions.MethodNotAllowed(request.method)
-        super().initial(request, *args, **kwargs)
-
-
-class BoxerListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
+class BoxerListCreateApi(ListApi):
     """GET: the public directory (filters, orderings). POST: create the caller's own profile."""
 
     serializer_class = BoxerOutputSerializer
@@ -168,12 +126,12 @@ class BoxerListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
     def read_model_keys(self, request) -> list[str]:
         if request.method not in ("GET", "HEAD"):
             return []
-        return readcache.lookup_keys("directory", request.build_absolute_uri())
+        return readmodels.lookup_keys("directory", request.build_absolute_uri())
 
     def list(self, request, *args, **kwargs):
         """A page of the directory, from the read-model cache while no boxer, club or user
         changed (the page's links are absolute: it is cached by its whole URI)."""
-        data = readcache.directory_page(
+        data = readmodels.directory_page(
             request.build_absolute_uri(),
             lambda: super(BoxerListCreateApi, self).list(request).data,
             store_for(request),
@@ -193,7 +151,7 @@ class BoxerListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
         return Response(BoxerOutputSerializer(boxer).data, status=status.HTTP_201_CREATED)
 
 
-class BoxerMeApi(generics.GenericAPIView):
+class BoxerMeApi(GenericApi):
     """The caller's own profile, or 404."""
 
     serializer_class = BoxerOutputSerializer
@@ -206,29 +164,27 @@ class BoxerMeApi(generics.GenericAPIView):
         return Response(BoxerOutputSerializer(boxer).data)
 
 
-class BoxerDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
+class BoxerDetailApi(GenericApi):
     """One profile: read (boxer.view), partial update (boxer.update), soft delete (boxer.delete)."""
 
     serializer_class = BoxerOutputSerializer
     permission_classes = [ActionPermission]
     required_actions = {"GET": Action.BOXER_VIEW, "PATCH": Action.BOXER_UPDATE, "DELETE": Action.BOXER_DELETE}
+    field_actions = {"is_verified": Action.BOXER_VERIFY}
 
     def read_model_keys(self, request) -> list[str]:
         if request.method not in ("GET", "HEAD"):
             return []
-        return readcache.lookup_keys("profile", self.kwargs["pk"])
+        return readmodels.lookup_keys("profile", self.kwargs["pk"])
 
     def get(self, request, pk):
-        profile = readcache.profile(
+        profile = readmodels.profile(
             pk, lambda: BoxerOutputSerializer(selectors.boxer_get(boxer_id=pk)).data, store_for(request)
         )
         return Response(profile)
 
     @extend_schema(request=BoxerUpdateInputSerializer, responses=BoxerOutputSerializer)
     def patch(self, request, pk):
-        sends_verified = isinstance(request.data, dict) and "is_verified" in request.data
-        if sends_verified and not authorizer_for(request).check(Action.BOXER_VERIFY, pk).allowed:
-            raise exceptions.PermissionDenied("Only an admin may change is_verified.")
         params = BoxerUpdateInputSerializer(data=request.data, partial=True)
         params.is_valid(raise_exception=True)
         boxer = selectors.boxer_get(boxer_id=pk)
@@ -242,7 +198,7 @@ class BoxerDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BoxerLeaveClubApi(DeclaredMethodsMixin, views.APIView):
+class BoxerLeaveClubApi(Api):
     """The boxer leaves its club (boxer.leave_club)."""
 
     permission_classes = [ActionPermission]
@@ -254,7 +210,7 @@ class BoxerLeaveClubApi(DeclaredMethodsMixin, views.APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class FightListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
+class FightListCreateApi(ListApi):
     """A boxer's fights, newest first (boxer.view); record a fight (fight.manage)."""
 
     serializer_class = FightOutputSerializer
@@ -274,7 +230,7 @@ class FightListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
         return Response(FightOutputSerializer(fight).data, status=status.HTTP_201_CREATED)
 
 
-class FightDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
+class FightDetailApi(GenericApi):
     """One fight of one boxer: read (boxer.view), change or delete (fight.manage)."""
 
     serializer_class = FightOutputSerializer
@@ -299,7 +255,7 @@ class FightDetailApi(DeclaredMethodsMixin, generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CoachLinkListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
+class CoachLinkListCreateApi(ListApi):
     """GET: the caller's links (as coach or boxer owner; admin: all). POST: a coach requests one."""
 
     serializer_class = CoachLinkOutputSerializer
@@ -311,16 +267,11 @@ class CoachLinkListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
     @extend_schema(request=CoachLinkCreateInputSerializer, responses={201: CoachLinkOutputSerializer})
     def post(self, request):
         authorizer = authorizer_for(request)
-        if not role_may(authorizer.actor, Action.COACH_LINK_REQUEST):
-            raise exceptions.PermissionDenied("Only coaches may request a link.")
+        authorizer.require_role(Action.COACH_LINK_REQUEST, "Only coaches may request a link.")
         params = CoachLinkCreateInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         boxer_id = params.validated_data["boxer"]
-        decision = authorizer.check(Action.COACH_LINK_REQUEST, boxer_id)
-        if not decision.visible:
-            raise exceptions.NotFound()
-        if not decision.allowed:
-            raise exceptions.PermissionDenied()
+        authorizer.require(Action.COACH_LINK_REQUEST, boxer_id)
         link = services.coach_link_request(
             coach=request.user,
             boxer=selectors.boxer_get(boxer_id=boxer_id),
@@ -330,7 +281,7 @@ class CoachLinkListCreateApi(DeclaredMethodsMixin, generics.ListAPIView):
         return Response(CoachLinkOutputSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
-class CoachLinkObjectMixin:
+class CoachLinkObjectApi(GenericApi):
     """Loads the link of the URL and checks the view's declared coach_link action on it."""
 
     permission_classes = [IsAuthenticated, ActionPermission]
@@ -345,7 +296,7 @@ class CoachLinkObjectMixin:
         return CoachLinkObject(coach_id=str(link.coach_id), boxer_owner_id=str(link.boxer.user_id))
 
 
-class CoachLinkDetailApi(DeclaredMethodsMixin, CoachLinkObjectMixin, generics.GenericAPIView):
+class CoachLinkDetailApi(CoachLinkObjectApi):
     """Read a link, change its rights (boxer's owner, admin), remove it (any party)."""
 
     required_actions = {
@@ -371,7 +322,7 @@ class CoachLinkDetailApi(DeclaredMethodsMixin, CoachLinkObjectMixin, generics.Ge
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CoachLinkAcceptApi(DeclaredMethodsMixin, CoachLinkObjectMixin, generics.GenericAPIView):
+class CoachLinkAcceptApi(CoachLinkObjectApi):
     """The boxer's owner (or an admin) activates a pending link, optionally narrowing its rights."""
 
     required_action = Action.COACH_LINK_RESPOND
@@ -388,7 +339,7 @@ class CoachLinkAcceptApi(DeclaredMethodsMixin, CoachLinkObjectMixin, generics.Ge
         return Response(CoachLinkOutputSerializer(link).data)
 
 
-class CoachLinkDeclineApi(DeclaredMethodsMixin, CoachLinkObjectMixin, generics.GenericAPIView):
+class CoachLinkDeclineApi(CoachLinkObjectApi):
     """The boxer's owner (or an admin) refuses a pending link; it is removed."""
 
     required_action = Action.COACH_LINK_RESPOND

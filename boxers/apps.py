@@ -8,4 +8,6 @@ class BoxersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from boxers import signals  # noqa: F401  (connects the read-model invalidation)
+        from boxers import readmodels
+
+        readmodels.register()  # writes of boxers, clubs and users bump the read models

@@ -7,14 +7,13 @@ from django.http import Http404
 
 from boxers.models import Boxer, CoachLink, Fight
 from permissions.facts import UserFact
-from permissions.selectors import coach_link_scope
+from permissions.selectors import boxer_scope, coach_link_scope
 
 
 def boxer_search_queryset() -> QuerySet[Boxer]:
-    """The public directory: searchable, active profiles of active users, with their club."""
-    return Boxer.objects.filter(is_active=True, is_searchable=True, user__is_active=True).select_related(
-        "club"
-    )
+    """The public directory (what anyone may view: searchable, active profiles of active
+    users), with their club."""
+    return Boxer.objects.filter(boxer_scope(None)).select_related("club")
 
 
 def boxer_get(*, boxer_id: UUID | str) -> Boxer:

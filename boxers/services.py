@@ -1,4 +1,9 @@
-"""Writes to boxer profiles, fights and coach links. Every fact change is invalidated here."""
+"""Writes to boxer profiles, fights and coach links.
+
+Cached permission facts and read models learn of every write through the cache's write
+watcher (boxerconnect/cache/watch.py): a service only has to say so when it writes without
+model signals (`rows_changed`).
+"""
 
 from collections.abc import Iterable
 from typing import Any
@@ -6,10 +11,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
-from boxerconnect.exceptions import Conflict
+from boxerconnect.api.errors import Conflict
+from boxerconnect.cache.watch import rows_changed
 from boxers.models import Boxer, CoachLink, CoachLinkStatus, CoachRight, Fight, FightResult
-from permissions import readcache
-from permissions.cache import invalidate
 
 # Profile fields a caller may write through boxer_update (club, records and is_active have
 # their own services; is_verified is here but the view lets only admins send it).
@@ -28,13 +32,7 @@ BOXER_WRITABLE = frozenset(
         "is_verified",
     }
 )
-# Profile fields that are permission facts (BoxerFact): writing one bumps the generations.
-BOXER_FACT_FIELDS = frozenset({"is_searchable"})
 FIGHT_WRITABLE = frozenset({"opponent_name", "date", "venue", "result", "method", "round", "notes"})
-
-
-def _invalidate_boxer(boxer: Boxer) -> None:
-    invalidate(users=[boxer.user_id], boxers=[boxer.pk])
 
 
 @transaction.atomic
@@ -49,7 +47,6 @@ def boxer_create(*, user, name: str, **fields) -> Boxer:
             boxer.save()
     except IntegrityError:  # a concurrent create won the race
         raise Conflict("This user already has a boxer profile.", code="profile_exists") from None
-    _invalidate_boxer(boxer)
     return boxer
 
 
@@ -58,16 +55,12 @@ def boxer_set_club(*, boxer: Boxer, club) -> Boxer:
     """Move a boxer into `club` (None: leave). Only the membership flow and club tools call it."""
     boxer.club = club
     boxer.save(update_fields=["club", "updated_at"])
-    _invalidate_boxer(boxer)
     return boxer
 
 
 @transaction.atomic
 def boxer_update(*, boxer: Boxer, data: dict[str, Any]) -> Boxer:
-    """Write the given profile fields (validated by the caller); omitted fields never change.
-
-    Invalidates the boxer's permission facts when a fact field (is_searchable) is written.
-    """
+    """Write the given profile fields (validated by the caller); omitted fields never change."""
     unknown = set(data) - BOXER_WRITABLE
     if unknown:
         raise ValueError(f"not writable through boxer_update: {sorted(unknown)}")
@@ -75,8 +68,6 @@ def boxer_update(*, boxer: Boxer, data: dict[str, Any]) -> Boxer:
         setattr(boxer, field, value)
     boxer.full_clean(exclude=["user", "club"])
     boxer.save(update_fields=[*data, "updated_at"])
-    if BOXER_FACT_FIELDS & data.keys():
-        _invalidate_boxer(boxer)
     return boxer
 
 
@@ -91,7 +82,6 @@ def boxer_delete(*, boxer: Boxer) -> Boxer:
     """Soft delete: the profile stays (data kept) but only its owner and admins see it."""
     boxer.is_active = False
     boxer.save(update_fields=["is_active", "updated_at"])
-    _invalidate_boxer(boxer)
     return boxer
 
 
@@ -116,7 +106,7 @@ def boxer_recompute_record(*, boxer: Boxer) -> Boxer:
         draws=Count("pk", filter=Q(result=FightResult.DRAW)),
     )
     Boxer.objects.filter(pk=boxer.pk).update(**record)
-    readcache.invalidate(profiles=[boxer.pk], directory=True)  # update() sends no signal
+    rows_changed.send(sender=Boxer, rows=[boxer], fields=list(record))  # update() sends no signal
     boxer.wins, boxer.losses, boxer.draws = record["wins"], record["losses"], record["draws"]
     return boxer
 
@@ -164,10 +154,6 @@ def _clean_rights(rights: Iterable[str]) -> list[str]:
     return values
 
 
-def _invalidate_link(link: CoachLink) -> None:
-    invalidate(links=[(link.coach_id, link.boxer_id)])
-
-
 @transaction.atomic
 def coach_link_request(*, coach, boxer: Boxer, rights: Iterable[str]) -> CoachLink:
     """A coach asks to act for `boxer` with `rights`: a pending link. 409 if one exists."""
@@ -179,7 +165,6 @@ def coach_link_request(*, coach, boxer: Boxer, rights: Iterable[str]) -> CoachLi
             link.save()
     except IntegrityError:
         raise Conflict("A link between this coach and boxer already exists.", code="link_exists") from None
-    _invalidate_link(link)
     return link
 
 
@@ -200,7 +185,6 @@ def coach_link_accept(*, link: CoachLink, rights: Iterable[str] | None = None) -
         link.rights = granted
     link.status = CoachLinkStatus.ACTIVE
     link.save(update_fields=["status", "rights", "updated_at"])
-    _invalidate_link(link)
     return link
 
 
@@ -213,7 +197,6 @@ def coach_link_decline(*, link: CoachLink) -> None:
     if locked.status != CoachLinkStatus.PENDING:
         raise Conflict("Only a pending link can be declined; remove an active one.", code="link_not_pending")
     locked.delete()
-    _invalidate_link(link)
 
 
 @transaction.atomic
@@ -221,7 +204,6 @@ def coach_link_set_rights(*, link: CoachLink, rights: Iterable[str]) -> CoachLin
     """Replace the link's rights (on an active link they apply from the next request)."""
     link.rights = _clean_rights(rights)
     link.save(update_fields=["rights", "updated_at"])
-    _invalidate_link(link)
     return link
 
 
@@ -229,14 +211,3 @@ def coach_link_set_rights(*, link: CoachLink, rights: Iterable[str]) -> CoachLin
 def coach_link_remove(*, link: CoachLink) -> None:
     """Delete the link; the coach's rights end on the next request."""
     CoachLink.objects.filter(pk=link.pk).delete()
-    _invalidate_link(link)
-
-
-def boxer_admin_saved(*, boxer: Boxer) -> None:
-    """The Django admin saved a profile directly: its permission facts may have changed."""
-    _invalidate_boxer(boxer)
-
-
-def coach_link_admin_saved(*, link: CoachLink) -> None:
-    """The Django admin saved a link directly (status or rights may have changed)."""
-    _invalidate_link(link)

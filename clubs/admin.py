@@ -66,14 +66,6 @@ class ClubAdmin(admin.ModelAdmin):
     def unverify(self, request, queryset) -> None:
         self._bulk(request, queryset, {"is_verified": False}, "unverified")
 
-    def save_model(self, request, obj, form, change) -> None:
-        # Owner, publication and accepting_members are permission facts: invalidate them.
-        old_owner_id = (
-            Club.objects.filter(pk=obj.pk).values_list("owner_id", flat=True).first() if change else None
-        )
-        super().save_model(request, obj, form, change)
-        services.club_admin_saved(club=obj, old_owner_id=old_owner_id)
-
     def delete_model(self, request, obj) -> None:
         services.club_delete(club=obj)
 
@@ -94,23 +86,6 @@ class ClubCoachAdmin(admin.ModelAdmin):
         if db_field.name == "coach":
             kwargs["queryset"] = db_field.related_model.objects.filter(role=Role.COACH)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request, obj, form, change) -> None:
-        old = (
-            ClubCoach.objects.filter(pk=obj.pk).values_list("coach_id", flat=True).first() if change else None
-        )
-        super().save_model(request, obj, form, change)
-        services.club_coach_admin_saved(coach_ids=[old, obj.coach_id])
-
-    def delete_model(self, request, obj) -> None:
-        coach_id = obj.coach_id
-        super().delete_model(request, obj)
-        services.club_coach_admin_saved(coach_ids=[coach_id])
-
-    def delete_queryset(self, request, queryset) -> None:
-        coach_ids = list(queryset.values_list("coach_id", flat=True))
-        super().delete_queryset(request, queryset)
-        services.club_coach_admin_saved(coach_ids=coach_ids)
 
 
 @admin.register(MembershipRequest)

@@ -2,17 +2,17 @@
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.apis import UserOutputSerializer
 from accounts.models import User
-from boxerconnect.serializers import RefSerializer
-from boxers.apis import BoxerOutputSerializer
+from accounts.serializers import UserOutputSerializer
+from boxerconnect.api.serializers import RefSerializer
+from boxerconnect.api.views import Api, GenericApi, ListApi
 from boxers.models import Boxer, ExperienceLevel, Gender
+from boxers.serializers import BoxerOutputSerializer
 from clubs import selectors, services
 from clubs.filters import ClubFilter, MembershipRequestFilter
 from clubs.models import Club, MembershipRequest
@@ -20,7 +20,7 @@ from permissions.actions import Action
 from permissions.checker import authorizer_for
 from permissions.drf import ActionPermission
 from permissions.facts import ClubFact, MembershipObject
-from permissions.rules import NOT_ACCEPTING_MEMBERS, decide_club
+from permissions.rules import decide_club
 
 # --- Serializers ---------------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ class OwnerInputSerializer(serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True)
 
 
-COACH_FIELDS = {
+COACH_FIELDS: dict[str, serializers.Field] = {
     "id": serializers.UUIDField(),
     "name": serializers.CharField(),
     "is_head": serializers.BooleanField(),
@@ -213,7 +213,7 @@ def club_response(request, club_id, status_code=status.HTTP_200_OK) -> Response:
 # --- Clubs ---------------------------------------------------------------------------------
 
 
-class ClubListCreateApi(generics.ListAPIView):
+class ClubListCreateApi(ListApi):
     """GET: the public directory (published clubs). POST: an admin creates a club."""
 
     permission_classes = [ActionPermission]
@@ -240,7 +240,7 @@ class ClubListCreateApi(generics.ListAPIView):
         return club_response(request, club.pk, status.HTTP_201_CREATED)
 
 
-class ClubRegionsApi(APIView):
+class ClubRegionsApi(Api):
     """Distinct regions of published clubs."""
 
     permission_classes = [AllowAny]
@@ -250,7 +250,7 @@ class ClubRegionsApi(APIView):
         return Response(selectors.club_regions())
 
 
-class ClubMineApi(generics.ListAPIView):
+class ClubMineApi(ListApi):
     """Clubs the caller owns, published or not."""
 
     permission_classes = [IsAuthenticated]
@@ -264,11 +264,12 @@ class ClubMineApi(generics.ListAPIView):
         return {**super().get_serializer_context(), "show_contact": contact_policy(self.request)}
 
 
-class ClubDetailApi(APIView):
+class ClubDetailApi(Api):
     """One club: view (published, or owner/admin), update (owner/admin), delete (admin)."""
 
     permission_classes = [ActionPermission]
     required_actions = {"GET": Action.CLUB_VIEW, "PATCH": Action.CLUB_UPDATE, "DELETE": Action.CLUB_DELETE}
+    field_actions = {"owner": Action.CLUB_SET_OWNER, "is_verified": Action.CLUB_SET_OWNER}
 
     @extend_schema(responses=ClubOutputSerializer)
     def get(self, request, pk):
@@ -278,11 +279,7 @@ class ClubDetailApi(APIView):
     def patch(self, request, pk):
         params = ClubInputSerializer(data=request.data, partial=True)
         params.is_valid(raise_exception=True)
-        data = params.validated_data
-        admin_only = {"owner", "is_verified"} & data.keys()
-        if admin_only and not authorizer_for(request).check(Action.CLUB_SET_OWNER, pk).allowed:
-            raise PermissionDenied("Only an admin may change the owner or the verification.")
-        services.club_update(club=club_or_404(pk), data=data)
+        services.club_update(club=club_or_404(pk), data=params.validated_data)
         return club_response(request, pk)
 
     @extend_schema(responses={204: None})
@@ -291,7 +288,7 @@ class ClubDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ClubOwnerApi(APIView):
+class ClubOwnerApi(Api):
     """An admin gives the club to a gym owner (or to nobody with null)."""
 
     permission_classes = [ActionPermission]
@@ -305,7 +302,7 @@ class ClubOwnerApi(APIView):
         return club_response(request, pk)
 
 
-class ClubMembersApi(APIView):
+class ClubMembersApi(Api):
     """The club's boxers and coaches (owner, its coaches, its boxers, admins)."""
 
     permission_classes = [ActionPermission]
@@ -323,7 +320,7 @@ class ClubMembersApi(APIView):
         return Response(MembersOutputSerializer({"boxers": list(boxers), "coaches": coaches}).data)
 
 
-class ClubBoxerApi(APIView):
+class ClubBoxerApi(Api):
     """The club owner (or an admin) removes a boxer from the club."""
 
     permission_classes = [ActionPermission]
@@ -335,7 +332,7 @@ class ClubBoxerApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ClubCoachListApi(APIView):
+class ClubCoachListApi(Api):
     """The club owner (or an admin) attaches a coach."""
 
     permission_classes = [ActionPermission]
@@ -356,7 +353,7 @@ class ClubCoachListApi(APIView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class ClubCoachApi(APIView):
+class ClubCoachApi(Api):
     """The club owner (or an admin) detaches a coach."""
 
     permission_classes = [ActionPermission]
@@ -368,7 +365,7 @@ class ClubCoachApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ClubMembershipRequestsApi(generics.ListAPIView):
+class ClubMembershipRequestsApi(ListApi):
     """POST: a boxer asks to join. GET: the owner (or an admin) lists the club's requests."""
 
     permission_classes = [ActionPermission]
@@ -389,21 +386,14 @@ class ClubMembershipRequestsApi(generics.ListAPIView):
 
     @extend_schema(request=None, responses={201: MembershipRequestOutputSerializer})
     def post(self, request, pk):
-        authorizer = authorizer_for(request)
-        decision = authorizer.check(Action.MEMBERSHIP_REQUEST, pk)
-        if not decision.visible:
-            raise Http404
-        if decision.code == NOT_ACCEPTING_MEMBERS:
-            raise ValidationError({"non_field_errors": ["This club is not accepting members."]})
-        if not decision.allowed:
-            raise PermissionDenied(decision.reason)
+        authorizer_for(request).require(Action.MEMBERSHIP_REQUEST, pk)
         user = User.objects.get(pk=request.user.pk)
         membership = services.membership_request_create(user=user, club=club_or_404(pk))
         membership = selectors.membership_request_all().get(pk=membership.pk)
         return Response(MembershipRequestOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
-class ClubBoxerAccountsApi(APIView):
+class ClubBoxerAccountsApi(Api):
     """The club owner (or an admin) creates a boxer account in the club; the boxer sets its password."""
 
     permission_classes = [ActionPermission]
@@ -421,7 +411,7 @@ class ClubBoxerAccountsApi(APIView):
 # --- Membership requests -------------------------------------------------------------------
 
 
-class MembershipRequestListApi(generics.ListAPIView):
+class MembershipRequestListApi(ListApi):
     """The caller's own membership requests."""
 
     permission_classes = [IsAuthenticated]
@@ -432,7 +422,7 @@ class MembershipRequestListApi(generics.ListAPIView):
         return selectors.membership_request_list_for_user(user_id=self.request.user.pk)
 
 
-class _MembershipObjectApi(generics.GenericAPIView):
+class _MembershipObjectApi(GenericApi):
     permission_classes = [IsAuthenticated, ActionPermission]
     serializer_class = MembershipRequestOutputSerializer
     filter_backends: list = []

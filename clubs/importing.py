@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -21,9 +21,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from boxers.signals import clubs_changed
+from boxerconnect.cache.watch import rows_changed
 from clubs.models import Club
-from permissions.cache import invalidate
 
 COLUMNS = ("name", "email", "phone", "contactName", "postcode", "region", "latitude", "longitude")
 # File column → model field, for the fields an import owns (it never touches the others).
@@ -187,7 +186,7 @@ def match_key(name: str, postcode: str) -> tuple[str, str]:
 
 # --- Import -------------------------------------------------------------------------------
 
-Progress = Callable[[Iterable, int], Iterator]
+Progress = Callable[[Iterable, int], Iterable]
 
 
 def _no_progress(rows: Iterable, total: int) -> Iterable:
@@ -231,20 +230,20 @@ def clubs_import(
             )
             continue
         seen[key] = number
-        club = existing.get(key)
-        if club is None:
+        found = existing.get(key)
+        if found is None:
             to_create.append(Club(**values, country=country, is_published=publish))
             report.created += 1
             continue
         wanted = {**values, **({"is_published": True} if publish else {})}
-        diff = {name: value for name, value in wanted.items() if getattr(club, name) != value}
+        diff = {name: value for name, value in wanted.items() if getattr(found, name) != value}
         if not diff:
             report.unchanged += 1
             continue
         for field_name, value in diff.items():
-            setattr(club, field_name, value)
+            setattr(found, field_name, value)
         changed_fields |= diff.keys()
-        to_update[club.pk] = club
+        to_update[found.pk] = found
         report.updated += 1
 
     Club.objects.bulk_create(to_create, batch_size=BATCH)
@@ -254,10 +253,11 @@ def clubs_import(
             club.updated_at = now  # bulk_update skips auto_now
         fields = sorted(changed_fields | {"updated_at"})
         Club.objects.bulk_update(list(to_update.values()), fields, batch_size=BATCH)
-    published_changed = [c.pk for c in to_update.values()] if "is_published" in changed_fields else []
-    invalidate(clubs=[c.pk for c in to_create] + published_changed)
+    # Bulk writes send no model signal: say what was written (cached facts, read models).
+    if to_create:
+        rows_changed.send(sender=Club, rows=to_create, created=True)
     if to_update:
-        clubs_changed()  # bulk_update sends no signal; names show in profiles
+        rows_changed.send(sender=Club, rows=list(to_update.values()), fields=sorted(changed_fields))
     if dry_run:
         transaction.set_rollback(True)
     return report

@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 
 from boxers.models import Boxer
 from clubs.models import Club, ClubCoach, MembershipRequest
+from permissions.selectors import club_scope
 
 
 def _with_counts(queryset: QuerySet[Club]) -> QuerySet[Club]:
@@ -16,13 +17,13 @@ def _with_counts(queryset: QuerySet[Club]) -> QuerySet[Club]:
 
 
 def club_list() -> QuerySet[Club]:
-    """Published clubs, ordered by name (the public directory)."""
-    return _with_counts(Club.objects.filter(is_published=True)).order_by("name", "id")
+    """Published clubs (what anyone may view), ordered by name: the public directory."""
+    return _with_counts(Club.objects.filter(club_scope(None))).order_by("name", "id")
 
 
 def club_list_owned(*, user_id: UUID | str) -> QuerySet[Club]:
     """Clubs `user_id` owns, published or not."""
-    return _with_counts(Club.objects.filter(owner_id=user_id)).order_by("name", "id")
+    return _with_counts(Club.objects.filter(owner_id=UUID(str(user_id)))).order_by("name", "id")
 
 
 def club_get(*, club_id: UUID | str) -> Club:

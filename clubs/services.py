@@ -1,4 +1,5 @@
-"""Writes to clubs, club coaches and membership requests. Every fact change is invalidated here.
+"""Writes to clubs, club coaches and membership requests (cached facts and read models learn of
+them through the cache's write watcher, boxerconnect/cache/watch.py).
 
 Services raise DRF exceptions (ValidationError → 400, Conflict → 409, NotFound → 404) so the
 API, the Django admin and commands share one set of rules; callers outside HTTP catch
@@ -13,14 +14,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts import services as account_services
 from accounts.models import Role, User
-from boxerconnect.exceptions import Conflict
+from boxerconnect.api.errors import Conflict
 from boxers.models import Boxer
 from boxers.services import boxer_create, boxer_set_club
 from clubs.models import Club, ClubCoach, MembershipRequest, MembershipStatus
-from permissions.cache import invalidate
-
-# Fields whose change alters the club's permission fact (ClubFact) or its owner's UserFact.
-FACT_FIELDS = ("owner_id", "is_published", "accepting_members")
 
 PROFILE_FIELDS = (
     "name",
@@ -47,29 +44,20 @@ def _check_owner(user: User | None, field: str = "owner") -> None:
         raise ValidationError({field: ["The owner must be a user with role gym_owner."]})
 
 
-def _invalidate_club(club: Club, old_owner_id=None) -> None:
-    invalidate(clubs=[club.pk], users=[old_owner_id, club.owner_id])
-
-
 @transaction.atomic
 def club_create(*, name: str, owner: User | None = None, **fields: Any) -> Club:
-    """Create a club (admin). Invalidates the club and its owner."""
+    """Create a club (admin)."""
     _check_owner(owner)
     club = Club(name=name, owner=owner, **fields)
     club.full_clean()
     club.save()
-    _invalidate_club(club)
     return club
 
 
 @transaction.atomic
 def club_update(*, club: Club, data: dict[str, Any], owner_field: str = "owner") -> Club:
-    """Apply `data` (profile fields, and `owner`/`is_verified` which the caller has authorized).
-
-    Invalidates the club and the old and new owner when owner, published or accepting change.
-    """
+    """Apply `data` (profile fields, and `owner`/`is_verified` which the caller has authorized)."""
     club = Club.objects.select_for_update().get(pk=club.pk)
-    before = {name: getattr(club, name) for name in FACT_FIELDS}
     if "owner" in data:
         _check_owner(data["owner"], field=owner_field)
     for name, value in data.items():
@@ -77,9 +65,7 @@ def club_update(*, club: Club, data: dict[str, Any], owner_field: str = "owner")
             raise ValueError(f"{name} is not a writable club field")
         setattr(club, name, value)
     club.full_clean()
-    club.save()
-    if any(before[name] != getattr(club, name) for name in FACT_FIELDS):
-        _invalidate_club(club, old_owner_id=before["owner_id"])
+    club.save(update_fields=[*data, "updated_at"])
     return club
 
 
@@ -90,20 +76,8 @@ def club_set_owner(*, club: Club, user: User | None) -> Club:
 
 @transaction.atomic
 def club_delete(*, club: Club) -> None:
-    """Delete a club; member boxers keep their profiles (club becomes null), coaches are detached.
-
-    Invalidates the club, its owner, its coaches, and each member boxer and its user.
-    """
-    members = list(Boxer.objects.filter(club_id=club.pk).values_list("pk", "user_id"))
-    coach_ids = list(ClubCoach.objects.filter(club_id=club.pk).values_list("coach_id", flat=True))
-    owner_id = club.owner_id
-    club_id = club.pk
+    """Delete a club; member boxers keep their profiles (club becomes null), coaches are detached."""
     club.delete()  # Boxer.club is SET_NULL; ClubCoach and requests cascade
-    invalidate(
-        clubs=[club_id],
-        users=[owner_id, *coach_ids, *(user_id for _, user_id in members)],
-        boxers=[boxer_id for boxer_id, _ in members],
-    )
 
 
 @transaction.atomic
@@ -128,7 +102,6 @@ def club_coach_add(*, club: Club, user_id, is_head: bool = False) -> ClubCoach:
             club_coach = ClubCoach.objects.create(club=club, coach=user, is_head=is_head)
     except IntegrityError as exc:  # a concurrent add won the one-club-per-coach constraint
         raise Conflict("This coach already belongs to a club.") from exc
-    invalidate(users=[user.pk])
     return club_coach
 
 
@@ -138,7 +111,6 @@ def club_coach_remove(*, club: Club, user_id) -> None:
     deleted, _ = ClubCoach.objects.filter(club_id=club.pk, coach_id=user_id).delete()
     if not deleted:
         raise NotFound("No such coach in this club.")
-    invalidate(users=[user_id])
 
 
 @transaction.atomic
@@ -218,13 +190,3 @@ def club_boxer_account_create(
     boxer_set_club(boxer=boxer, club=club)
     account_services.send_set_password_email(user=user)
     return user, boxer
-
-
-def club_admin_saved(*, club: Club, old_owner_id=None) -> None:
-    """The Django admin wrote `club` directly: invalidate it and its old and new owner."""
-    _invalidate_club(club, old_owner_id=old_owner_id)
-
-
-def club_coach_admin_saved(*, coach_ids: list) -> None:
-    """The Django admin attached, moved or detached coaches: invalidate those users."""
-    invalidate(users=coach_ids)

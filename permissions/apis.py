@@ -1,23 +1,28 @@
 """GET /api/v1/permissions/check/: lets clients show or hide buttons."""
 
+from typing import Any
+from uuid import UUID
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from boxerconnect.api.views import Api
 from permissions.actions import RESOURCE_OF, Action
 from permissions.checker import authorizer_for, refs_for
+from permissions.store import FactRef
 
 CHECKABLE = {action for action, kind in RESOURCE_OF.items() if kind in ("boxer", "club")}
 
 
-class CheckInputSerializer(serializers.Serializer):
+class CheckInputSerializer(serializers.Serializer[dict[str, Any]]):
     action = serializers.ChoiceField(choices=sorted(a.value for a in CHECKABLE))
     resource_type = serializers.ChoiceField(choices=["boxer", "club"])
     resource_id = serializers.UUIDField()
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if RESOURCE_OF[Action(attrs["action"])] != attrs["resource_type"]:
             raise serializers.ValidationError(
                 {
@@ -29,12 +34,12 @@ class CheckInputSerializer(serializers.Serializer):
         return attrs
 
 
-class PermissionCheckApi(APIView):
+class PermissionCheckApi(Api):
     """May the caller do `action` to the resource? Answers like the real request would."""
 
     permission_classes = [AllowAny]
 
-    def permission_refs(self, request, actor_id):
+    def permission_refs(self, request: Request, actor_id: UUID | str | None) -> list[FactRef]:
         """Prefetch the checked facts with the caller's own (one cache round trip in all)."""
         params = CheckInputSerializer(data=request.query_params)
         if not params.is_valid():
@@ -52,7 +57,7 @@ class PermissionCheckApi(APIView):
             "PermissionCheck", {"allowed": serializers.BooleanField(), "reason": serializers.CharField()}
         ),
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         params = CheckInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data

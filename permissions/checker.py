@@ -4,21 +4,41 @@ Callable from views (`authorizer_for(request)`), services and commands
 (`Authorizer(actor_id)`). Every decision for a boxer or club resource needs at most the
 actor's user fact, the resource's fact and (for boxers) the actor's link to it: all fetched
 in one cache round trip, then memoised for the rest of the request.
+
+`prime(request, view)` is the one place that works out which facts and read-model keys a
+request needs (from what the view declares) and reads them all in that one round trip; the
+authentication class, the permission class and the view then reuse what it read.
 """
 
+from typing import Any
 from uuid import UUID
 
+from django.utils import timezone
+from rest_framework import exceptions
+
 from permissions.actions import RESOURCE_OF, Action
-from permissions.cache import FactRef, FactStore
-from permissions.facts import CoachLinkObject, MembershipObject, UserFact
+from permissions.facts import CoachLinkObject, MembershipObject, SparringObject, UserFact
 from permissions.rules import (
+    NOT_ACCEPTING_MEMBERS,
     Decision,
+    acts_for,
     decide_boxer,
+    decide_boxer_sparring,
     decide_club,
     decide_coach_link,
     decide_global,
     decide_membership,
+    decide_sparring,
+    role_may,
+    role_of,
 )
+from permissions.store import FactRef, FactStore
+
+# Boxer actions decided by the "acts for" rules (permissions.rules.decide_boxer_sparring).
+BOXER_SPARRING_ACTIONS = frozenset(
+    {Action.AVAILABILITY_VIEW, Action.AVAILABILITY_MANAGE, Action.SPARRING_REQUEST}
+)
+LoadedObject = CoachLinkObject | MembershipObject | SparringObject
 
 
 def refs_for(actor_id: UUID | str | None, action: Action, resource_id: UUID | str | None) -> list[FactRef]:
@@ -36,6 +56,20 @@ def refs_for(actor_id: UUID | str | None, action: Action, resource_id: UUID | st
     return refs
 
 
+def sparring_refs(actor_id: UUID | str | None, request: SparringObject) -> list[FactRef]:
+    """The facts a decision on a sparring request reads: both sides and the actor's links."""
+    refs = [] if actor_id is None else [FactRef.user(actor_id)]
+    for boxer_id in (request.from_boxer_id, request.to_boxer_id):
+        refs.append(FactRef.boxer(boxer_id))
+        if actor_id is not None:
+            refs.append(FactRef.link(actor_id, boxer_id))
+    return refs
+
+
+# Refusals the API answers with a 400 (a state of the resource, not the caller's rights).
+_INVALID_STATES = {NOT_ACCEPTING_MEMBERS: "This club is not accepting members."}
+
+
 class Authorizer:
     """Answers "may this actor do this?"; anonymous when `actor_id` is None."""
 
@@ -47,7 +81,8 @@ class Authorizer:
     def actor(self) -> UserFact | None:
         if self.actor_id is None:
             return None
-        return self.store.get(FactRef.user(self.actor_id))
+        fact: UserFact | None = self.store.get(FactRef.user(self.actor_id))
+        return fact
 
     def prefetch(self, action: Action, resource_ids: list[UUID | str]) -> None:
         """Load the facts for `action` on many resources in one round trip."""
@@ -60,18 +95,23 @@ class Authorizer:
 
     def check(
         self,
-        action: Action,
+        action: Action | str,
         resource_id: UUID | str | None = None,
         *,
-        obj: CoachLinkObject | MembershipObject | None = None,
+        obj: LoadedObject | None = None,
     ) -> Decision:
-        """Decide `action`; boxer/club actions take `resource_id`, link/membership `obj`."""
+        """Decide `action`; boxer/club actions take `resource_id`, link, membership and
+        sparring-request actions the loaded `obj`."""
         if type(action) is not Action:
             action = Action(action)
         kind = RESOURCE_OF[action]
         if kind is None:
             self.prefetch(action, [])
             return decide_global(self.actor, action)
+        if kind == "sparring_request":
+            if not isinstance(obj, SparringObject):
+                raise ValueError(f"{action} needs the loaded request")
+            return self._decide_sparring(action, obj)
         if kind in ("coach_link", "membership"):
             if obj is None:
                 raise ValueError(f"{action} needs the loaded object")
@@ -89,26 +129,146 @@ class Authorizer:
         resource = facts[refs[1 if self.actor_id else 0]]
         if kind == "boxer":
             link = facts[refs[2]] if self.actor_id else None
+            if action in BOXER_SPARRING_ACTIONS:
+                return decide_boxer_sparring(actor, action, resource, link, timezone.localdate())
             return decide_boxer(actor, action, resource, link)
         return decide_club(actor, action, resource)
 
+    def _decide_sparring(self, action: Action, request: SparringObject) -> Decision:
+        facts = self.store.get_many(sparring_refs(self.actor_id, request))
+        actor = self.actor
+        today = timezone.localdate()
+        sides = []
+        for boxer_id in (request.from_boxer_id, request.to_boxer_id):
+            boxer = facts[FactRef.boxer(boxer_id)]
+            link = facts[FactRef.link(self.actor_id, boxer_id)] if self.actor_id else None
+            sides.append(acts_for(actor, boxer, link, today))
+        return decide_sparring(actor, action, (sides[0], sides[1]))
 
-def authorizer_for(request) -> Authorizer:
+    def require(
+        self,
+        action: Action | str,
+        resource_id: UUID | str | None = None,
+        *,
+        obj: LoadedObject | None = None,
+        detail: str | None = None,
+    ) -> Decision:
+        """`check`, raising what the API answers for a refusal: 404 for what the actor may
+        not see, 400 for a refusal that is a state of the resource (a club not accepting
+        members), 403 otherwise (with `detail`, or the rule's reason)."""
+        decision = self.check(action, resource_id, obj=obj)
+        if decision.allowed:
+            return decision
+        if not decision.visible:
+            raise exceptions.NotFound()
+        state = _INVALID_STATES.get(decision.code)
+        if state is not None:
+            raise exceptions.ValidationError({"non_field_errors": [state]}, code=decision.code)
+        raise exceptions.PermissionDenied(detail or _sentence(decision.reason), code=decision.code)
+
+    def require_role(self, action: Action, detail: str | None = None) -> None:
+        """403 unless the actor's role may ever attempt `action` (before any object is read)."""
+        if not role_may(self.actor, action):
+            raise exceptions.PermissionDenied(
+                detail or f"Role {role_of(self.actor)} may not {action}.", code="permission_denied"
+            )
+
+    def require_fields(self, action_of: dict[str, Action], data: Any, resource_id: UUID | str) -> None:
+        """403 when `data` writes a field whose declared action the actor may not do on the
+        resource (e.g. `is_verified` of a boxer: admins only)."""
+        if not isinstance(data, dict):
+            return
+        for field, action in action_of.items():
+            if field in data:
+                decision = self.check(action, resource_id)
+                if not decision.allowed:
+                    raise exceptions.PermissionDenied(
+                        f"You may not change {field}: {decision.reason}.", code="permission_denied"
+                    )
+
+
+def _sentence(reason: str) -> str:
+    return reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
+
+
+def authorizer_for(request: Any) -> Authorizer:
     """The request's Authorizer (one per request; its FactStore is the request memo)."""
     http_request = getattr(request, "_request", request)
     user = getattr(request, "user", None)
     actor_id = user.pk if user is not None and user.is_authenticated else None
-    current = getattr(http_request, "_bc_authorizer", None)
+    current: Authorizer | None = getattr(http_request, "_bc_authorizer", None)
     if current is None or current.actor_id != (None if actor_id is None else str(actor_id)):
         current = Authorizer(actor_id, store_for(http_request))
         http_request._bc_authorizer = current
     return current
 
 
-def store_for(request) -> FactStore:
-    """The request's fact memo (shared by authentication and authorization)."""
+def store_for(request: Any) -> FactStore:
+    """The request's fact memo (shared by authentication, authorization and read models)."""
     http_request = getattr(request, "_request", request)
-    store = getattr(http_request, "_bc_facts", None)
+    store: FactStore | None = getattr(http_request, "_bc_facts", None)
     if store is None:
         store = http_request._bc_facts = FactStore()
     return store
+
+
+# --- What a view declares, and the one read that serves it -----------------------------------
+
+
+def required_action(view: Any, request: Any) -> Action | None:
+    """The action a view declares for the request's method (`required_action(s)`)."""
+    actions = getattr(view, "required_actions", None)
+    if actions is not None:
+        action: Action | None = actions.get(request.method) or (
+            actions.get("GET") if request.method in ("HEAD", "OPTIONS") else None
+        )
+        return action
+    declared: Action | None = getattr(view, "required_action", None)
+    return declared
+
+
+def resource_id_of(view: Any, action: Action) -> Any:
+    """The boxer/club id a view's action is checked on (URL kwarg `resource_kwarg`, "pk")."""
+    if RESOURCE_OF[action] not in ("boxer", "club"):
+        return None
+    return view.kwargs.get(getattr(view, "resource_kwarg", "pk"))
+
+
+def _view_refs(request: Any, view: Any, actor_id: UUID | str | None) -> list[FactRef]:
+    custom = getattr(view, "permission_refs", None)
+    if custom is not None:
+        refs: list[FactRef] = custom(request, actor_id)
+        return refs
+    action = required_action(view, request)
+    if action is None:
+        return []
+    return refs_for(actor_id, action, resource_id_of(view, action))
+
+
+def prime(request: Any, view: Any = None, actor_id: UUID | str | None = None) -> UserFact | None:
+    """Read, in one round trip, every fact and read-model key this request will need; return
+    the actor's user fact (None: anonymous, or a user that does not exist).
+
+    Once per request: the authentication class primes with the token's user, the base view
+    (boxerconnect/api) primes anonymous requests; later calls only return the actor's fact.
+    What the view declares decides the rest: its action on its resource (or
+    `permission_refs(request, actor_id)`), and `read_model_keys(request)`.
+    """
+    http_request = getattr(request, "_request", request)
+    store = store_for(request)
+    actor = FactRef.user(actor_id) if actor_id is not None else None
+    if not getattr(http_request, "_bc_primed", False):
+        http_request._bc_primed = True
+        if view is None:
+            view = (getattr(request, "parser_context", None) or {}).get("view")
+        refs = [actor] if actor is not None else []
+        if view is not None:
+            refs += _view_refs(request, view, actor_id)
+            read_model_keys = getattr(view, "read_model_keys", None)
+            if read_model_keys is not None:
+                store.read_along(read_model_keys(request))
+        store.get_many(refs)
+    if actor is None:
+        return None
+    fact: UserFact | None = store.get(actor)
+    return fact

@@ -3,52 +3,22 @@
 A view sets `required_action` (or `required_actions`, a dict by HTTP method) and, for
 boxer/club actions, `resource_kwarg` (the URL kwarg holding the resource id, default "pk").
 Link and membership actions are checked on the loaded object: the view's
-`permission_object(obj)` returns a CoachLinkObject or MembershipObject.
+`permission_object(obj)` returns a CoachLinkObject, MembershipObject or SparringObject. A view may declare
+field-level actions (`field_actions = {"is_verified": Action.BOXER_VERIFY}`): a write that
+sends such a field also needs that action on the resource.
 Invisible → 404 (the object's existence is not revealed); visible but not allowed → 403.
 """
 
+from typing import Any
+
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from permissions.actions import RESOURCE_OF, Action
-from permissions.checker import authorizer_for, refs_for
+from permissions.actions import RESOURCE_OF
+from permissions.checker import authorizer_for, required_action, resource_id_of
+from permissions.rules import Decision
 
-
-def required_action(view, request) -> Action | None:
-    actions = getattr(view, "required_actions", None)
-    if actions is not None:
-        return actions.get(request.method) or (
-            actions.get("GET") if request.method in ("HEAD", "OPTIONS") else None
-        )
-    return getattr(view, "required_action", None)
-
-
-def resource_id_of(view, action: Action):
-    if RESOURCE_OF[action] not in ("boxer", "club"):
-        return None
-    return view.kwargs.get(getattr(view, "resource_kwarg", "pk"))
-
-
-def view_refs(request, view, actor_id):
-    """Facts the view's permission check will need: prefetched with the user fact.
-
-    A view whose resource is not in its URL may define `permission_refs(request, actor_id)`.
-    """
-    custom = getattr(view, "permission_refs", None)
-    if custom is not None:
-        return custom(request, actor_id)
-    action = required_action(view, request)
-    if action is None:
-        return []
-    return refs_for(actor_id, action, resource_id_of(view, action))
-
-
-def view_read_keys(request, view) -> list[str]:
-    """Read-model keys (permissions/readcache.py) the view will look up: read along with the
-    facts, so a warm request is one round trip. A view opts in with `read_model_keys(request)`.
-    """
-    keys = getattr(view, "read_model_keys", None)
-    return [] if keys is None else keys(request)
+OBJECT_KINDS = ("coach_link", "membership", "sparring_request")
 
 
 class ActionPermission(BasePermission):
@@ -57,24 +27,29 @@ class ActionPermission(BasePermission):
     message = "You do not have permission to perform this action."
     code = "permission_denied"
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Any, view: Any) -> bool:
         action = required_action(view, request)
         if action is None:
             return False  # an undeclared method is closed, not open
-        kind = RESOURCE_OF[action]
-        if kind in ("coach_link", "membership"):
+        if RESOURCE_OF[action] in OBJECT_KINDS:
             return True  # decided on the object in has_object_permission
-        decision = authorizer_for(request).check(action, resource_id_of(view, action))
-        return self._enforce(decision)
+        authorizer = authorizer_for(request)
+        resource_id = resource_id_of(view, action)
+        if not self._enforce(authorizer.check(action, resource_id)):
+            return False
+        field_actions = getattr(view, "field_actions", None)
+        if field_actions and request.method not in SAFE_METHODS:
+            authorizer.require_fields(field_actions, request.data, resource_id)
+        return True
 
-    def has_object_permission(self, request, view, obj) -> bool:
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
         action = required_action(view, request)
-        if action is None or RESOURCE_OF[action] not in ("coach_link", "membership"):
+        if action is None or RESOURCE_OF[action] not in OBJECT_KINDS:
             return True
         decision = authorizer_for(request).check(action, obj=view.permission_object(obj))
         return self._enforce(decision)
 
-    def _enforce(self, decision) -> bool:
+    def _enforce(self, decision: Decision) -> bool:
         if not decision.visible:
             raise NotFound()
         return decision.allowed

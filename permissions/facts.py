@@ -1,20 +1,37 @@
 """Relationship facts: the only inputs of authorization that need the database.
 
 Each fact is a small frozen dataclass that round-trips through JSON (`to_json` /
-`from_json`), so it can be cached as a plain value. `load_*` functions read one fact from
-PostgreSQL; they return None when the subject does not exist (a cached "absent" is still
-distinguishable from a miss: see permissions/cache.py).
+`from_json`), so it can be cached as a plain value. `FAMILIES` is the one table of fact
+families: for each, its dataclass, its batch loader (one query per family, whatever the
+count; a subject that does not exist loads as None, which the cache keeps apart from a
+miss) and the writes that change it (`sources`: permissions/invalidation.py turns them into
+generation bumps on commit).
+
+Adding a family (docs/permissions.md, "Adding a fact family"): write the dataclass and its
+batch loader, and add one row to FAMILIES.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import Model, Q
 
 from accounts.models import User
 from boxers.models import Boxer, CoachLink, CoachLinkStatus
-from clubs.models import Club
+from clubs.models import Club, ClubCoach
+
+Ids = tuple[str, ...]
+
+
+class Fact(Protocol):
+    """What the cache needs of a fact: a JSON round trip."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,7 @@ class BoxerFact:
     is_searchable: bool
     is_active: bool  # False: soft-deleted
     owner_active: bool
+    date_of_birth: str | None = None  # ISO date: who acts for an under-18 (and who sees it)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,6 +124,15 @@ class CoachLinkObject:
 
 
 @dataclass(frozen=True)
+class SparringObject:
+    """A loaded sparring request, for sparring.* actions: its two sides (their facts come
+    from the cache)."""
+
+    from_boxer_id: str
+    to_boxer_id: str
+
+
+@dataclass(frozen=True)
 class MembershipObject:
     """A loaded membership request, for membership.* actions (not cached)."""
 
@@ -118,80 +145,12 @@ def _s(value: UUID | str | None) -> str | None:
     return None if value is None else str(value)
 
 
-def load_user_fact(user_id: UUID | str) -> UserFact | None:
-    row = (
-        User.objects.filter(pk=user_id)
-        .values(
-            "role",
-            "is_active",
-            "token_version",
-            "boxer__id",
-            "boxer__club_id",
-            "club_coach__club_id",
-        )
-        .first()
-    )
-    if row is None:
-        return None
-    owned = Club.objects.filter(owner_id=user_id).order_by("id").values_list("id", flat=True)
-    return UserFact(
-        id=str(user_id),
-        role=row["role"],
-        is_active=row["is_active"],
-        token_version=row["token_version"],
-        boxer_id=_s(row["boxer__id"]),
-        boxer_club_id=_s(row["boxer__club_id"]),
-        coach_club_id=_s(row["club_coach__club_id"]),
-        owned_club_ids=tuple(str(c) for c in owned),
-    )
-
-
-def load_boxer_fact(boxer_id: UUID | str) -> BoxerFact | None:
-    row = (
-        Boxer.objects.filter(pk=boxer_id)
-        .values("user_id", "club_id", "is_searchable", "is_active", "user__is_active")
-        .first()
-    )
-    if row is None:
-        return None
-    return BoxerFact(
-        id=str(boxer_id),
-        owner_id=str(row["user_id"]),
-        club_id=_s(row["club_id"]),
-        is_searchable=row["is_searchable"],
-        is_active=row["is_active"],
-        owner_active=row["user__is_active"],
-    )
-
-
-def load_club_fact(club_id: UUID | str) -> ClubFact | None:
-    row = Club.objects.filter(pk=club_id).values("owner_id", "is_published", "accepting_members").first()
-    if row is None:
-        return None
-    return ClubFact(
-        id=str(club_id),
-        owner_id=_s(row["owner_id"]),
-        is_published=row["is_published"],
-        accepting_members=row["accepting_members"],
-    )
-
-
-def load_link_fact(coach_id: UUID | str, boxer_id: UUID | str) -> LinkFact:
-    row = CoachLink.objects.filter(coach_id=coach_id, boxer_id=boxer_id).values("status", "rights").first()
-    return LinkFact(
-        coach_id=str(coach_id),
-        boxer_id=str(boxer_id),
-        status=row["status"] if row else None,
-        rights=tuple(sorted(row["rights"])) if row else (),
-    )
-
-
 # --- Batch loaders: one query per family (two for users), whatever the count ----------------
+# Each takes subjects as tuples of canonical id strings and returns a fact (or None) for each.
 
 
-def load_user_facts(user_ids: list[UUID | str]) -> dict[str, UserFact | None]:
-    """UserFacts by canonical id string; absent users map to None."""
-    ids = [str(UUID(str(u))) for u in user_ids]
+def load_user_facts(subjects: list[Ids]) -> dict[Ids, UserFact | None]:
+    ids = [s[0] for s in subjects]
     rows = User.objects.filter(pk__in=ids).values(
         "id", "role", "is_active", "token_version", "boxer__id", "boxer__club_id", "club_coach__club_id"
     )
@@ -200,10 +159,10 @@ def load_user_facts(user_ids: list[UUID | str]) -> dict[str, UserFact | None]:
         Club.objects.filter(owner_id__in=ids).order_by("id").values_list("owner_id", "id")
     ):
         owned.setdefault(str(owner_id), []).append(str(club_id))
-    found: dict[str, UserFact | None] = dict.fromkeys(ids)
+    found: dict[Ids, UserFact | None] = dict.fromkeys(subjects)
     for row in rows:
         uid = str(row["id"])
-        found[uid] = UserFact(
+        found[(uid,)] = UserFact(
             id=uid,
             role=row["role"],
             is_active=row["is_active"],
@@ -216,30 +175,31 @@ def load_user_facts(user_ids: list[UUID | str]) -> dict[str, UserFact | None]:
     return found
 
 
-def load_boxer_facts(boxer_ids: list[UUID | str]) -> dict[str, BoxerFact | None]:
-    ids = [str(UUID(str(b))) for b in boxer_ids]
-    rows = Boxer.objects.filter(pk__in=ids).values(
-        "id", "user_id", "club_id", "is_searchable", "is_active", "user__is_active"
+def load_boxer_facts(subjects: list[Ids]) -> dict[Ids, BoxerFact | None]:
+    rows = Boxer.objects.filter(pk__in=[s[0] for s in subjects]).values(
+        "id", "user_id", "club_id", "is_searchable", "is_active", "user__is_active", "date_of_birth"
     )
-    found: dict[str, BoxerFact | None] = dict.fromkeys(ids)
+    found: dict[Ids, BoxerFact | None] = dict.fromkeys(subjects)
     for row in rows:
-        found[str(row["id"])] = BoxerFact(
+        found[(str(row["id"]),)] = BoxerFact(
             id=str(row["id"]),
             owner_id=str(row["user_id"]),
             club_id=_s(row["club_id"]),
             is_searchable=row["is_searchable"],
             is_active=row["is_active"],
             owner_active=row["user__is_active"],
+            date_of_birth=None if row["date_of_birth"] is None else row["date_of_birth"].isoformat(),
         )
     return found
 
 
-def load_club_facts(club_ids: list[UUID | str]) -> dict[str, ClubFact | None]:
-    ids = [str(UUID(str(c))) for c in club_ids]
-    rows = Club.objects.filter(pk__in=ids).values("id", "owner_id", "is_published", "accepting_members")
-    found: dict[str, ClubFact | None] = dict.fromkeys(ids)
+def load_club_facts(subjects: list[Ids]) -> dict[Ids, ClubFact | None]:
+    rows = Club.objects.filter(pk__in=[s[0] for s in subjects]).values(
+        "id", "owner_id", "is_published", "accepting_members"
+    )
+    found: dict[Ids, ClubFact | None] = dict.fromkeys(subjects)
     for row in rows:
-        found[str(row["id"])] = ClubFact(
+        found[(str(row["id"]),)] = ClubFact(
             id=str(row["id"]),
             owner_id=_s(row["owner_id"]),
             is_published=row["is_published"],
@@ -248,11 +208,10 @@ def load_club_facts(club_ids: list[UUID | str]) -> dict[str, ClubFact | None]:
     return found
 
 
-def load_link_facts(pairs: list[tuple[UUID | str, UUID | str]]) -> dict[tuple[str, str], LinkFact]:
-    """LinkFacts by (coach id, boxer id); a pair without a link has status None."""
-    keys = [(str(UUID(str(c))), str(UUID(str(b)))) for c, b in pairs]
+def load_link_facts(subjects: list[Ids]) -> dict[Ids, LinkFact]:
+    """Links by (coach id, boxer id); a pair without a link has status None (never absent)."""
     by_coach: dict[str, list[str]] = {}
-    for coach_id, boxer_id in keys:
+    for coach_id, boxer_id in subjects:
         by_coach.setdefault(coach_id, []).append(boxer_id)
     query = Q(pk__in=[])
     for coach_id, boxer_ids in by_coach.items():
@@ -261,31 +220,133 @@ def load_link_facts(pairs: list[tuple[UUID | str, UUID | str]]) -> dict[tuple[st
         (str(row["coach_id"]), str(row["boxer_id"])): row
         for row in CoachLink.objects.filter(query).values("coach_id", "boxer_id", "status", "rights")
     }
-    found: dict[tuple[str, str], LinkFact] = {}
-    for key in keys:
-        row = rows.get(key)
-        found[key] = LinkFact(
-            coach_id=key[0],
-            boxer_id=key[1],
+    found: dict[Ids, LinkFact] = {}
+    for coach_id, boxer_id in subjects:
+        row = rows.get((coach_id, boxer_id))
+        found[(coach_id, boxer_id)] = LinkFact(
+            coach_id=coach_id,
+            boxer_id=boxer_id,
             status=row["status"] if row else None,
             rights=tuple(sorted(row["rights"])) if row else (),
         )
     return found
 
 
-__all__ = [
-    "BoxerFact",
-    "ClubFact",
-    "CoachLinkObject",
-    "LinkFact",
-    "MembershipObject",
-    "UserFact",
-    "load_boxer_fact",
-    "load_boxer_facts",
-    "load_club_fact",
-    "load_club_facts",
-    "load_link_fact",
-    "load_link_facts",
-    "load_user_fact",
-    "load_user_facts",
-]
+# --- Subjects of a written row (for the sources below) ----------------------------------------
+
+
+def _ids(*values: Any) -> list[Ids]:
+    return [(str(v),) for v in values if v is not None]
+
+
+def _boxers_of_user(user: User) -> list[Ids]:
+    return _ids(*Boxer.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+
+
+def _clubs_of_owner(user: User) -> list[Ids]:
+    return _ids(*Club.objects.filter(owner_id=user.pk).values_list("pk", flat=True))
+
+
+def _members_of_club(club: Club) -> list[Ids]:
+    return _ids(*Boxer.objects.filter(club_id=club.pk).values_list("pk", flat=True))
+
+
+def _member_users_of_club(club: Club) -> list[Ids]:
+    return _ids(*Boxer.objects.filter(club_id=club.pk).values_list("user_id", flat=True))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Writes of `model` rows change the facts of `subjects(row)`.
+
+    fields: the row's fields the fact reads (None: any write; empty: its deletion only, for
+        rows whose deletion changes others without a signal, e.g. ON DELETE SET NULL).
+    subject_fields: the fields `subjects` depends on (a save that may change them bumps the
+        subjects of the row as stored before, too).
+    """
+
+    model: type[Model]
+    subjects: Callable[[Any], Iterable[Ids]]
+    fields: frozenset[str] | None = None
+    subject_fields: frozenset[str] = frozenset()
+
+
+def _f(*names: str) -> frozenset[str]:
+    """Field names as `save(update_fields=...)` may give them (a foreign key as `club` or `club_id`)."""
+    return frozenset(names) | frozenset(f"{name}_id" for name in names)
+
+
+@dataclass(frozen=True)
+class FactFamily:
+    """One row of the fact table: family `name`, its dataclass, loader and sources.
+
+    `version` goes up when the fact's shape changes: its keys change with it, so entries
+    cached by an older release are never decoded as the new shape.
+    """
+
+    name: str
+    fact: type[Fact]
+    load_many: Callable[[list[Ids]], dict[Ids, Any]]
+    sources: tuple[Source, ...]
+    version: int = 1
+
+    @property
+    def key(self) -> str:
+        """The family's name in its cache keys (`perm:f:<key>:<ids>`)."""
+        return self.name if self.version == 1 else f"{self.name}.v{self.version}"
+
+
+FAMILIES: dict[str, FactFamily] = {
+    family.name: family
+    for family in (
+        FactFamily(
+            "user",
+            UserFact,
+            load_user_facts,
+            sources=(
+                Source(User, lambda u: _ids(u.pk), _f("role", "is_active", "token_version")),
+                Source(Boxer, lambda b: _ids(b.user_id), _f("user", "club"), _f("user")),
+                Source(ClubCoach, lambda c: _ids(c.coach_id), _f("coach", "club"), _f("coach")),
+                Source(Club, lambda c: _ids(c.owner_id), _f("owner"), _f("owner")),
+                Source(Club, _member_users_of_club, _f()),  # their boxer_club_id is set to NULL
+            ),
+        ),
+        FactFamily(
+            "boxer",
+            BoxerFact,
+            load_boxer_facts,
+            sources=(
+                Source(
+                    Boxer,
+                    lambda b: _ids(b.pk),
+                    _f("user", "club", "is_searchable", "is_active", "date_of_birth"),
+                ),
+                Source(User, _boxers_of_user, _f("is_active")),
+                Source(Club, _members_of_club, _f()),  # their club_id is set to NULL
+            ),
+            version=2,  # 2: date_of_birth
+        ),
+        FactFamily(
+            "club",
+            ClubFact,
+            load_club_facts,
+            sources=(
+                Source(Club, lambda c: _ids(c.pk), _f("owner", "is_published", "accepting_members")),
+                Source(User, _clubs_of_owner, _f()),  # their owner is set to NULL
+            ),
+        ),
+        FactFamily(
+            "link",
+            LinkFact,
+            load_link_facts,
+            sources=(
+                Source(
+                    CoachLink,
+                    lambda link: [(str(link.coach_id), str(link.boxer_id))],
+                    _f("coach", "boxer", "status", "rights"),
+                    _f("coach", "boxer"),
+                ),
+            ),
+        ),
+    )
+}

@@ -1,75 +1,59 @@
-"""List scopes in SQL: for each action, the objects the single-object check would allow.
+"""List scopes in SQL: for an actor, the objects the single-object check lets it see.
 
-`boxer_scope(actor, action)` and `club_scope(actor, action)` return a Q to filter
-`Boxer.objects` / `Club.objects`; the property tests hold them equal to `Authorizer.check`
-for every object. `coach_link_scope` and `membership_scope` give what the caller may see.
+`boxer_scope(actor)` filters `Boxer.objects` to the profiles `boxer.view` allows,
+`club_scope(actor)` filters `Club.objects` to the clubs `club.view` allows (anonymous: the
+public directory and the published clubs), `coach_link_scope(actor)` filters links to those
+`coach_link.view` allows, `acting_for_scope(actor, today)` filters boxers to those the actor
+acts for (`rules.acts_for`), and `sparring_request_scope(actor, today)` filters requests to
+those `sparring.view` allows (acting for either side). The property tests hold each equal
+to `Authorizer.check` for every object; the list selectors use them, so each visibility
+rule is written once in SQL.
 """
 
-from django.db.models import Q
+from datetime import date
+from uuid import UUID
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 
 from boxers.models import CoachLink, CoachLinkStatus
-from permissions.actions import Action
+from permissions.actions import ANONYMOUS, Action
 from permissions.facts import UserFact
-from permissions.rules import ANONYMOUS, EDIT_PROFILE, MANAGE_FIGHTS, role_may, role_of
+from permissions.rules import ADULT_AGE, MANAGE_SPARRING, role_may, role_of, years_before
 
 NOTHING = Q(pk__in=[])
+PUBLIC_BOXERS = Q(is_active=True, is_searchable=True, user__is_active=True)
 
 
-def _linked_boxer_ids(actor: UserFact, right: str | None) -> list:
-    links = CoachLink.objects.filter(coach_id=actor.id, status=CoachLinkStatus.ACTIVE)
-    return [
-        link.boxer_id for link in links.only("boxer_id", "rights") if right is None or right in link.rights
-    ]
+def _linked_boxer_ids(actor: UserFact) -> list[UUID]:
+    links = CoachLink.objects.filter(coach_id=UUID(actor.id), status=CoachLinkStatus.ACTIVE)
+    return list(links.values_list("boxer_id", flat=True))
 
 
-def boxer_scope(actor: UserFact | None, action: Action = Action.BOXER_VIEW) -> Q:
+def boxer_scope(actor: UserFact | None) -> Q:
+    """Profiles the actor may view: public ones, its own, those it coaches (active link),
+    those in clubs it owns; every one for an admin."""
     role = role_of(actor)
-    public = Q(is_active=True, is_searchable=True, user__is_active=True)
     if role == "admin":
         return Q()
     if role == ANONYMOUS:
-        return public if action == Action.BOXER_VIEW else NOTHING
+        return PUBLIC_BOXERS
     assert actor is not None
     own = Q(user_id=actor.id)
     owned_clubs = Q(is_active=True, club_id__in=list(actor.owned_club_ids))
-    coach = role == "coach"
-    if action == Action.BOXER_VIEW:
-        linked = Q(is_active=True, id__in=_linked_boxer_ids(actor, None)) if coach else NOTHING
-        return public | own | linked | owned_clubs
-    if not role_may(actor, action):
-        return NOTHING
-    if action == Action.BOXER_UPDATE:
-        editing = Q(is_active=True, id__in=_linked_boxer_ids(actor, EDIT_PROFILE)) if coach else NOTHING
-        return own | editing | owned_clubs
-    if action in (Action.BOXER_DELETE, Action.BOXER_LEAVE_CLUB):
-        return own
-    if action == Action.FIGHT_MANAGE:
-        managing = Q(is_active=True, id__in=_linked_boxer_ids(actor, MANAGE_FIGHTS)) if coach else NOTHING
-        return managing | owned_clubs
-    if action == Action.BOXER_VERIFY:
-        return NOTHING
-    raise ValueError(f"no boxer scope for {action}")
+    linked = Q(is_active=True, id__in=_linked_boxer_ids(actor)) if role == "coach" else NOTHING
+    return PUBLIC_BOXERS | own | linked | owned_clubs
 
 
-def club_scope(actor: UserFact | None, action: Action = Action.CLUB_VIEW) -> Q:
+def club_scope(actor: UserFact | None) -> Q:
+    """Clubs the actor may view: published ones and those it owns; every one for an admin."""
     role = role_of(actor)
     if role == "admin":
         return Q()
     published = Q(is_published=True)
-    owned = Q(id__in=list(actor.owned_club_ids)) if actor is not None and role != ANONYMOUS else NOTHING
-    if action == Action.CLUB_VIEW:
-        return published | owned
-    if role == ANONYMOUS or not role_may(actor, action):
-        return NOTHING
-    assert actor is not None
-    if action in (Action.CLUB_UPDATE, Action.CLUB_MANAGE_MEMBERS, Action.CLUB_VIEW_CONTACT):
-        return owned
-    if action == Action.CLUB_VIEW_MEMBERS:
-        member_of = [c for c in (actor.coach_club_id, actor.boxer_club_id) if c]
-        return owned | ((published | owned) & Q(id__in=member_of))
-    if action in (Action.CLUB_DELETE, Action.CLUB_SET_OWNER):
-        return NOTHING
-    raise ValueError(f"no club scope for {action}")
+    if actor is None or role == ANONYMOUS:
+        return published
+    return published | Q(id__in=list(actor.owned_club_ids))
 
 
 def coach_link_scope(actor: UserFact | None) -> Q:
@@ -83,12 +67,42 @@ def coach_link_scope(actor: UserFact | None) -> Q:
     return Q(coach_id=actor.id) | Q(boxer__user_id=actor.id)
 
 
-def membership_scope(actor: UserFact | None) -> Q:
-    """Requests the actor may see: its own, its clubs' (owner), or all (admin)."""
+def _has_right(right: str) -> Q:
+    """Coach links whose rights include `right` (a JSON list; rights are fixed names, none a
+    part of another, so a text match is exact where JSON containment is not available)."""
+    if connection.vendor == "postgresql":
+        return Q(rights__contains=[right])
+    return Q(rights__icontains=f'"{right}"')
+
+
+def acting_for_scope(actor: UserFact | None, today: date, prefix: str = "") -> Q:
+    """Boxers the actor acts for: its own profile when 18 or over (or without a date of
+    birth), active profiles it coaches with manage_sparring, active profiles in clubs it owns;
+    every one for an admin. `prefix` applies it through a relation ("from_boxer__")."""
     role = role_of(actor)
     if role == "admin":
         return Q()
-    if role == ANONYMOUS:
+    if actor is None or role == ANONYMOUS:
         return NOTHING
-    assert actor is not None
-    return Q(user_id=actor.id) | Q(club__owner_id=actor.id)
+    adult = Q(**{f"{prefix}date_of_birth__isnull": True}) | Q(
+        **{f"{prefix}date_of_birth__lte": years_before(today, ADULT_AGE)}
+    )
+    scope = (Q(**{f"{prefix}user_id": UUID(actor.id)}) & adult) | Q(
+        **{f"{prefix}is_active": True, f"{prefix}club_id__in": [UUID(c) for c in actor.owned_club_ids]}
+    )
+    if role == "coach":
+        links = CoachLink.objects.filter(
+            _has_right(MANAGE_SPARRING),
+            coach_id=UUID(actor.id),
+            boxer_id=OuterRef(f"{prefix.removesuffix('__')}_id" if prefix else "pk"),
+            status=CoachLinkStatus.ACTIVE,
+        )
+        scope |= Q(Exists(links), **{f"{prefix}is_active": True})
+    return scope
+
+
+def sparring_request_scope(actor: UserFact | None, today: date) -> Q:
+    """Requests the actor may see: those where it acts for either side (admin: all)."""
+    if role_of(actor) == "admin":
+        return Q()
+    return acting_for_scope(actor, today, "from_boxer__") | acting_for_scope(actor, today, "to_boxer__")

@@ -21,6 +21,8 @@ if [ "${SKIP_LINT:-0}" != "1" ]; then
   echo "==> ruff"
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
+  echo "==> mypy"
+  .venv/bin/mypy
 fi
 echo "==> pytest"
 exec .venv/bin/python -m pytest "$@"

@@ -24,7 +24,6 @@ class JobAdmin(DBTaskResultAdmin):
         "finished_at",
         "queue_name",
     )
-    list_filter = ("status", "queue_name")
     search_fields = ("task_path",)
     actions = ["retry"]
 

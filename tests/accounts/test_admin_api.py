@@ -9,10 +9,11 @@ from accounts.models import RefreshToken, Role, User
 from boxerconnect.jobs.worker import run_due_jobs
 from boxers.models import Boxer
 from clubs.models import MembershipStatus
-from tests.accounts.conftest import ME, REFRESH, bearer, login, token_from_last_mail
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
+from tests.support import matrix
+from tests.support.auth import ME, REFRESH, bearer, login, token_from_last_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +32,12 @@ def detail(user_id) -> str:
     return f"{USERS}{user_id}/"
 
 
+ROLES = ["boxer", "coach", "gym_owner", "admin"]
+
+
 def rows(method, url, admin_status, payload=None):
     """Anonymous 401, every non-admin role 403, admin `admin_status`."""
-    table = {"anonymous": 401, "boxer": 403, "coach": 403, "gym_owner": 403, "admin": admin_status}
-    return [(method, url, actor, status, payload) for actor, status in table.items()]
+    return matrix.rows(ROLES, method, url, 403, payload=payload, admin=admin_status)
 
 
 TABLE = [

@@ -8,8 +8,8 @@ from rest_framework_simplejwt.tokens import RefreshToken as RefreshJWT
 
 from accounts.models import LoginFailure, RefreshToken, Role, User
 from boxers.models import Boxer
-from tests.accounts.conftest import LOGIN, ME, REFRESH, bearer, login
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.support.auth import LOGIN, ME, REFRESH, bearer, login
 
 pytestmark = pytest.mark.django_db
 

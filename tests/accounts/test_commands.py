@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import LoginFailure, PasswordResetToken, RefreshToken, Role, User
-from tests.accounts.conftest import LOGIN
 from tests.accounts.factories import UserFactory
+from tests.support.auth import LOGIN
 
 pytestmark = pytest.mark.django_db
 

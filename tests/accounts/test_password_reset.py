@@ -13,8 +13,8 @@ from django_tasks_db.models import DBTaskResult
 from accounts import services
 from accounts.models import PasswordResetToken, RefreshToken, User
 from boxerconnect.jobs.worker import run_due_jobs
-from tests.accounts.conftest import LOGIN, ME, REFRESH, bearer, login, token_from_last_mail
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.support.auth import LOGIN, ME, REFRESH, bearer, login, token_from_last_mail
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 from accounts import services
 from accounts.models import LoginFailure, RefreshToken, Role, User
 from accounts.tokens import access_token_for
-from tests.accounts.conftest import LOGIN, REFRESH, token_from_last_mail
 from tests.accounts.factories import AdminFactory, UserFactory
+from tests.support.auth import LOGIN, REFRESH, token_from_last_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ import pytest
 
 from accounts import services
 from accounts.models import User
-from tests.accounts.conftest import token_from_last_mail
 from tests.accounts.factories import AdminFactory, UserFactory
+from tests.support.auth import token_from_last_mail
 
 pytestmark = pytest.mark.django_db
 

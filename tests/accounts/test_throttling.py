@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import LoginFailure
-from tests.accounts.conftest import LOGIN, ME, REFRESH, bearer, login
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.support.auth import LOGIN, ME, REFRESH, bearer, login
 
 pytestmark = pytest.mark.django_db
 

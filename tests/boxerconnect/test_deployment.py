@@ -16,7 +16,7 @@ import requests
 import yaml
 
 from tests.boxerconnect.subproc import PRODUCTION_SECRET, REPO, clean_env, run_manage
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "false",

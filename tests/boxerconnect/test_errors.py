@@ -140,7 +140,7 @@ print(json.dumps(out))
 
 
 def closed_port_database_url() -> str:
-    from tests.conftest import free_port
+    from tests.support.servers import free_port
 
     return f"postgres://postgres@127.0.0.1:{free_port()}/boxerconnect"
 

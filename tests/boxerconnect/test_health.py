@@ -6,13 +6,13 @@ import socket
 
 import pytest
 
+from boxerconnect.cache import stamped
 from boxerconnect.settings import _redis_cache
-from permissions import cache as perm_cache
 from tests.accounts.factories import UserFactory
 from tests.boxerconnect.subproc import run_manage, run_python
 from tests.boxers.factories import BoxerFactory
-from tests.conftest import free_port
-from tests.e2e.conftest import database_url_for_tests
+from tests.support.live import database_url_for_tests
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_frozen_redis_is_degraded_within_the_probe_timeout(api, redis_server, se
     slow["OPTIONS"]["SOCKET_TIMEOUT"] = 60
     settings.CACHES = {"default": _redis_cache(redis_server.url, ignore_exceptions=True), "guarded": slow}
     settings.HEALTH_PROBE_TIMEOUT = 0.5
-    perm_cache.reset_process_state()
+    stamped.reset_process_state()
     redis_server.freeze()
 
     first = api.get("/health")

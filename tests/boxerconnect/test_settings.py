@@ -86,7 +86,7 @@ _TLS_CONNECTION = """
 import json, ssl, django
 django.setup()
 from redis.connection import SSLConnection
-from boxerconnect.cache_events import RedisSSLConnection
+from boxerconnect.cache.events import RedisSSLConnection
 from django.core.cache import caches
 out = {}
 for alias in ("default", "guarded"):

@@ -4,10 +4,14 @@ Rows are (method, url, actor, expected_status); the boxer tables run once per pr
 (public, hidden = not searchable, deleted = soft-deleted).
 """
 
+from functools import partial
+
 import pytest
 
 from boxers.models import Boxer, CoachLink, Fight
-from tests.boxers.conftest import ACTORS, build_world
+from tests.support import matrix
+from tests.support.worlds import BOXER_ACTORS as ACTORS
+from tests.support.worlds import build_world
 
 BOXER = "/api/v1/boxers/{boxer}/"
 LEAVE = "/api/v1/boxers/{boxer}/leave-club/"
@@ -29,12 +33,7 @@ PAYLOADS = {
 VERIFY = {"is_verified": True}
 
 
-def rows(method, url, default, anonymous=401, payload=None, **expected):
-    """One row per actor: keyword overrides win over `default`; anonymous gets `anonymous`."""
-    table = dict.fromkeys(ACTORS, default)
-    table["anonymous"] = anonymous
-    table.update(expected)
-    return [(method, url, actor, status, payload) for actor, status in table.items()]
+rows = partial(matrix.rows, ACTORS)
 
 
 def public_table():

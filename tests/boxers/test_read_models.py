@@ -1,4 +1,4 @@
-"""The read-model cache (permissions/readcache.py) never serves what the database no longer says.
+"""The read-model cache (boxers/readmodels.py) never serves what the database no longer says.
 
 Every path that writes what a boxer profile or the public directory shows (the API, the
 services, the Django admin, import_clubs, a plain ORM save) shows on the very next read, with
@@ -28,16 +28,17 @@ from django.test import Client, TestCase, override_settings
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
+from boxerconnect.cache import keys as cache_keys
+from boxerconnect.cache import stamped
+from boxers import readmodels
 from boxers import services as boxer_services
 from boxers.models import Boxer, FightResult
 from clubs.models import Club
-from permissions import cache as perm_cache
-from permissions import readcache
 from tests.accounts.factories import PASSWORD, AdminFactory, GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory, FightFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
-from tests.conftest import CommitClient, authenticate
-from tests.permissions.conftest import read_events
+from tests.support.clients import CommitClient, authenticate
+from tests.support.counting import read_events
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def entry(page: dict, boxer) -> dict | None:
 
 
 def page_entry_key(url: str, host: str = "http://testserver") -> str:
-    return perm_cache.directory_page_key(host + url)
+    return cache_keys.directory_page_key(host + url)
 
 
 # --- The world every write path starts from ---------------------------------------------
@@ -526,14 +527,14 @@ def test_every_write_path_shows_on_the_very_next_read(world, write_path):
 @pytest.mark.parametrize("generation", ["known", "never-seen"])
 def test_a_reader_that_raced_a_write_never_stores_stale_data(generation):
     boxer = BoxerFactory(city="Cardiff")
-    key, gen_key = perm_cache.profile_key(boxer.pk), perm_cache.profile_gen_key(boxer.pk)
+    key, gen_key = cache_keys.profile_key(boxer.pk), cache_keys.profile_generation_key(boxer.pk)
 
     def city() -> dict:
         return {"city": Boxer.objects.get(pk=boxer.pk).city}
 
     def lookup(compute) -> tuple[dict, read_events]:
         with read_events("profile") as events:
-            value = readcache.read_through("profile", key, (gen_key,), compute)
+            value = readmodels.read_through("profile", key, (gen_key,), compute)
         return value, events
 
     if generation == "known":
@@ -541,12 +542,12 @@ def test_a_reader_that_raced_a_write_never_stores_stale_data(generation):
         value, events = lookup(city)
         assert (value, events.hit) == ({"city": "Cardiff"}, 1)  # the cache works in this test
         Boxer.objects.filter(pk=boxer.pk).update(city="Newport")
-        perm_cache.bump_now([gen_key])  # a committed write: the next read recomputes
+        stamped.send_bumps([gen_key])  # a committed write: the next read recomputes
         expected_old = "Newport"
     else:
         other = BoxerFactory()  # opens (and vets) the connection on another profile
-        readcache.read_through(
-            "profile", perm_cache.profile_key(other.pk), (perm_cache.profile_gen_key(other.pk),), dict
+        readmodels.read_through(
+            "profile", cache_keys.profile_key(other.pk), (cache_keys.profile_generation_key(other.pk),), dict
         )
         assert caches["guarded"].get(gen_key) is None
         expected_old = "Cardiff"
@@ -554,7 +555,7 @@ def test_a_reader_that_raced_a_write_never_stores_stale_data(generation):
     def racing() -> dict:
         seen = city()  # the reader's snapshot...
         Boxer.objects.filter(pk=boxer.pk).update(city="Swansea")  # ...then a write commits
-        perm_cache.bump_now([gen_key])  # and bumps, before the reader stores
+        stamped.send_bumps([gen_key])  # and bumps, before the reader stores
         return seen
 
     value, events = lookup(racing)
@@ -568,7 +569,7 @@ def test_a_reader_that_raced_a_write_never_stores_stale_data(generation):
 
 
 def rotate():
-    perm_cache.rotate()
+    stamped.rotate()
 
 
 def rotate_command():
@@ -711,7 +712,7 @@ def test_disabled_counts_no_read_model_event_and_stays_correct(settings, client_
 
     for events in (profile, directory):
         assert (events.hit, events.miss, events.bypass) == (0, 0, 0)
-    assert caches["guarded"].get(perm_cache.profile_key(boxer.pk)) is None
+    assert caches["guarded"].get(cache_keys.profile_key(boxer.pk)) is None
     assert caches["guarded"].get(page_entry_key(page)) is None
 
 
@@ -740,12 +741,12 @@ def test_a_hit_is_byte_for_byte_the_miss_that_stored_it(client_for, rich_boxer):
             "profile",
             client_for(boxer.user),
             f"/api/v1/boxers/{boxer.pk}/",
-            perm_cache.profile_gen_key(boxer.pk),
+            cache_keys.profile_generation_key(boxer.pk),
         ),
-        ("directory", client_for(), f"{DIRECTORY}?page_size=100", perm_cache.DIRECTORY_GEN_KEY),
+        ("directory", client_for(), f"{DIRECTORY}?page_size=100", cache_keys.DIRECTORY_GEN_KEY),
     ]:
         warm(client, url)
-        perm_cache.bump_now([gen_key])  # the next read recomputes and stores
+        stamped.send_bumps([gen_key])  # the next read recomputes and stores
         with read_events(model) as first:
             miss = client.get(url)
         with read_events(model) as second:

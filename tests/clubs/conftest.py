@@ -8,18 +8,6 @@ from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory
 from tests.boxers.factories import BoxerFactory
 from tests.clubs.factories import ClubCoachFactory, ClubFactory, MembershipRequestFactory
 
-ACTORS = [
-    "anonymous",
-    "boxer_in",
-    "boxer_out",
-    "coach_in",
-    "coach_other",
-    "owner",
-    "other_owner",
-    "admin",
-    "applicant",
-]
-
 
 @pytest.fixture
 def world(db):

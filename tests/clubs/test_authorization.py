@@ -1,18 +1,16 @@
 """Authorization table: every clubs endpoint by every kind of actor (pretix style)."""
 
+from functools import partial
+
 import pytest
 
-from tests.clubs.conftest import ACTORS
+from tests.support import matrix
+from tests.support.worlds import CLUB_ACTORS as ACTORS
 
 ANON = "anonymous"
 
 
-def rows(method, url, expected, default, anonymous=401, payload=None):
-    """One row per actor: `expected` overrides `default` (anonymous gets `anonymous`)."""
-    table = {actor: default for actor in ACTORS}
-    table[ANON] = anonymous
-    table.update(expected)
-    return [(method, url, actor, status, payload) for actor, status in table.items()]
+rows = partial(matrix.rows, ACTORS)
 
 
 OWNER_ADMIN = {"owner": 200, "admin": 200}
@@ -20,95 +18,111 @@ HIDDEN_OWNER_ADMIN = {"owner": 200, "admin": 200}
 MEMBERS = {"boxer_in": 200, "coach_in": 200, "owner": 200, "admin": 200}
 
 TABLE = [
-    *rows("GET", "/api/v1/clubs/", {}, 200, anonymous=200),
-    *rows("POST", "/api/v1/clubs/", {"admin": 201}, 403, payload={"name": "New ABC", "region": "East"}),
-    *rows("GET", "/api/v1/clubs/regions/", {}, 200, anonymous=200),
-    *rows("GET", "/api/v1/clubs/mine/", {}, 200),
-    *rows("GET", "/api/v1/clubs/{club}/", {}, 200, anonymous=200),
-    *rows("GET", "/api/v1/clubs/{hidden}/", HIDDEN_OWNER_ADMIN, 404, anonymous=404),
-    *rows("PATCH", "/api/v1/clubs/{club}/", OWNER_ADMIN, 403, payload={"description": "Open nightly"}),
-    *rows("PATCH", "/api/v1/clubs/{hidden}/", OWNER_ADMIN, 404, anonymous=404, payload={"city": "Bangor"}),
-    *rows("PATCH", "/api/v1/clubs/{club}/", {"admin": 200}, 403, payload={"is_verified": True}),
-    *rows("PATCH", "/api/v1/clubs/{club}/", {"admin": 200}, 403, payload={"owner": "{other_owner}"}),
-    *rows("DELETE", "/api/v1/clubs/{club}/", {"admin": 204}, 403),
-    *rows("DELETE", "/api/v1/clubs/{hidden}/", {"admin": 204, "owner": 403}, 404, anonymous=404),
-    *rows("PUT", "/api/v1/clubs/{club}/owner/", {"admin": 200}, 403, payload={"user": "{other_owner}"}),
+    *rows("GET", "/api/v1/clubs/", 200, anonymous=200),
+    *rows("POST", "/api/v1/clubs/", 403, payload={"name": "New ABC", "region": "East"}, admin=201),
+    *rows("GET", "/api/v1/clubs/regions/", 200, anonymous=200),
+    *rows("GET", "/api/v1/clubs/mine/", 200),
+    *rows("GET", "/api/v1/clubs/{club}/", 200, anonymous=200),
+    *rows("GET", "/api/v1/clubs/{hidden}/", 404, anonymous=404, **HIDDEN_OWNER_ADMIN),
+    *rows("PATCH", "/api/v1/clubs/{club}/", 403, payload={"description": "Open nightly"}, **OWNER_ADMIN),
+    *rows("PATCH", "/api/v1/clubs/{hidden}/", 404, anonymous=404, payload={"city": "Bangor"}, **OWNER_ADMIN),
+    *rows("PATCH", "/api/v1/clubs/{club}/", 403, payload={"is_verified": True}, admin=200),
+    *rows("PATCH", "/api/v1/clubs/{club}/", 403, payload={"owner": "{other_owner}"}, admin=200),
+    *rows("DELETE", "/api/v1/clubs/{club}/", 403, admin=204),
+    *rows("DELETE", "/api/v1/clubs/{hidden}/", 404, anonymous=404, admin=204, owner=403),
+    *rows("PUT", "/api/v1/clubs/{club}/owner/", 403, payload={"user": "{other_owner}"}, admin=200),
     *rows(
         "PUT",
         "/api/v1/clubs/{hidden}/owner/",
-        {"admin": 200, "owner": 403},
         404,
         anonymous=404,
         payload={"user": "{other_owner}"},
+        admin=200,
+        owner=403,
     ),
-    *rows("GET", "/api/v1/clubs/{club}/members/", MEMBERS, 403),
-    *rows("GET", "/api/v1/clubs/{hidden}/members/", HIDDEN_OWNER_ADMIN, 404, anonymous=404),
-    *rows("DELETE", "/api/v1/clubs/{club}/boxers/{member}/", {"owner": 204, "admin": 204}, 403),
+    *rows("GET", "/api/v1/clubs/{club}/members/", 403, **MEMBERS),
+    *rows("GET", "/api/v1/clubs/{hidden}/members/", 404, anonymous=404, **HIDDEN_OWNER_ADMIN),
+    *rows("DELETE", "/api/v1/clubs/{club}/boxers/{member}/", 403, owner=204, admin=204),
     *rows(
-        "DELETE", "/api/v1/clubs/{hidden}/boxers/{member}/", {"owner": 404, "admin": 404}, 404, anonymous=404
+        "DELETE",
+        "/api/v1/clubs/{hidden}/boxers/{member}/",
+        404,
+        anonymous=404,
+        owner=404,
+        admin=404,
     ),
     *rows(
         "POST",
         "/api/v1/clubs/{club}/coaches/",
-        {"owner": 201, "admin": 201},
         403,
         payload={"user": "{free_coach}", "is_head": False},
+        owner=201,
+        admin=201,
     ),
-    *rows("DELETE", "/api/v1/clubs/{club}/coaches/{coach_in}/", {"owner": 204, "admin": 204}, 403),
+    *rows("DELETE", "/api/v1/clubs/{club}/coaches/{coach_in}/", 403, owner=204, admin=204),
     *rows(
         "POST",
         "/api/v1/clubs/{hidden}/coaches/",
-        {"owner": 201, "admin": 201},
         404,
         anonymous=404,
         payload={"user": "{free_coach}"},
+        owner=201,
+        admin=201,
     ),
     *rows(
         "DELETE",
         "/api/v1/clubs/{hidden}/coaches/{coach_in}/",
-        {"owner": 404, "admin": 404},
         404,
         anonymous=404,
+        owner=404,
+        admin=404,
     ),
     *rows(
         "POST",
         "/api/v1/clubs/{club}/membership-requests/",
-        {"boxer_in": 409, "boxer_out": 201, "applicant": 409},
         403,
+        boxer_in=409,
+        boxer_out=201,
+        applicant=409,
     ),
-    *rows("POST", "/api/v1/clubs/{hidden}/membership-requests/", {"owner": 403, "admin": 403}, 404),
-    *rows("GET", "/api/v1/clubs/{club}/membership-requests/", OWNER_ADMIN, 403),
-    *rows("GET", "/api/v1/clubs/{hidden}/membership-requests/", OWNER_ADMIN, 404, anonymous=404),
+    *rows("POST", "/api/v1/clubs/{hidden}/membership-requests/", 404, owner=403, admin=403),
+    *rows("GET", "/api/v1/clubs/{club}/membership-requests/", 403, **OWNER_ADMIN),
+    *rows("GET", "/api/v1/clubs/{hidden}/membership-requests/", 404, anonymous=404, **OWNER_ADMIN),
     *rows(
         "POST",
         "/api/v1/clubs/{club}/boxer-accounts/",
-        {"owner": 201, "admin": 201},
         403,
         payload={"email": "new.boxer@example.com", "name": "New Boxer"},
+        owner=201,
+        admin=201,
     ),
     *rows(
         "POST",
         "/api/v1/clubs/{hidden}/boxer-accounts/",
-        {"owner": 201, "admin": 201},
         404,
         anonymous=404,
         payload={"email": "hidden.boxer@example.com", "name": "Hidden Boxer"},
+        owner=201,
+        admin=201,
     ),
-    *rows("GET", "/api/v1/membership-requests/", {}, 200),
-    *rows("GET", "/api/v1/membership-requests/{request}/", {**OWNER_ADMIN, "applicant": 200}, 404),
-    *rows("POST", "/api/v1/membership-requests/{request}/approve/", {**OWNER_ADMIN, "applicant": 403}, 404),
+    *rows("GET", "/api/v1/membership-requests/", 200),
+    *rows("GET", "/api/v1/membership-requests/{request}/", 404, **OWNER_ADMIN, applicant=200),
+    *rows("POST", "/api/v1/membership-requests/{request}/approve/", 404, **OWNER_ADMIN, applicant=403),
     *rows(
         "POST",
         "/api/v1/membership-requests/{request}/reject/",
-        {**OWNER_ADMIN, "applicant": 403},
         404,
         payload={"notes": "Full this season"},
+        **OWNER_ADMIN,
+        applicant=403,
     ),
     *rows(
         "DELETE",
         "/api/v1/membership-requests/{request}/",
-        {"applicant": 204, "owner": 403, "admin": 403},
         404,
+        applicant=204,
+        owner=403,
+        admin=403,
     ),
 ]
 

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from boxerconnect.exceptions import Conflict
+from boxerconnect.api.errors import Conflict
 from boxers.models import Boxer
 from clubs import services
 from clubs.models import MembershipRequest, MembershipStatus

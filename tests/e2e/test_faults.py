@@ -303,7 +303,7 @@ def test_link_revoked_while_redis_is_down_is_denied_on_the_first_request_after_i
     still holds the grant under a live stamp: the worker that could not deliver the bump
     rotates the namespace in the background as soon as Redis answers, and every other
     worker, whose connection to the restarted server broke, rotates before it trusts the
-    cache again (boxerconnect/cache_events.py)."""
+    cache again (boxerconnect/cache/events.py)."""
     link = CoachLinkFactory(rights=["edit_profile"])
     boxer_id = str(link.boxer.pk)
     owner = {"Authorization": f"Bearer {access_token_for(link.boxer.user)}"}

@@ -10,9 +10,9 @@ import requests
 from accounts.tokens import access_token_for
 from tests.accounts.factories import GymOwnerFactory
 from tests.clubs.factories import ClubFactory
-from tests.conftest import RedisServer
-from tests.e2e.conftest import LiveApp
 from tests.e2e.support import poll
+from tests.support.live import LiveApp
+from tests.support.servers import RedisServer
 from tests.support.workers import LiveWorker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

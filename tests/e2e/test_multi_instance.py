@@ -5,9 +5,9 @@ import pytest
 
 from accounts.tokens import access_token_for
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
-from tests.conftest import RedisServer
-from tests.e2e.conftest import LiveApp
 from tests.e2e.support import metric_value
+from tests.support.live import LiveApp
+from tests.support.servers import RedisServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -116,7 +116,7 @@ def test_logout_all_through_one_instance_kills_the_token_on_the_other(two_instan
 
 
 def test_a_profile_changed_through_one_instance_is_read_new_from_the_other(two_instances):
-    """The read models (permissions/readcache.py): the profile and a directory page that the
+    """The read models (boxers/readmodels.py): the profile and a directory page that the
     reader has cached show a write made through the other instance on the very next request."""
     a, b = two_instances
     boxer = BoxerFactory(name="Warm Name", city="Swansea")

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

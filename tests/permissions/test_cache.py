@@ -7,16 +7,19 @@ from django.core.cache import caches
 from hypothesis import given
 from hypothesis import strategies as st
 
-from boxerconnect.breaker import guarded
+from boxerconnect.cache import keys as cache_keys
+from boxerconnect.cache.guarded import guarded
+from boxerconnect.cache.stamped import rotate
 from boxerconnect.settings import _redis_cache
 from boxers.models import Boxer, CoachLink
-from permissions import cache as perm_cache
 from permissions.actions import Action
-from permissions.cache import FactRef, FactStore, invalidate, rotate
 from permissions.checker import Authorizer
+from permissions.facts import load_boxer_facts
+from permissions.invalidation import invalidate
+from permissions.store import FactRef, FactStore
 from tests.accounts.factories import CoachFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
-from tests.permissions.conftest import Events
+from tests.support.counting import Events
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fault]
 
@@ -114,7 +117,7 @@ def test_a_cache_that_cannot_be_read_raw_serves_the_same_hits_and_sees_writes(
         invalidate(links=[(coach.pk, boxer.pk)])
     after = Authorizer(coach.pk).check(Action.BOXER_UPDATE, boxer.pk)
 
-    assert guarded.get_many_raw([perm_cache.nonce_key()]) is None  # (the other path indeed)
+    assert guarded.get_many_raw([cache_keys.nonce_key()]) is None  # (the other path indeed)
     assert (warm.ok, warm.hit, warm.miss) == (1, 3, 0)
     assert before.allowed and not after.allowed
 
@@ -138,7 +141,7 @@ def test_a_write_is_not_seen_until_its_transaction_commits(private_redis, django
 
 def forged_boxer_entry(boxer, stamp):
     """A cached BoxerFact claiming the hidden profile is public, under `stamp`."""
-    fact = perm_cache.F.load_boxer_fact(boxer.pk)
+    fact = load_boxer_facts([(str(boxer.pk),)])[(str(boxer.pk),)]
     return {"s": stamp, "v": {**fact.to_json(), "is_searchable": True}}
 
 
@@ -146,14 +149,14 @@ def test_an_entry_with_a_stale_stamp_is_a_miss_and_a_current_one_a_hit(private_r
     boxer = BoxerFactory(is_searchable=False)
     Authorizer(None).check(Action.BOXER_VIEW, boxer.pk)  # creates nonce and generation
     guarded = caches["guarded"]
-    nonce = guarded.get(perm_cache.nonce_key())
-    gen = guarded.get(perm_cache.boxer_gen_key(boxer.pk))
+    nonce = guarded.get(cache_keys.nonce_key())
+    gen = guarded.get(FactRef.boxer(boxer.pk).gen_key)
 
     stale = []
     for stamp in ([nonce, "0" * 16], ["0" * 16, gen], [gen, nonce], [nonce], "junk"):
-        guarded.set(perm_cache.boxer_fact_key(boxer.pk), forged_boxer_entry(boxer, stamp))
+        guarded.set(FactRef.boxer(boxer.pk).fact_key, forged_boxer_entry(boxer, stamp))
         stale.append(Authorizer(None).check(Action.BOXER_VIEW, boxer.pk).visible)
-    guarded.set(perm_cache.boxer_fact_key(boxer.pk), forged_boxer_entry(boxer, [nonce, gen]))
+    guarded.set(FactRef.boxer(boxer.pk).fact_key, forged_boxer_entry(boxer, [nonce, gen]))
     current = Authorizer(None).check(Action.BOXER_VIEW, boxer.pk)
 
     assert stale == [False] * 5
@@ -166,11 +169,11 @@ def test_a_fact_decoded_before_is_reused_only_for_the_very_same_bytes(
     boxer = BoxerFactory(is_searchable=False)
     Authorizer(None).check(Action.BOXER_VIEW, boxer.pk)
     backend = caches["guarded"]
-    nonce = backend.get(perm_cache.nonce_key())
-    gen = backend.get(perm_cache.boxer_gen_key(boxer.pk))
+    nonce = backend.get(cache_keys.nonce_key())
+    gen = backend.get(FactRef.boxer(boxer.pk).gen_key)
     hidden = [Authorizer(None).check(Action.BOXER_VIEW, boxer.pk).visible for _ in range(2)]  # memoised
 
-    backend.set(perm_cache.boxer_fact_key(boxer.pk), forged_boxer_entry(boxer, [nonce, gen]))
+    backend.set(FactRef.boxer(boxer.pk).fact_key, forged_boxer_entry(boxer, [nonce, gen]))
     with django_assert_num_queries(0):
         forged = Authorizer(None).check(Action.BOXER_VIEW, boxer.pk)
 
@@ -186,7 +189,7 @@ def test_a_cached_absent_fact_is_a_hit_not_a_miss(private_redis, django_assert_n
     with Events() as events, django_assert_num_queries(0):
         warm = Authorizer(None).check(Action.BOXER_VIEW, missing)
 
-    entry = caches["guarded"].get(perm_cache.boxer_fact_key(missing))
+    entry = caches["guarded"].get(FactRef.boxer(missing).fact_key)
     assert not cold.visible and not warm.visible
     assert entry["v"] is None and len(entry["s"]) == 2
     assert (events.hit, events.miss) == (1, 0)
@@ -201,12 +204,12 @@ def test_flushall_cannot_revive_entries_restored_from_before_it(private_redis, d
     keys = [
         redis_key(k)
         for k in (
-            perm_cache.link_fact_key(coach.pk, boxer.pk),
-            perm_cache.link_gen_key(coach.pk, boxer.pk),
-            perm_cache.user_fact_key(coach.pk),
-            perm_cache.user_gen_key(coach.pk),
-            perm_cache.boxer_fact_key(boxer.pk),
-            perm_cache.boxer_gen_key(boxer.pk),
+            FactRef.link(coach.pk, boxer.pk).fact_key,
+            FactRef.link(coach.pk, boxer.pk).gen_key,
+            FactRef.user(coach.pk).fact_key,
+            FactRef.user(coach.pk).gen_key,
+            FactRef.boxer(boxer.pk).fact_key,
+            FactRef.boxer(boxer.pk).gen_key,
         )
     ]
     dumps = {key: raw.dump(key) for key in keys}
@@ -293,7 +296,7 @@ refs = st.one_of(
 def test_distinct_facts_never_share_a_key(facts):
     distinct = set(facts)
 
-    keys = {ref.fact_key for ref in distinct} | {ref.gen_key for ref in distinct} | {perm_cache.nonce_key()}
+    keys = {ref.fact_key for ref in distinct} | {ref.gen_key for ref in distinct} | {cache_keys.nonce_key()}
 
     assert len(keys) == 2 * len(distinct) + 1
 
@@ -304,11 +307,13 @@ def test_distinct_facts_never_share_a_key(facts):
     st.sets(st.text(), max_size=20),
 )
 def test_read_model_keys_never_share_a_key_with_each_other_or_a_fact(facts, boxers, uris):
-    keys = [perm_cache.profile_key(b) for b in boxers] + [perm_cache.profile_gen_key(b) for b in boxers]
-    keys += [perm_cache.directory_page_key(uri) for uri in uris]
-    keys += [perm_cache.DIRECTORY_GEN_KEY, perm_cache.CLUBS_GEN_KEY]
+    keys = [cache_keys.profile_key(b) for b in boxers] + [
+        cache_keys.profile_generation_key(b) for b in boxers
+    ]
+    keys += [cache_keys.directory_page_key(uri) for uri in uris]
+    keys += [cache_keys.DIRECTORY_GEN_KEY, cache_keys.CLUBS_GEN_KEY]
     keys += [ref.fact_key for ref in set(facts)] + [ref.gen_key for ref in set(facts)]
-    keys.append(perm_cache.nonce_key())
+    keys.append(cache_keys.nonce_key())
 
     assert len(set(keys)) == len(keys)
 
@@ -320,5 +325,5 @@ def test_every_spelling_of_an_id_names_the_same_fact(a, b):
     assert len({FactRef.link(s, b).fact_key for s in spellings}) == 1
     assert len({FactRef.user(s).gen_key for s in spellings}) == 1
     assert FactRef.link(a, b).fact_key != FactRef.link(b, a).fact_key or a == b
-    assert len({perm_cache.profile_key(s) for s in spellings}) == 1
-    assert len({perm_cache.profile_gen_key(s) for s in spellings}) == 1
+    assert len({cache_keys.profile_key(s) for s in spellings}) == 1
+    assert len({cache_keys.profile_generation_key(s) for s in spellings}) == 1

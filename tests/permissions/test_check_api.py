@@ -9,7 +9,7 @@ from permissions.actions import RESOURCE_OF, Action
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
 from tests.clubs.factories import ClubCoachFactory, ClubFactory
-from tests.permissions.conftest import Events
+from tests.support.counting import Events
 
 pytestmark = pytest.mark.django_db
 

@@ -10,14 +10,14 @@ import pytest
 from django.core.cache import caches
 from django.core.management import CommandError, call_command
 
-from permissions import cache as perm_cache
-from permissions import readcache
+from boxerconnect.cache import keys as cache_keys
+from boxers import readmodels
 from permissions.actions import Action
 from permissions.checker import Authorizer
 from tests.accounts.factories import CoachFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
-from tests.permissions.conftest import event_count, read_event_count
+from tests.support.counting import event_count, read_event_count
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_stats_counts_this_process_events_and_the_namespace_keys(linked, monkeyp
     Authorizer(coach.pk).check(Action.BOXER_VIEW, boxer.pk)  # 3 hits
     reads_before = read_event_count("profile", "hit")
     for _ in range(2):  # a miss (stored), then a hit
-        readcache.profile(boxer.pk, lambda: {"id": 1})
+        readmodels.profile(boxer.pk, lambda: {"id": 1})
 
     data = json.loads(run("stats", "--json"))
 
@@ -95,14 +95,14 @@ def test_stats_reports_an_unreachable_redis_instead_of_failing(private_redis):
 def test_rotate_makes_every_cached_fact_a_miss(linked):
     coach, boxer = linked
     Authorizer(coach.pk).check(Action.BOXER_VIEW, boxer.pk)
-    nonce = caches["guarded"].get(perm_cache.nonce_key())
+    nonce = caches["guarded"].get(cache_keys.nonce_key())
 
     out = run("rotate")
     store = Authorizer(coach.pk)
     store.check(Action.BOXER_VIEW, boxer.pk)
 
     assert "rotated" in out
-    assert caches["guarded"].get(perm_cache.nonce_key()) != nonce
+    assert caches["guarded"].get(cache_keys.nonce_key()) != nonce
     assert set(store.store.sources.values()) == {"db"}
 
 

@@ -7,11 +7,13 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
+from boxerconnect.cache import stamped
 from boxers.models import Boxer, CoachLink
-from permissions import cache as perm_cache
+from permissions import store as fact_store
 from permissions.actions import Action
-from permissions.cache import invalidate
 from permissions.checker import Authorizer
+from permissions.invalidation import invalidate
+from permissions.store import FactRef
 from tests.accounts.factories import CoachFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
 
@@ -24,7 +26,7 @@ class PausedReads:
     def __init__(self, monkeypatch) -> None:
         self.read_done = threading.Event()
         self.proceed = threading.Event()
-        real = perm_cache.load_facts
+        real = fact_store.load_facts
 
         def paused(refs):
             result = real(refs)
@@ -32,7 +34,7 @@ class PausedReads:
             assert self.proceed.wait(10)
             return result
 
-        monkeypatch.setattr(perm_cache, "load_facts", paused)
+        monkeypatch.setattr(fact_store, "load_facts", paused)
 
 
 def in_thread(fn):
@@ -66,7 +68,7 @@ def test_a_reader_delayed_past_a_revoke_stores_only_under_a_dead_generation(
     CoachLinkFactory(coach=coach, boxer=boxer)
     if warm_generation:
         assert Authorizer(coach.pk).check(Action.BOXER_VIEW, boxer.pk).allowed
-        perm_cache.bump_now([perm_cache.link_gen_key(coach.pk, boxer.pk)])  # its entry is now stale
+        stamped.send_bumps([FactRef.link(coach.pk, boxer.pk).gen_key])  # its entry is now stale
     pauses = PausedReads(monkeypatch)
 
     # The reader looks up, reads the active link from PostgreSQL and stalls; the revoke
@@ -86,7 +88,7 @@ def test_a_reader_delayed_past_a_revoke_stores_only_under_a_dead_generation(
 
 def test_a_cold_stampede_on_one_fact_reads_it_once(private_redis, monkeypatch):
     boxer = BoxerFactory()
-    perm_cache.rotate()  # steady state: the namespace nonce exists (without one nobody shares)
+    stamped.rotate()  # steady state: the namespace nonce exists (without one nobody shares)
     threads = 8
     waiting = threading.Semaphore(0)
 
@@ -95,12 +97,12 @@ def test_a_cold_stampede_on_one_fact_reads_it_once(private_redis, monkeypatch):
             waiting.release()  # one follower joined the leader's flight
             return super().wait(timeout)
 
-    class Flight(perm_cache._Flight):
+    class Flight(fact_store._Flight):
         def __init__(self):
             super().__init__()
             self.done = CountedEvent()
 
-    monkeypatch.setattr(perm_cache, "_Flight", Flight)
+    monkeypatch.setattr(fact_store, "_Flight", Flight)
     pauses = PausedReads(monkeypatch)
     start = threading.Barrier(threads)
     counts = []

@@ -5,16 +5,19 @@ import time
 import pytest
 from django.core.cache import caches
 
-from boxerconnect.breaker import CLOSED, OPEN, CacheUnavailable, guarded
+from boxerconnect.cache import keys as cache_keys
+from boxerconnect.cache import stamped
+from boxerconnect.cache.breaker import CLOSED, OPEN
+from boxerconnect.cache.guarded import CacheUnavailable, guarded
 from boxers.models import CoachLink
-from permissions import cache as perm_cache
 from permissions.actions import Action
-from permissions.cache import invalidate
 from permissions.checker import Authorizer
+from permissions.invalidation import invalidate
+from permissions.store import FactRef
 from tests.accounts.factories import CoachFactory, GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
 from tests.clubs.factories import ClubFactory
-from tests.permissions.conftest import Events, read_events
+from tests.support.counting import Events, read_events
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fault]
 
@@ -38,10 +41,10 @@ def no_background_rotator(monkeypatch):
     it gets through, so right after a thaw it races the test for the first call. Here only
     the request path (FactStore) rotates, which is what these tests are about.
     """
-    running = perm_cache._rotator
+    running = stamped._rotator
     if running is not None:  # a previous test's: it exits once it sees nothing pending
         running.join(timeout=5)
-    monkeypatch.setattr(perm_cache, "_start_rotator", lambda: None)
+    monkeypatch.setattr(stamped, "_start_rotator", lambda: None)
 
 
 def decisions(graph):
@@ -84,7 +87,7 @@ def test_with_redis_stopped_decisions_come_from_postgresql_and_never_fail_open(
         ("coach", Action.FIGHT_MANAGE): False,
     }
     assert events.hit == 0 and events.bypass > 0
-    assert perm_cache.rotation_pending()
+    assert stamped.rotation_pending()
 
 
 def test_the_check_endpoint_and_token_auth_work_with_redis_stopped(private_redis, graph, client_for):
@@ -160,13 +163,13 @@ def test_an_undelivered_bump_rotates_the_namespace_before_the_cache_is_trusted_a
 ):
     coach, boxer = graph["coach"], graph["boxer"]
     assert Authorizer(coach.pk).check(Action.FIGHT_MANAGE, boxer.pk).allowed  # cached
-    old_nonce = caches["guarded"].get(perm_cache.nonce_key())
+    old_nonce = caches["guarded"].get(cache_keys.nonce_key())
 
     private_redis.freeze()  # a partition: Redis keeps its data, the bump cannot reach it
     with django_capture_on_commit_callbacks(execute=True):
         CoachLink.objects.filter(coach=coach, boxer=boxer).delete()
         invalidate(links=[(coach.pk, boxer.pk)])
-    pending = perm_cache.rotation_pending()  # (the background retry can't succeed while frozen)
+    pending = stamped.rotation_pending()  # (the background retry can't succeed while frozen)
     private_redis.thaw()  # (the timed-out SET may even be applied late: nothing relies on it)
 
     with Events() as events:
@@ -174,14 +177,14 @@ def test_an_undelivered_bump_rotates_the_namespace_before_the_cache_is_trusted_a
 
     assert pending
     assert not decision.visible
-    assert caches["guarded"].get(perm_cache.nonce_key()) != old_nonce
+    assert caches["guarded"].get(cache_keys.nonce_key()) != old_nonce
     # The thawed connection reconnected during that rotation, which owes one more: the
     # background rotator delivers it.
     for _ in range(50):
-        if not perm_cache.rotation_pending():
+        if not stamped.rotation_pending():
             break
         time.sleep(0.1)
-    assert not perm_cache.rotation_pending()
+    assert not stamped.rotation_pending()
     assert events.hit == 0
 
 
@@ -195,23 +198,22 @@ def test_a_write_while_the_breaker_is_open_also_rotates_on_recovery(
     # no write timed out by a freeze (a rotation, applied late) can blur the stale entry.
     for _ in range(settings.PERMISSION_CACHE_BREAKER_THRESHOLD):
         guarded.breaker.record_failure()
-    assert guarded.breaker.state == OPEN and not perm_cache.rotation_pending()
+    assert guarded.breaker.state == OPEN and not stamped.rotation_pending()
 
     with django_capture_on_commit_callbacks(execute=True):  # bypassed: never sent
         CoachLink.objects.filter(coach=coach, boxer=boxer).update(rights=[])
         invalidate(links=[(coach.pk, boxer.pk)])
     guarded.breaker.opened_until = 0.0  # the cooldown is over: the next call probes
-    stale = caches["guarded"].get(perm_cache.link_fact_key(coach.pk, boxer.pk))
+    stale = caches["guarded"].get(FactRef.link(coach.pk, boxer.pk).fact_key)
     stamp = [
-        caches["guarded"].get(k)
-        for k in (perm_cache.nonce_key(), perm_cache.link_gen_key(coach.pk, boxer.pk))
+        caches["guarded"].get(k) for k in (cache_keys.nonce_key(), FactRef.link(coach.pk, boxer.pk).gen_key)
     ]
     recovered = [Authorizer(coach.pk).check(Action.FIGHT_MANAGE, boxer.pk).allowed for _ in range(3)]
 
     # Without the rotation the stale entry would have been a hit: its stamp is still current.
     assert stale["s"] == stamp and stale["v"]["rights"] == ["manage_fights"]
     assert recovered == [False, False, False]
-    assert not perm_cache.rotation_pending()
+    assert not stamped.rotation_pending()
     assert guarded.breaker.state == CLOSED
 
 
@@ -233,7 +235,7 @@ def test_a_health_ping_is_the_half_open_probe_and_closes_the_breaker(
     assert guarded.breaker.state == CLOSED
 
 
-# --- Read models (permissions/readcache.py) -----------------------------------------------
+# --- Read models (boxers/readmodels.py) -----------------------------------------------
 
 
 def test_with_redis_stopped_profiles_and_directory_pages_come_from_postgresql(

@@ -1,13 +1,13 @@
 """Through HTTP: a warm authenticated request spends no SQL on authentication or authorization
 and one cache round trip, for a detail and for list pages of 1, 10 and 100 items. With the
-read-model cache (permissions/readcache.py) the whole request spends no SQL at all, in that
+read-model cache (boxers/readmodels.py) the whole request spends no SQL at all, in that
 same round trip (the view's read-model keys ride with the facts)."""
 
 import pytest
 
 from tests.accounts.factories import CoachFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
-from tests.permissions.conftest import Events, read_events
+from tests.support.counting import Events, read_events
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +121,15 @@ def test_a_warm_anonymous_directory_page_is_one_round_trip_and_no_sql(api, djang
 
     assert response.json() == first
     assert (events.ok, reads.hit) == (1, 1)  # no facts to read: the page's own lookup
+
+
+def test_a_warm_anonymous_profile_is_one_round_trip_and_no_sql(api, django_assert_num_queries):
+    boxer = BoxerFactory()
+    first = api.get(f"/api/v1/boxers/{boxer.pk}/").json()
+
+    with django_assert_num_queries(0), Events() as events, read_events("profile") as reads:
+        response = api.get(f"/api/v1/boxers/{boxer.pk}/")
+
+    assert response.json() == first
+    # the boxer's fact and the profile, read together (checker.prime) before the check
+    assert (events.ok, events.hit, reads.hit) == (1, 1, 1)

@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 
 from boxerconnect.jobs.models import WorkerHeartbeat
+from tests.support.live import database_url_for_tests
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
@@ -35,8 +36,6 @@ FAST_JOBS = {
 def worker_env(env: dict[str, str] | None = None) -> dict[str, str]:
     """The test process's environment pointed at the test database, periodic jobs off,
     fast job settings, then `env` on top."""
-    from tests.e2e.conftest import database_url_for_tests  # (tests.e2e.conftest imports this module)
-
     child = {
         key: value
         for key, value in os.environ.items()

@@ -63,7 +63,7 @@ class Command(BaseCommand):
 
     def retry_jobs(self, ids: list[str], all_failed: bool):
         if all_failed:
-            ids = list(DBTaskResult.objects.failed().values_list("pk", flat=True))
+            ids = [str(pk) for pk in DBTaskResult.objects.failed().values_list("pk", flat=True)]
         elif not ids:
             raise CommandError("give job ids or --all-failed")
         try:

@@ -5,8 +5,11 @@ Shape (API.md): validation errors are `{"field": ["message"]}`; every other erro
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -62,3 +65,13 @@ class Conflict(exceptions.APIException):
 
 def json_error(status_code: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status_code)
+
+
+@contextmanager
+def model_errors_as_400() -> Iterator[None]:
+    """A model's full_clean() failing inside a service is the client's input: 400, not 500."""
+    try:
+        yield
+    except ModelValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        raise exceptions.ValidationError(detail) from None

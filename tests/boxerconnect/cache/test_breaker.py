@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from boxerconnect.breaker import CLOSED, HALF_OPEN, OPEN, CacheUnavailable, CircuitBreaker, GuardedCache
+from boxerconnect.cache.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from boxerconnect.cache.guarded import CacheUnavailable, GuardedCache
 
 
 class Clock:

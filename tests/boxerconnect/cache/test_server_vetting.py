@@ -4,9 +4,10 @@ to a replica that missed writes) cannot serve facts cached before it, to any pro
 import pytest
 from django.core.cache import caches
 
-from boxerconnect.cache_events import ADOPTED_KEY
+from boxerconnect.cache import keys as cache_keys
+from boxerconnect.cache import stamped
+from boxerconnect.cache.keys import ADOPTED_KEY
 from boxers.services import coach_link_remove
-from permissions import cache as perm_cache
 from permissions.actions import Action
 from permissions.checker import Authorizer
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.fault]
 
 
 def nonce(redis) -> bytes | None:
-    return redis.get(caches["guarded"].make_key(perm_cache.NONCE_KEY))
+    return redis.get(caches["guarded"].make_key(cache_keys.NONCE_KEY))
 
 
 def test_a_revoke_lost_while_redis_was_down_is_not_served_from_its_snapshot(
@@ -32,7 +33,7 @@ def test_a_revoke_lost_while_redis_was_down_is_not_served_from_its_snapshot(
         coach_link_remove(link=link)  # committed; its generation bump cannot be delivered
     # Forget that this process saw the outage: it now stands for any other process, which
     # never learned that a bump was lost.
-    perm_cache.reset_process_state()
+    stamped.reset_process_state()
 
     private_redis.start()  # restored from the snapshot: the old grant, under a live stamp
     decision = Authorizer(coach.pk).check(Action.BOXER_UPDATE, boxer.pk)

@@ -1,6 +1,6 @@
-"""Helpers for the permission tests: counting Redis commands and cache events."""
+"""Counting what caching claims rest on: Redis commands a server executed, and the
+permission-cache and read-model counters (hits, misses, bypasses, round trips)."""
 
-import pytest
 from prometheus_client import REGISTRY
 
 
@@ -26,11 +26,6 @@ class CommandCounter:
 
     def __exit__(self, *exc) -> None:
         self.count = self._read() - self.start - self.overhead
-
-
-@pytest.fixture
-def redis_commands(private_redis):
-    return CommandCounter(private_redis)
 
 
 def event_count(event: str) -> float:

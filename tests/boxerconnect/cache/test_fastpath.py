@@ -1,4 +1,4 @@
-"""The hot read path: one MGET on a connection each thread keeps (boxerconnect/breaker.py).
+"""The hot read path: one MGET on a connection each thread keeps (boxerconnect/cache/fastpath.py).
 
 It bypasses django-redis's client for speed, so these tests hold it to the same results:
 what django-redis wrote reads back identically, replies never cross threads, processes or
@@ -11,9 +11,9 @@ import threading
 import pytest
 from django.core.cache import caches
 
-from boxerconnect.breaker import CacheUnavailable, guarded
+from boxerconnect.cache.guarded import CacheUnavailable, guarded
 from boxerconnect.settings import _redis_cache
-from tests.permissions.conftest import Events
+from tests.support.counting import Events
 
 pytestmark = [pytest.mark.fault]
 

@@ -1,0 +1,1 @@
+"""Project-wide DRF plumbing: the base views, JSON errors, pagination, shared serializers."""

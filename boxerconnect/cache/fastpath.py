@@ -1,0 +1,95 @@
+"""The hot read: one MGET of raw bytes, on a connection each thread keeps checked out.
+
+Going through redis-py's client and django-redis costs about twice the loopback round trip
+itself (a pool checkout with a readiness syscall, a retry wrapper, per-key decoding that tries
+int() first). `mget` sends the same MGET on a pooled connection of the same class, so server
+vetting and reconnect notices (events.py) still run. `CACHE_FAST_PATH=false` sends it through
+redis-py's client instead (same bytes, same round trip, the slower path).
+
+Raw reads need django-redis's default client with the JSON serializer, no compression and
+Django's default key function (the configuration settings.py builds); any other cache is
+read through the backend's own `get_many` (`raw_key_prefix` returns None for it).
+"""
+
+import os
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.cache.backends.base import BaseCache, default_key_func
+from django_redis.client import DefaultClient
+from django_redis.compressors.identity import IdentityCompressor
+from django_redis.serializers.json import JSONSerializer
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+
+def enabled() -> bool:
+    value: bool = settings.CACHE_FAST_PATH
+    return value
+
+
+class _Held:
+    """A thread's checked-out connection; handed back to its pool when the thread ends."""
+
+    __slots__ = ("connection", "pid", "pool")
+
+    def __init__(self, pool: Any, connection: Any) -> None:
+        self.pool, self.connection, self.pid = pool, connection, os.getpid()
+
+    def __del__(self, _getpid: Any = os.getpid) -> None:  # (at interpreter exit `os` may be gone)
+        try:
+            if self.pid == _getpid():  # a parent's connection after a fork is just forgotten
+                self.pool.release(self.connection)
+        except Exception:  # noqa: S110 - nothing to do about a pool that is gone
+            pass
+
+
+def raw_key_prefix(backend: BaseCache) -> str | None:
+    """The key prefix when `backend` can be read raw, else None (remembered on the backend)."""
+    known: str | None | bool = getattr(backend, "_bc_raw_key_prefix", False)
+    if known is False:
+        client = getattr(backend, "client", None)
+        plain = (
+            type(client) is DefaultClient
+            and type(client._serializer) is JSONSerializer
+            and type(client._compressor) is IdentityCompressor
+            and backend.key_func is default_key_func
+        )
+        known = f"{backend.key_prefix}:{backend.version}:" if plain else None
+        backend._bc_raw_key_prefix = known  # type: ignore[attr-defined]
+    return known if isinstance(known, str) else None
+
+
+def mget(local: threading.local, backend: Any, made_keys: list[str]) -> list[bytes | None]:
+    """MGET `made_keys` (already prefixed) and return the raw values, in order.
+
+    On the fast path the connection stays checked out by this thread (`local.held`). A
+    connection that failed mid-command is closed (a late reply must never be read as the next
+    command's); the next call reconnects, and the server is vetted again.
+    """
+    client = backend.client.get_client(write=False)
+    if not enabled():
+        values: list[bytes | None] = client.mget(made_keys)
+        return values
+    pool = client.connection_pool
+    held: _Held | None = getattr(local, "held", None)
+    if held is None or held.pool is not pool or held.pid != os.getpid():
+        local.held = held = _Held(pool, pool.get_connection())  # the old one is released
+    connection = held.connection
+    # A socket that died while idle (server restarted, connection killed) fails on first use:
+    # reconnect (vetting the server) and send once more, as redis-py's client does. Never
+    # after a timeout: a frozen server must cost one timeout, not two.
+    retry = connection._sock is not None
+    while True:
+        try:
+            connection.send_command("MGET", *made_keys)
+            reply: list[bytes | None] = connection.read_response()
+            return reply
+        except RedisConnectionError:
+            connection.disconnect()
+            if not retry:
+                raise
+            retry = False
+        except BaseException:
+            connection.disconnect()  # a reply may still be in flight: reconnect next time
+            raise

@@ -1,0 +1,326 @@
+"""The generation-stamped protocol every cached value (permission fact, read model) follows.
+
+- A value is stored as `{"s": [nonce, gen, ...], "v": value}`: stamped with the namespace
+  nonce and the generation(s) of what it was computed from, as seen at lookup time.
+- A lookup reads the nonce, the generations and the entry in ONE round trip (`read`); the
+  entry is valid only if its stamp equals the current values (`is_current`).
+- A miss recomputes from PostgreSQL and stores under the generations seen at lookup
+  (`store`), so a reader that raced a write can only store under a dead generation.
+- Writes bump generations (`bump`): every bump of a transaction is collected in one buffer
+  and sent in one round trip when the transaction commits, before the response is sent.
+- The nonce is rotated (`rotate`, O(1)) after a flush or restart, by `permissions_cache
+  rotate`, and whenever this process has reason to think Redis missed a write (cache
+  trouble, announced by events.py): until then nothing in Redis is trusted, and a
+  background thread retries the rotation until it goes through.
+- TTLs (keys.py) bound memory only; correctness never depends on them.
+
+Generic: it knows keys, not what they mean (permissions/store.py, boxers/readmodels.py).
+"""
+
+import contextlib
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, cast
+
+import orjson
+from django.core.cache import caches
+from django.db import transaction
+
+from boxerconnect.cache.guarded import CacheUnavailable, guarded
+from boxerconnect.cache.keys import NONCE_KEY, entry_ttl, generation_ttl
+
+logger = logging.getLogger(__name__)
+
+_loads = orjson.loads
+
+
+def token() -> str:
+    """A fresh generation or nonce value."""
+    return secrets.token_hex(8)
+
+
+# --- Process state: the rotation owed after cache trouble ---------------------------------
+
+_state_lock = threading.Lock()
+_rotation_pending = False
+# Counts undelivered bumps and other trouble: a rotation only clears the pending flag if no
+# trouble happened while it was in flight (trouble after the new nonce needs another one).
+_undelivered = 0
+_resets: list[Callable[[], None]] = []
+
+
+def rotation_pending() -> bool:
+    return _rotation_pending
+
+
+def _mark_rotation_pending() -> None:
+    global _rotation_pending, _undelivered
+    with _state_lock:
+        _rotation_pending = True
+        _undelivered += 1
+
+
+def _clear_pending_if_unchanged(seen: int) -> None:
+    global _rotation_pending
+    with _state_lock:
+        if _undelivered == seen:
+            _rotation_pending = False
+
+
+def rotate() -> str:
+    """Invalidate every stamped entry at once (O(1): one SET of the nonce). Returns the nonce.
+
+    Raises CacheUnavailable when the cache cannot be reached.
+    """
+    with _state_lock:
+        seen = _undelivered
+    nonce = token()
+    guarded.set(NONCE_KEY, nonce, None)
+    _clear_pending_if_unchanged(seen)
+    logger.info("cache namespace rotated")
+    return nonce
+
+
+def on_cache_trouble(reason: str) -> None:
+    """events.subscribe() callback: Redis may hold entries another process could not bump."""
+    _mark_rotation_pending()
+    _start_rotator()
+
+
+def rotate_on_connection(connection: Any) -> None:
+    """events.on_adopt() hook: rotate the nonce on a raw connection to a server instance not
+    yet vetted, inside its handshake, before it serves any read."""
+    backend = caches["guarded"]
+    if not hasattr(backend, "client"):
+        return
+    connection.send_command("SET", backend.make_key(NONCE_KEY), json.dumps(token()))
+    connection.read_response()
+
+
+ROTATION_RETRY_SECONDS = 0.2
+_rotator: threading.Thread | None = None
+
+
+def _start_rotator() -> None:
+    """Make sure a background thread retries the rotation until it goes through.
+
+    Other processes cannot know this one missed a bump: the sooner the nonce rotates once
+    Redis answers again, the shorter their stale window, whether or not this process gets
+    another request. The retry ignores the breaker's cooldown (it is its own probe).
+    """
+    global _rotator
+    with _state_lock:
+        if _rotator is None:
+            _rotator = threading.Thread(target=_rotate_until_done, name="cache-rotator", daemon=True)
+            _rotator.start()
+
+
+def _rotate_until_done() -> None:
+    global _rotator
+    while True:
+        time.sleep(ROTATION_RETRY_SECONDS)
+        with _state_lock:
+            if not _rotation_pending:
+                _rotator = None
+                return
+            seen = _undelivered
+        try:
+            guarded.backend.set(NONCE_KEY, token(), timeout=None)
+        except Exception as exc:  # still unreachable: try again after the pause
+            logger.debug("cache rotation retry failed: %s", type(exc).__name__)
+            continue
+        guarded.breaker.record_success()
+        _clear_pending_if_unchanged(seen)
+        logger.info("cache namespace rotated after cache trouble")
+
+
+def on_reset(callback: Callable[[], None]) -> None:
+    """Also run `callback` in `reset_process_state` (per-process memos built on this cache)."""
+    if callback not in _resets:
+        _resets.append(callback)
+
+
+def reset_process_state() -> None:
+    """Forget the pending rotation, the breaker state and the memos (tests, after a fork)."""
+    global _rotation_pending
+    with _state_lock:
+        _rotation_pending = False
+    for callback in _resets:
+        callback()
+    guarded.breaker.reset()
+
+
+# --- Reading and storing --------------------------------------------------------------------
+
+
+def read(keys: list[str]) -> list[bytes | None] | None:
+    """The raw JSON of `keys` in one round trip (None: missing), or None when the cache must
+    not be used now: breaker open, the call failed, or a rotation is owed and cannot be done.
+
+    By convention keys[0] is NONCE_KEY. Callers then read from PostgreSQL ("bypass").
+    """
+    if _rotation_pending:
+        try:
+            rotate()
+        except CacheUnavailable:
+            return None
+    trouble_before = _undelivered
+    try:
+        raw = guarded.get_many_raw(keys)
+        if raw is None:  # a cache that cannot be read raw: decoded values, same order
+            found = guarded.get_many(keys)
+            raw = [orjson.dumps(found[key]) if key in found else None for key in keys]
+    except CacheUnavailable:
+        return None
+    if _undelivered != trouble_before:
+        # The call itself hit trouble (say, a silent reconnect to a restarted server):
+        # what it read predates the rotation this process now owes. Don't use it.
+        with contextlib.suppress(CacheUnavailable):
+            rotate()
+        return None
+    return raw
+
+
+def is_current(nonce: str | None, generations: Iterable[str | None], entry: Any) -> bool:
+    """Is `entry` (decoded) stamped with exactly this nonce and these generations?"""
+    gens = list(generations)
+    return bool(nonce) and all(gens) and isinstance(entry, dict) and entry.get("s") == [nonce, *gens]
+
+
+StoreItem = tuple[tuple[str, ...], tuple[str | None, ...], str, Any]
+
+
+def store(nonce: str | None, items: list[StoreItem]) -> None:
+    """Store values read from PostgreSQL after a miss: items are (generation keys, the
+    generations seen at lookup (None: missing), entry key, JSON value); each entry is stamped
+    [nonce, *generations].
+
+    Missing generations are created (SET NX) in one round trip. A create that fails means a
+    bump (or another reader) got there first and the read may predate it: nothing is stored
+    for that entry. At most three round trips (nonce, generations, entries); cache trouble
+    stores nothing.
+    """
+    try:
+        if not nonce:
+            fresh = token()  # after a flush or restart: a new namespace (never expires)
+            if not guarded.add(NONCE_KEY, fresh, None):
+                return  # someone else created it meanwhile: store next time
+            nonce = fresh
+        created = {
+            gen_key: token()
+            for gen_keys, gens, _key, _value in items
+            for gen_key, gen in zip(gen_keys, gens, strict=True)
+            if not gen
+        }
+        added = guarded.add_many(created, generation_ttl()) if created else set()
+        entries = {}
+        for gen_keys, gens, key, value in items:
+            stamp = [
+                gen or (created[gen_key] if gen_key in added else None)
+                for gen_key, gen in zip(gen_keys, gens, strict=True)
+            ]
+            if all(stamp):
+                entries[key] = {"s": [nonce, *stamp], "v": value}
+        if entries:
+            guarded.set_many(entries, entry_ttl())
+    except CacheUnavailable:
+        pass
+
+
+def read_through(
+    key: str,
+    generation_keys: tuple[str, ...],
+    compute: Callable[[], Any],
+    raw: list[bytes | None] | None = None,
+) -> tuple[Any, str]:
+    """The value under `key` if its stamp is current, else `compute()` (stored): returns
+    (value, "hit" | "miss" | "bypass").
+
+    `raw` is what an earlier round trip already read for [NONCE_KEY, *generation_keys, key]
+    (the read-along of a request, see permissions/store.py); without it the lookup is one
+    round trip of its own. `compute` returns JSON-compatible data; an exception from it
+    propagates and nothing is stored.
+    """
+    if raw is None:
+        raw = read([NONCE_KEY, *generation_keys, key])
+    if raw is None:
+        return compute(), "bypass"
+    nonce, *gens, entry = (None if value is None else _loads(value) for value in raw)
+    if is_current(nonce, gens, entry):
+        return cast(dict[str, Any], entry)["v"], "hit"
+    value = compute()
+    store(nonce, [(generation_keys, tuple(gens), key, value)])
+    return value, "miss"
+
+
+# --- Bumping: one buffer per transaction, one round trip on commit ---------------------------
+
+
+def send_bumps(keys: Iterable[str]) -> None:
+    """Give each generation key a fresh token now, in one round trip; remember a failure."""
+    keys = sorted(set(keys))
+    if not keys:
+        return
+    try:
+        guarded.set_many({key: token() for key in keys}, generation_ttl())
+    except CacheUnavailable:
+        # Another process may still trust the old generations: rotate the whole namespace
+        # before this process trusts the cache again (see `read`).
+        on_cache_trouble("bump not delivered")
+        logger.warning("cache bump not delivered (%d keys); rotation pending", len(keys))
+
+
+class _BumpBuffer:
+    """The generation keys a transaction bumps; sent once, by the first of its callbacks."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def __call__(self) -> None:
+        keys, self.keys = self.keys, set()
+        send_bumps(keys)
+
+
+def _transaction_marker(connection: Any) -> str | None:
+    """The savepoint id that opened the application's outermost atomic block, "" when that
+    block is the database transaction itself, None when it cannot be told.
+
+    A test case wraps each test in atomic blocks of its own (`_from_testcase`) whose commit
+    never comes; the application's transaction is then the first block inside them.
+    """
+    for depth, block in enumerate(connection.atomic_blocks):
+        if not getattr(block, "_from_testcase", False):
+            return "" if depth == 0 else connection.savepoint_ids[depth - 1]
+    return None
+
+
+def bump(keys: Iterable[str]) -> None:
+    """Bump `keys` when the current transaction commits (at once outside a transaction).
+
+    Every bump of one transaction joins one buffer, sent in one round trip by its on-commit
+    callback. Keys only join the buffer of a callback that is still registered: a callback
+    is removed only by the rollback of a savepoint that was open when it was registered,
+    and a key joining later is written inside that savepoint too, so nothing that commits is
+    ever left unbumped (a rolled-back write's bump may still go out: an extra bump only
+    costs a miss).
+    """
+    keys = set(keys)
+    if not keys:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        send_bumps(keys)
+        return
+    marker = _transaction_marker(connection)
+    if marker is not None:
+        for savepoints, callback, *_ in connection.run_on_commit:
+            if isinstance(callback, _BumpBuffer) and (marker == "" or marker in savepoints):
+                callback.keys |= keys
+                return
+    buffer = _BumpBuffer()
+    buffer.keys = keys
+    transaction.on_commit(buffer)
