@@ -314,6 +314,7 @@ DEFAULT_THROTTLE_RATES = {
     "register": "10/hour",
     "password_reset": "5/hour",
     "refresh": "30/min",
+    "sparring": "30/hour",
 }
 
 
@@ -357,6 +358,16 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accounts.models.Role",
     },
 }
+
+# --- Sparring (boxers/sparring/) ---------------------------------------------------------------
+# A bout is strict: weights at most this far apart (kg); an under-18 at most this many
+# years apart in age from its opponent (bouts, and every suggestion). Suggestions for
+# sparring take weights within SPARRING_MAX_WEIGHT_DIFF_KG.
+SPARRING_BOUT_MAX_WEIGHT_DIFF_KG = _float("SPARRING_BOUT_MAX_WEIGHT_DIFF_KG", 3.0)
+SPARRING_MAX_WEIGHT_DIFF_KG = _float("SPARRING_MAX_WEIGHT_DIFF_KG", 5.0)
+SPARRING_JUNIOR_MAX_AGE_GAP_YEARS = _int("SPARRING_JUNIOR_MAX_AGE_GAP_YEARS", 2)
+# A pending request expires at the earlier of its start and this many days after creation.
+SPARRING_REQUEST_TTL_DAYS = _int("SPARRING_REQUEST_TTL_DAYS", 7, minimum=1)
 
 # --- CORS ---------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Passwords: change, reset by mailed link (also how users created without one set it)."""
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -8,13 +9,14 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from rest_framework import exceptions
 
 from accounts.models import PasswordResetToken, User
+from accounts.services import mail
 from accounts.services.sessions import TokenPair, end_all_sessions, session_start
-from boxerconnect import jobs
+
+logger = logging.getLogger(__name__)
 
 INVALID_RESET = "This link is invalid, expired or has already been used."
 
@@ -62,17 +64,6 @@ def _reset_token_create(user: User) -> str:
     return raw
 
 
-def _mail_on_commit(*, to: str, template: str, context: dict) -> None:
-    """Render accounts/mail/<template>_{subject,body}.txt and enqueue it as a mail job.
-
-    The job is part of the caller's transaction (gone if it rolls back); a worker sends it,
-    retrying while SMTP is down. The request itself never talks to the mail server.
-    """
-    subject = render_to_string(f"accounts/mail/{template}_subject.txt", context).strip()
-    body = render_to_string(f"accounts/mail/{template}_body.txt", context)
-    jobs.enqueue_mail(to=to, subject=subject, body=body)
-
-
 def _link_context(user: User) -> dict:
     """What the reset and set-password mails show: a new single-use link and its lifetime."""
     return {
@@ -90,15 +81,15 @@ def password_reset_request(*, email: str) -> None:
     user = User.objects.filter(email=User.objects.normalize_email(email), is_active=True).first()
     if user is None:
         return
-    _mail_on_commit(to=user.email, template="password_reset", context=_link_context(user))
+    mail.send_on_commit(to=user.email, template="password_reset", context=_link_context(user))
 
 
 def send_set_password_email(*, user: User) -> None:
     """Mail a set-password link (the reset-token flow) to a user created without a password.
 
-    Enqueued in the surrounding transaction; the worker sends it once that commits.
+    Sent when the surrounding transaction commits.
     """
-    _mail_on_commit(to=user.email, template="set_password", context=_link_context(user))
+    mail.send_on_commit(to=user.email, template="set_password", context=_link_context(user))
 
 
 @transaction.atomic
