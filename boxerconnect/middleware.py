@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.middleware.common import CommonMiddleware
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import escape_leading_slashes
 
 from boxerconnect import metrics
@@ -24,8 +25,27 @@ request_log = logging.getLogger("boxerconnect.requests")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def _user_id(request) -> str | None:
+    """The authenticated user's id, without any lookup of its own: DRF stores the user it
+    authenticated on the request; the admin's lazy session user counts only once a view
+    has evaluated it (reading it here would cost a session query on every request)."""
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject):
+        wrapped = getattr(user, "_wrapped", empty)  # the lazy object's own slot: no evaluation
+        user = None if wrapped is empty else wrapped
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return str(user.pk)
+
+
+def _route(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    return (match.view_name or match.route) if match else "unmatched"
+
+
 class RequestIdMiddleware:
-    """Takes a sane incoming X-Request-ID or makes one; echoes it; logs one line a request."""
+    """Takes a sane incoming X-Request-ID or makes one; echoes it; logs one line a request
+    with its id, user id, route name, method, path, status and duration."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -39,14 +59,27 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
-            request_log.info(
-                "%s %s %s %.1fms",
-                request.method,
-                request.path,
-                response.status_code,
-                (time.perf_counter() - started) * 1000,
-                extra={"request_id": request_id},
-            )
+            if request_log.isEnabledFor(logging.INFO):
+                duration = (time.perf_counter() - started) * 1000
+                route, user_id = _route(request), _user_id(request)
+                request_log.info(
+                    "%s %s %s %.1fms route=%s user=%s",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    duration,
+                    route,
+                    user_id or "-",
+                    extra={
+                        "request_id": request_id,
+                        "user_id": user_id,
+                        "route": route,
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round(duration, 1),
+                    },
+                )
             return response
         finally:
             request_id_var.reset(token)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Run the service on embedded defaults (SQLite file, in-process cache, console email).
-# Writes a development .env once (scripts/dev-env.sh). DEMO=1 loads the demo data set first;
-# PORT picks the port (default 8000).
+# Run the service on embedded defaults (SQLite file, in-process cache, console email), with
+# the background job worker beside it: mail (password reset...) is printed here by the
+# worker about a second after the request. Writes a development .env once
+# (scripts/dev-env.sh). DEMO=1 loads the demo data set first; PORT picks the port (default 8000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-venv.sh requirements.txt
@@ -22,11 +23,17 @@ BoxerConnect is starting on http://127.0.0.1:$PORT (settings: .env; another port
   HTTP contract:          docs/api.md (paths, bodies, error codes)
   Health:                 http://127.0.0.1:$PORT/health
   Django admin:           http://127.0.0.1:$PORT/admin/
-  Mail:                   printed in this console; password-reset links start with $frontend
+  Background jobs:        a worker runs beside the server
+  Mail:                   printed in this console by the worker; password-reset links start with $frontend
 In another shell, in this directory:
   \$ make superuser       an admin login for /admin/ and the API
   \$ make demo            142 Welsh clubs, owners, coaches, boxers; logins in demo-logins.txt
 Press Ctrl-C to stop.
 
 MSG
-exec .venv/bin/python manage.py runserver "127.0.0.1:$PORT"
+# The worker does not reload on code changes (runserver does): restart make run after
+# editing a task.
+.venv/bin/python manage.py worker --no-reload &
+worker=$!
+trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT
+.venv/bin/python manage.py runserver "127.0.0.1:$PORT"
