@@ -1,5 +1,5 @@
 # Developer entry points; each target installs what it needs into .venv first.
-.PHONY: run superuser demo dev-setup test lint format bench fuzz load
+.PHONY: run superuser demo dev-setup test lint format bench bench-suggestions fuzz load
 
 run:  ## serve on embedded defaults (SQLite, in-process cache); DEMO=1 loads demo data; PORT=8001 another port
 	scripts/run.sh
@@ -31,7 +31,13 @@ bench:  ## benchmarks (not tests): decision latency, then gunicorn end to end; s
 	scripts/services.sh
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	.venv/bin/python -m bench.decision_latency
+	.venv/bin/python -m bench.suggestions
 	.venv/bin/python -m bench.e2e
+
+bench-suggestions:  ## sparring suggestions among 100,000 boxers, with and without their indexes
+	scripts/setup-venv.sh requirements-bench.txt
+	scripts/services.sh
+	.venv/bin/python -m bench.suggestions --explain
 
 fuzz:  ## schemathesis against a live gunicorn server, as every role and anonymous; see docs/testing.md
 	scripts/setup-venv.sh requirements-fuzz.txt

@@ -68,7 +68,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]
-        indexes = [models.Index(fields=["role"])]
+        indexes = [
+            models.Index(fields=["role"]),
+            # The few deactivated accounts, which queries over many boxers leave out.
+            models.Index(fields=["id"], condition=models.Q(is_active=False), name="accounts_user_inactive"),
+        ]
 
     def __str__(self) -> str:
         return self.email

@@ -1,6 +1,7 @@
 """Boxer profiles, their fights and the coaches a boxer grants rights to."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -62,6 +63,14 @@ class Boxer(models.Model):
         indexes = [
             models.Index(fields=["is_searchable", "is_active"]),
             models.Index(fields=["club"]),
+            # Sparring suggestions: same gender, within a weight window, among the searchable;
+            # covering what the other filters read, so the scan stays in the index.
+            models.Index(
+                fields=["gender", "weight_kg"],
+                include=["experience_level", "date_of_birth", "club", "user", "id"],
+                condition=models.Q(is_active=True, is_searchable=True),
+                name="boxers_sparring_gender_weight",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -147,6 +156,11 @@ class CoachLink(models.Model):
 # --- Sparring -----------------------------------------------------------------------------------
 
 
+# The longest slot or session. On PostgreSQL a check constraint holds every slot to it
+# (migration 0003), so a slot overlapping [start, end) starts after start - MAX_SESSION.
+MAX_SESSION = timedelta(hours=8)
+
+
 class Availability(models.Model):
     """A slot when a boxer can spar. No two slots of one boxer overlap: checked by the service
     and, on PostgreSQL, by an exclusion constraint on the time range (migration 0002)."""
@@ -163,7 +177,10 @@ class Availability(models.Model):
     class Meta:
         ordering = ["starts_at", "id"]
         verbose_name_plural = "availability"
-        indexes = [models.Index(fields=["boxer", "starts_at"])]
+        indexes = [
+            models.Index(fields=["boxer", "starts_at"]),
+            models.Index(fields=["starts_at"], name="boxers_availability_starts"),  # overlaps
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="boxers_availability_ends_after_start"

@@ -53,6 +53,8 @@ class Club(models.Model):
         indexes = [
             models.Index(fields=["is_published", "name"]),
             models.Index(fields=["region"]),
+            # Sparring suggestions: the bounding box around a club, before the exact distance.
+            models.Index(fields=["latitude", "longitude"], name="clubs_lat_lng"),
         ]
 
     def __str__(self) -> str:

@@ -146,14 +146,13 @@ class SuggestionsApi(Api):
         params.is_valid(raise_exception=True)
         boxer = boxer_selectors.boxer_get(boxer_id=pk)
         try:
-            found = suggestions(
-                boxer=boxer, actor=authorizer_for(request).actor, criteria=Criteria(**params.validated_data)
-            )
+            found = suggestions(boxer=boxer, criteria=Criteria(**params.validated_data))
         except IncompleteProfile:
             raise BadRequest(
                 "Set the boxer's gender and weight to get suggestions.", code="incomplete_profile"
             ) from None
-        results = [{**item, "boxer": BoxerOutputSerializer(item["boxer"]).data} for item in found]
+        profiles = BoxerOutputSerializer([item["boxer"] for item in found], many=True).data
+        results = [{**item, "boxer": profile} for item, profile in zip(found, profiles, strict=True)]
         return Response({"results": results})
 
 

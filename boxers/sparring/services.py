@@ -20,11 +20,10 @@ from rest_framework.exceptions import ValidationError
 from accounts.models import NotificationKind, User
 from accounts.services.notifications import notify
 from boxerconnect.api.errors import BadRequest, Conflict
-from boxers.models import Availability, Boxer, SparringKind, SparringRequest, SparringStatus
+from boxers.models import MAX_SESSION, Availability, Boxer, SparringKind, SparringRequest, SparringStatus
 from boxers.sparring.selectors import acting_user_ids, compatibility, within_years
 from clubs.models import Club
 
-MAX_SESSION = timedelta(hours=8)
 MAX_AHEAD = timedelta(days=180)
 
 

@@ -1,10 +1,11 @@
-"""Sparring partner suggestions for one boxer: filtered, scored and ordered in one SQL query.
+"""Sparring partner suggestions for one boxer: filtered, scored and ranked in SQL.
 
 Candidates (API.md, "Suggestions"): other boxers the caller can view that are active and
-searchable, of the same gender, within the weight window (SPARRING_MAX_WEIGHT_DIFF_KG, or
-SPARRING_BOUT_MAX_WEIGHT_DIFF_KG for a bout), of an equal or adjacent experience level, at
-most SPARRING_JUNIOR_MAX_AGE_GAP_YEARS apart in age when either is under 18, and, when both
-clubs have coordinates, within `radius_km` of the boxer's club: a bounding box on the clubs'
+searchable (public profiles, so every caller sees the same candidates), of the same gender,
+within the weight window (SPARRING_MAX_WEIGHT_DIFF_KG, or SPARRING_BOUT_MAX_WEIGHT_DIFF_KG
+for a bout), of an equal or adjacent experience level, at most
+SPARRING_JUNIOR_MAX_AGE_GAP_YEARS apart in age when either is under 18, and, when both clubs
+have coordinates, within `radius_km` of the boxer's club: a bounding box on the clubs'
 indexed latitude/longitude first, then the exact haversine distance. No geocoder: a club
 without coordinates gives no distance (kept, and listed after those with one).
 
@@ -12,6 +13,12 @@ Score, 0 to 100: weight closeness up to 40, experience 25 (same) or 10 (adjacent
 up to 20 (5 without a distance), overlapping availability in the next 30 days 5 a slot up
 to 15. Order: score, then distance (unknown last), then id — the same inputs always give
 the same list.
+
+Cost (bench/suggestions.py, 100,000 boxers): three statements, four when the boxer has
+slots — its slots; the ranking (an index-only scan of the covering partial index on gender
+and weight, joined to the clubs, the overlapping slots as hashed subqueries on the starts_at
+index; ids and scores only); the chosen profiles by primary key; their exact overlap counts.
+docs/sparring.md has the figures.
 """
 
 import math
@@ -24,39 +31,30 @@ from django.conf import settings
 from django.db.models import (
     Case,
     Count,
-    DecimalField,
-    ExpressionWrapper,
+    Exists,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import (
     Abs,
-    ASin,
     Cast,
-    Coalesce,
-    Cos,
     Floor,
     Greatest,
     Least,
-    Power,
-    Radians,
-    Sin,
-    Sqrt,
 )
 from django.utils import timezone
 
-from boxers.models import Availability, Boxer, SparringKind
+from accounts.models import User
+from boxers.models import MAX_SESSION, Availability, Boxer, SparringKind
 from boxers.sparring.selectors import EXPERIENCE_ORDER, bouts, experience_gap
-from permissions.facts import UserFact
 from permissions.rules import is_adult, years_before
-from permissions.selectors import boxer_scope
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.045
@@ -98,28 +96,49 @@ def _age_filter(boxer: Boxer, today: date) -> Q:
     return Q(date_of_birth__isnull=True) | Q(date_of_birth__lte=adult_born_by) | near
 
 
-def _distance(lat0: float, lon0: float) -> Any:
-    """Haversine distance (km) from (lat0, lon0) to the candidate's club; NULL without one."""
-    lat = Radians(Cast("club__latitude", FloatField()))
-    lon = Radians(Cast("club__longitude", FloatField()))
-    rlat0 = math.radians(lat0)
-    half_dlat = (lat - Value(rlat0)) / 2
-    half_dlon = (lon - Value(math.radians(lon0))) / 2
-    a = Power(Sin(half_dlat), 2) + Value(math.cos(rlat0)) * Cos(lat) * Power(Sin(half_dlon), 2)
-    distance = ExpressionWrapper(
-        2 * EARTH_RADIUS_KM * ASin(Sqrt(Least(a, Value(1.0)))), output_field=FloatField()
-    )
-    # Spelled out: PostgreSQL's LEAST skips NULLs, so the formula alone never gives NULL.
-    placed = Q(club__latitude__isnull=False, club__longitude__isnull=False)
-    return Case(When(placed, then=distance), default=Value(None), output_field=FloatField())
+class Haversine(Func):
+    """Great-circle distance (km) from a fixed point to the row's (latitude, longitude), NULL
+    when either is NULL. One SQL node instead of a tree of thirty: the expression appears in
+    the select list, the filter and the score, and Django compiles each occurrence."""
+
+    output_field = FloatField()
+
+    def __init__(self, latitude: str, longitude: str, *, origin: tuple[float, float]) -> None:
+        super().__init__(F(latitude), F(longitude))
+        self.origin = origin
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        lat, lat_params = compiler.compile(self.source_expressions[0])
+        lon, lon_params = compiler.compile(self.source_expressions[1])
+        lat0, lon0 = (math.radians(v) for v in self.origin)
+        least = "MIN" if connection.vendor == "sqlite" else "LEAST"  # MIN(a, b) is SQLite's
+        sql = (
+            f"(CASE WHEN {lat} IS NULL OR {lon} IS NULL THEN NULL ELSE "
+            f"{2 * EARTH_RADIUS_KM!r} * ASIN(SQRT({least}(1.0, "
+            f"POWER(SIN((RADIANS({lat}) - {lat0!r}) / 2), 2) + {math.cos(lat0)!r} * COS(RADIANS({lat})) "
+            f"* POWER(SIN((RADIANS({lon}) - {lon0!r}) / 2), 2)))) END)"
+        )
+        params = [*lat_params, *lon_params, *lat_params, *lat_params, *lon_params]
+        return sql, params
 
 
-def candidates(boxer: Boxer, actor: UserFact | None, criteria: Criteria) -> QuerySet[Boxer]:
-    """The candidate query, annotated with distance_km, weight_diff, overlapping_slots and
-    score, ordered and cut to `criteria.limit` (one SQL statement)."""
+def _public() -> Q:
+    """Profiles every caller may view (permissions.selectors.PUBLIC_BOXERS: active, searchable,
+    of an active user), spelled without joining the users: the few deactivated accounts are
+    left out by an anti-join on their partial index. Every candidate is public, so the
+    caller's own wider scope (its members, its links) adds nothing here."""
+    inactive = User.objects.filter(pk=OuterRef("user_id"), is_active=False)
+    return Q(is_active=True, is_searchable=True) & ~Q(Exists(inactive))
+
+
+def candidates(
+    boxer: Boxer, criteria: Criteria, overlapping: QuerySet[Availability] | None = None
+) -> QuerySet[Boxer]:
+    """Every candidate, annotated with distance_km, overlapping_slots and score; unordered.
+    Reads only what the covering index `boxers_sparring_gender_weight` holds, and the clubs."""
     if not boxer.gender or boxer.weight_kg is None:
         raise IncompleteProfile
-    today, now = timezone.localdate(), timezone.now()
+    today = timezone.localdate()
     window = Decimal(
         str(
             settings.SPARRING_BOUT_MAX_WEIGHT_DIFF_KG
@@ -131,11 +150,8 @@ def candidates(boxer: Boxer, actor: UserFact | None, criteria: Criteria) -> Quer
     level = EXPERIENCE_ORDER.index(boxer.experience_level)
     levels = EXPERIENCE_ORDER[max(0, level - 1) : level + 2]
     found = (
-        Boxer.objects.filter(boxer_scope(actor))
-        .filter(
-            is_active=True,
-            is_searchable=True,
-            user__is_active=True,
+        Boxer.objects.filter(
+            _public(),
             gender=boxer.gender,
             weight_kg__gte=weight - window,
             weight_kg__lte=weight + window,
@@ -158,43 +174,57 @@ def candidates(boxer: Boxer, actor: UserFact | None, criteria: Criteria) -> Quer
             club__longitude__gte=lon0 - dlon,
             club__longitude__lte=lon0 + dlon,
         )
-        found = found.filter(unplaced | box).annotate(distance_km=_distance(lat0, lon0))
+        found = found.filter(unplaced | box).annotate(
+            distance_km=Haversine("club__latitude", "club__longitude", origin=(lat0, lon0))
+        )
         found = found.filter(Q(distance_km__isnull=True) | Q(distance_km__lte=criteria.radius_km))
     else:
         found = found.annotate(distance_km=Value(None, output_field=FloatField()))
-    found = found.annotate(overlapping_slots=_overlapping_slots(boxer, now))
-    return _scored(found, weight, window, level, criteria.radius_km)[: criteria.limit]
+    found = found.annotate(overlapping_slots=_slot_count(overlapping))
+    return _scored(found, weight, window, level, criteria.radius_km)
 
 
-def _overlapping_slots(boxer: Boxer, now: Any) -> Any:
-    """How many of the candidate's slots in the next 30 days overlap one of the boxer's."""
+def overlapping_slots(boxer: Boxer) -> QuerySet[Availability] | None:
+    """Other boxers' slots overlapping one of `boxer`'s slots in the next 30 days (None when
+    it has none). A slot lasts at most MAX_SESSION (a constraint), so one overlapping
+    [start, end) starts in (start - MAX_SESSION, end): a range on the starts_at index."""
+    now = timezone.now()
     mine = list(
         Availability.objects.filter(
             boxer_id=boxer.pk, ends_at__gt=now, starts_at__lt=now + SLOT_HORIZON
         ).values_list("starts_at", "ends_at")[:200]
     )
     if not mine:
-        return Value(0, output_field=IntegerField())
+        return None
     overlap = Q(pk__in=[])
     for start, end in mine:
-        overlap |= Q(starts_at__lt=end, ends_at__gt=start)
-    slots = (
-        Availability.objects.filter(overlap, boxer_id=OuterRef("pk"))
-        .order_by()
-        .values("boxer_id")
-        .annotate(n=Count("pk"))
-        .values("n")
+        overlap |= Q(starts_at__gt=start - MAX_SESSION, starts_at__lt=end, ends_at__gt=start)
+    return Availability.objects.filter(overlap).exclude(boxer_id=boxer.pk).order_by()
+
+
+def _slot_count(overlapping: QuerySet[Availability] | None) -> Any:
+    """A candidate's overlapping slots, capped at 3 (all the score counts), as uncorrelated
+    subqueries PostgreSQL hashes once per query: boxers with at least 3, 2, 1 of them."""
+    if overlapping is None:
+        return Value(0, output_field=IntegerField())
+    per_boxer = overlapping.values("boxer_id").annotate(n=Count("pk"))
+    return Case(
+        When(pk__in=per_boxer.filter(n__gte=3).values("boxer_id"), then=Value(3)),
+        When(pk__in=per_boxer.filter(n=2).values("boxer_id"), then=Value(2)),
+        When(pk__in=overlapping.values("boxer_id"), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
     )
-    return Coalesce(Subquery(slots, output_field=IntegerField()), 0)
 
 
 def _scored(
     found: QuerySet[Boxer], weight: Decimal, window: Decimal, level: int, radius: float
 ) -> QuerySet[Boxer]:
-    weight_diff = Abs(F("weight_kg") - Value(weight, output_field=DecimalField()))
+    # In floating point: numeric arithmetic on every candidate costs more than the rounding.
+    weight_diff = Abs(Cast("weight_kg", FloatField()) - Value(float(weight)))
     same_level = EXPERIENCE_ORDER[level]
     score = (
-        Value(40.0) * (Value(1.0) - Cast(weight_diff, FloatField()) / Value(float(window) or 1.0))
+        Value(40.0) * (Value(1.0) - weight_diff / Value(float(window) or 1.0))
         + Case(
             When(experience_level=same_level, then=Value(25.0)),
             default=Value(10.0),
@@ -205,23 +235,18 @@ def _scored(
             default=Value(20.0) * (Value(1.0) - F("distance_km") / Value(float(radius))),
             output_field=FloatField(),
         )
-        + Cast(Least(F("overlapping_slots"), Value(3)) * Value(5), FloatField())
+        + Cast(F("overlapping_slots") * Value(5), FloatField())
     )
-    return (
-        # Ordered by the whole-number score clients see (ties then go by distance, then id).
-        found.annotate(
-            weight_diff=weight_diff,
-            score=Cast(Floor(Greatest(Least(score, Value(100.0)), Value(0.0)) + Value(0.5)), IntegerField()),
-        )
-        .select_related("club")
-        .order_by(F("score").desc(), F("distance_km").asc(nulls_last=True), "id")
+    # The whole-number score clients see (ties then go by distance, then id).
+    return found.annotate(
+        score=Cast(Floor(Greatest(Least(score, Value(100.0)), Value(0.0)) + Value(0.5)), IntegerField())
     )
 
 
-def reasons(boxer: Boxer, candidate: Any) -> list[str]:
+def reasons(boxer: Boxer, candidate: Boxer, distance_km: float | None, overlapping_slots: int) -> list[str]:
     """Why a candidate fits, in words (e.g. "2.1 kg lighter", "same experience")."""
     found = []
-    diff = Decimal(candidate.weight_kg) - Decimal(str(boxer.weight_kg))
+    diff = Decimal(str(candidate.weight_kg)) - Decimal(str(boxer.weight_kg))
     if diff == 0:
         found.append("same weight")
     else:
@@ -232,31 +257,46 @@ def reasons(boxer: Boxer, candidate: Any) -> list[str]:
     found.append(
         "same experience" if steps == 0 else f"one level {'more' if steps > 0 else 'less'} experienced"
     )
-    if candidate.distance_km is not None:
-        found.append(
-            f"{candidate.distance_km:.0f} km away" if candidate.distance_km >= 1 else "less than 1 km away"
-        )
+    if distance_km is not None:
+        found.append(f"{distance_km:.0f} km away" if distance_km >= 1 else "less than 1 km away")
     if boxer.club_id is not None and candidate.club_id == boxer.club_id:
         found.append("same club")
-    if candidate.overlapping_slots:
-        plural = "s" if candidate.overlapping_slots != 1 else ""
-        found.append(f"{candidate.overlapping_slots} overlapping slot{plural}")
+    if overlapping_slots:
+        plural = "s" if overlapping_slots != 1 else ""
+        found.append(f"{overlapping_slots} overlapping slot{plural}")
     return found
 
 
-def suggestions(*, boxer: Boxer, actor: UserFact | None, criteria: Criteria) -> list[dict[str, Any]]:
-    """The scored candidates with their figures and reasons (the caller serialises `boxer`)."""
-    found: list[Any] = list(candidates(boxer, actor, criteria))  # annotated Boxer rows
-    return [
-        {
-            "boxer": candidate,
-            "score": candidate.score,
-            "reasons": reasons(boxer, candidate),
-            "distance_km": None if candidate.distance_km is None else round(candidate.distance_km, 1),
-            "weight_diff_kg": float(candidate.weight_diff),
-            "bouts_diff": abs(bouts(candidate) - bouts(boxer)),
-            "experience_gap": experience_gap(candidate, boxer),
-            "overlapping_slots": candidate.overlapping_slots,
-        }
-        for candidate in found
-    ]
+def suggestions(*, boxer: Boxer, criteria: Criteria) -> list[dict[str, Any]]:
+    """The best `criteria.limit` candidates with their figures and reasons (the caller
+    serialises `boxer`). The ranking query reads only the covering index and the clubs and
+    returns ids; the chosen profiles are then read by primary key (late row lookup)."""
+    overlapping = overlapping_slots(boxer)
+    ordered: Any = candidates(boxer, criteria, overlapping).order_by(  # annotated: Any for mypy
+        F("score").desc(), F("distance_km").asc(nulls_last=True), "id"
+    )
+    ranked = list(ordered.values_list("pk", "distance_km", "score")[: criteria.limit])
+    chosen = [pk for pk, _, _ in ranked]
+    overlaps: dict[Any, int] = {}
+    if overlapping is not None and chosen:  # the exact counts, for the chosen only
+        per_boxer = overlapping.filter(boxer_id__in=chosen).values("boxer_id").annotate(n=Count("pk"))
+        overlaps = dict(per_boxer.values_list("boxer_id", "n"))
+    rows = Boxer.objects.select_related("club").in_bulk(chosen)
+    weight = Decimal(str(boxer.weight_kg))
+    found = []
+    for pk, distance, score in ranked:
+        candidate = rows[pk]
+        slots = overlaps.get(pk, 0)
+        found.append(
+            {
+                "boxer": candidate,
+                "score": score,
+                "reasons": reasons(boxer, candidate, distance, slots),
+                "distance_km": None if distance is None else round(distance, 1),
+                "weight_diff_kg": float(abs(Decimal(str(candidate.weight_kg)) - weight)),
+                "bouts_diff": abs(bouts(candidate) - bouts(boxer)),
+                "experience_gap": experience_gap(candidate, boxer),
+                "overlapping_slots": slots,
+            }
+        )
+    return found

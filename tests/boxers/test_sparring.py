@@ -123,6 +123,20 @@ def test_the_database_refuses_overlapping_slots_too(db):
         )
 
 
+def test_the_database_holds_every_slot_to_eight_hours(db):
+    """The suggestions find overlapping slots by a range on starts_at that relies on it."""
+    boxer = BoxerFactory()
+    start = timezone.now() + timedelta(days=1)
+    Availability.objects.create(boxer=boxer, starts_at=start, ends_at=start + timedelta(hours=8))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Availability.objects.create(
+            boxer=boxer,
+            starts_at=start + timedelta(days=1),
+            ends_at=start + timedelta(days=1, hours=8, seconds=1),
+        )
+
+
 def test_moving_a_slot_onto_another_is_a_409_and_changes_nothing(client_for):
     boxer = BoxerFactory()
     client = client_for(boxer.user)

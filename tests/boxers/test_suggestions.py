@@ -214,6 +214,40 @@ def test_reasons_are_in_words_and_count_overlapping_slots(client_for, me):
     assert set(result["boxer"]) >= {"id", "name", "weight_kg", "club"}
 
 
+def test_overlapping_slots_count_exactly_and_score_up_to_three(client_for, me):
+    """Each of the partner's slots that overlaps one of mine counts once (one overlapping two
+    of mine too); the score counts at most three."""
+    mine = Availability.objects.get(boxer=me)
+    Availability.objects.create(
+        boxer=me, starts_at=mine.starts_at + timedelta(days=1), ends_at=mine.ends_at + timedelta(days=1)
+    )
+    near = club_at(5)
+    partners = {
+        n: BoxerFactory(gender="male", weight_kg=70, experience_level="amateur", club=near) for n in (2, 3, 4)
+    }
+    for n, partner in partners.items():
+        for i in range(n):  # half-hour slots inside my two slots, and one straddling the first's end
+            day = timedelta(days=i % 2)
+            begins = mine.starts_at + day + timedelta(minutes=40 * (i // 2))
+            Availability.objects.create(
+                boxer=partner, starts_at=begins, ends_at=begins + timedelta(minutes=30)
+            )
+    late = mine.ends_at - timedelta(minutes=10)  # straddles my first slot's end: overlaps
+    Availability.objects.create(
+        boxer=partners[2], starts_at=late + timedelta(hours=1), ends_at=late + timedelta(hours=2)
+    )
+    Availability.objects.create(boxer=partners[3], starts_at=late, ends_at=late + timedelta(hours=1))
+
+    results = client_for(me.user).get(url(me)).json()["results"]
+    by_id = {r["boxer"]["id"]: r for r in results}
+
+    counts = {n: by_id[str(p.pk)]["overlapping_slots"] for n, p in partners.items()}
+    assert counts == {2: 2, 3: 4, 4: 4}
+    scores = {n: by_id[str(p.pk)]["score"] for n, p in partners.items()}
+    assert scores[3] == scores[4] > scores[2]  # 4 slots score like 3: capped
+    assert "4 overlapping slots" in by_id[str(partners[3].pk)]["reasons"]
+
+
 @pytest.mark.parametrize(
     "query",
     [
