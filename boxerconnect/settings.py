@@ -440,5 +440,7 @@ LOGGING = {
         "boxerconnect.requests": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO").upper()},
     },
 }
-# Optional bearer token for /metrics (empty: open, keep it on an internal network).
+# /metrics answers bearers of METRICS_TOKEN; without a token it is open only in debug mode or
+# with METRICS_PUBLIC=true (a scraper on a private network), and 403 otherwise.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_PUBLIC = _bool("METRICS_PUBLIC", False)

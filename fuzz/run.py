@@ -146,6 +146,7 @@ def main() -> int:
             "anon=100000/min,user=100000/min,register=100000/hour,password_reset=100000/hour,refresh=100000/min"
         ),
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        METRICS_PUBLIC="true",  # a loopback-only server: the summary reads /metrics
         REQUEST_LOG_LEVEL="WARNING",
         GUNICORN_ACCESS_LOG="",
         PYTHONUNBUFFERED="1",
