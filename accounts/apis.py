@@ -9,14 +9,13 @@ from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 
 from accounts import selectors, services
 from accounts.models import Role, User
 from accounts.serializers import UserOutputSerializer
 from boxerconnect.api.views import Api, ListApi
 from boxerconnect.cache.keys import throttle_key
-from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle, client_ip
 from permissions.actions import Action
 from permissions.drf import ActionPermission
 
@@ -44,11 +43,6 @@ class PasswordResetEmailThrottle(ScopedRateThrottle):
             return None
         digest = hashlib.sha256(User.objects.normalize_email(email).encode()).hexdigest()
         return throttle_key("password_reset_email", digest)
-
-
-def client_ip(request) -> str:
-    """The client address, trusting X-Forwarded-For only REST_FRAMEWORK["NUM_PROXIES"] deep."""
-    return BaseThrottle().get_ident(request) or ""
 
 
 # --- Serializers --------------------------------------------------------------------------

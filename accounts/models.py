@@ -118,6 +118,8 @@ class PasswordResetToken(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reset_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
+    # SHA-256 of the user's password hash when issued: a later password (any path) voids it.
+    password_fingerprint = models.CharField(max_length=64, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

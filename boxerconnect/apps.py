@@ -1,6 +1,8 @@
-"""App config of the project package: system checks and the cache wing's subscriptions."""
+"""App configs of the project package (system checks, the cache wing's subscriptions) and of
+the Django admin (our AdminSite)."""
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.core import checks
 from django.core.signals import setting_changed
 
@@ -19,3 +21,10 @@ class BoxerconnectConfig(AppConfig):
         events.subscribe(stamped.on_cache_trouble)
         events.on_adopt(stamped.rotate_on_connection)
         setting_changed.connect(guarded.caches_changed, dispatch_uid="bc-guarded-caches-changed")
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with boxerconnect/admin_site.py's site as `admin.site`."""
+
+    default = False  # named in INSTALLED_APPS; BoxerconnectConfig stays this app's config
+    default_site = "boxerconnect.admin_site.AdminSite"

@@ -77,7 +77,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "boxerconnect.apps.AdminConfig",  # django.contrib.admin, login and passwords via accounts
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -300,7 +300,10 @@ if DEBUG:
 DEFAULT_THROTTLE_RATES = {
     "anon": "120/min",
     "user": "1200/min",
+    # Password logins (API and Django admin), in PostgreSQL (accounts/services/login.py):
+    # failures per email+IP, and per email whatever the IP (the per-account cap).
     "login": "5/15min",
+    "login_account": "20/hour",
     "register": "10/hour",
     "password_reset": "5/hour",
     "refresh": "30/min",

@@ -5,13 +5,20 @@ Import from the package (`from accounts import services; services.user_create(..
 """
 
 from accounts.services.housekeeping import tokens_purge
-from accounts.services.login import INVALID_CREDENTIALS, login_retry_after, user_login
+from accounts.services.login import (
+    INVALID_CREDENTIALS,
+    login_authenticate,
+    login_failures_clear,
+    login_retry_after,
+    user_login,
+)
 from accounts.services.passwords import (
     INVALID_RESET,
     password_change,
     password_errors,
     password_reset_confirm,
     password_reset_request,
+    password_set,
     send_set_password_email,
 )
 from accounts.services.sessions import (
@@ -43,11 +50,14 @@ __all__ = [
     "TokenPair",
     "admin_user_create",
     "end_all_sessions",
+    "login_authenticate",
+    "login_failures_clear",
     "login_retry_after",
     "password_change",
     "password_errors",
     "password_reset_confirm",
     "password_reset_request",
+    "password_set",
     "send_set_password_email",
     "session_end",
     "session_refresh",
