@@ -16,6 +16,13 @@ class BoxerconnectConfig(AppConfig):
         from boxerconnect.cache import events, guarded, stamped
 
         checks.register(project_checks.per_process_cache_check, checks.Tags.caches, deploy=True)
+        checks.register(project_checks.mail_backend_check, project_checks.STARTUP, deploy=True)
+        checks.register(
+            project_checks.jwt_signing_key_check,
+            checks.Tags.security,
+            project_checks.STARTUP,
+            deploy=True,
+        )
         # Cache trouble (a failed call, a reconnect) owes a rotation of the namespace; a Redis
         # instance seen for the first time is vetted by rotating it on its first connection.
         events.subscribe(stamped.on_cache_trouble)

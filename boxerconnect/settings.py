@@ -5,6 +5,8 @@ Production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_
 variable is listed in `.env.example` and explained in the README.
 """
 
+import secrets
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -71,7 +73,14 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off "
             "(set DJANGO_DEBUG=true for local development)."
         )
-    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+    # Never a constant from the source code (anyone could sign sessions and JWTs with it): a
+    # random key for this process; its sessions and tokens end when it restarts.
+    SECRET_KEY = secrets.token_urlsafe(50)
+    warnings.warn(
+        "DJANGO_SECRET_KEY is not set: signing with a random key for this process only "
+        "(logins end on restart). Put DJANGO_SECRET_KEY in .env to keep them.",
+        stacklevel=1,
+    )
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -373,6 +382,8 @@ else:
 # An explicit backend wins (e.g. the file backend for live-server tests, which read the
 # messages from DJANGO_EMAIL_FILE_PATH).
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="") or EMAIL_BACKEND
+# Chosen on purpose: with debug off a console/locmem backend is otherwise an error (boxerconnect.E002).
+EMAIL_BACKEND_EXPLICIT = bool(env.str("DJANGO_EMAIL_BACKEND", default=""))
 EMAIL_FILE_PATH = env.str("DJANGO_EMAIL_FILE_PATH", default="") or None
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BoxerConnect <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

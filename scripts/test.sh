@@ -12,6 +12,8 @@ export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@$PGHOST:$PGPORT/bo
 export REDIS_URL="${TEST_REDIS_URL:-redis://$REDIS_HOST:$REDIS_PORT/${TEST_REDIS_DB:-0}}"
 export DJANGO_SECRET_KEY="test-only-secret-key-not-for-production-use-0123456789"
 export DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=false
+# Debug is off: an in-memory mail backend must be chosen explicitly (boxerconnect.E002).
+export DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
 # No collectstatic in a checkout: serve admin/Swagger assets from the apps (see settings).
 export DJANGO_MANIFEST_STATIC=false
 export DJANGO_ALLOWED_HOSTS="testserver,localhost,127.0.0.1"

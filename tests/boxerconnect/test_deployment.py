@@ -24,6 +24,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
     "DATABASE_URL": "postgres://bc:secret@db.internal:5432/boxerconnect",
     "REDIS_URL": "rediss://default:secret@cache.internal:6380/0",
+    "EMAIL_HOST": "smtp.example.com",
 }
 
 
@@ -413,6 +414,7 @@ def test_entrypoint_default_command_serves_with_gunicorn(tmp_path):
             GUNICORN_BIND=f"127.0.0.1:{port}",
             GUNICORN_WORKERS="1",
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            EMAIL_HOST="smtp.example.com",  # debug is off: the server refuses console mail
             PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"),
         ),
         stdout=subprocess.PIPE,

@@ -66,8 +66,10 @@ class LiveApp:
                 "DJANGO_SECURE_SSL_REDIRECT": "false",
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "bc"),
-                # Debug is off: /metrics needs this token (request() sends it there).
+                # Debug is off: /metrics needs this token (request() sends it there), and a
+                # mail backend that keeps mail in the process must be chosen explicitly.
                 "METRICS_TOKEN": METRICS_TOKEN,
+                "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
                 "GUNICORN_BIND": f"127.0.0.1:{self.port}",
                 "GUNICORN_WORKERS": str(workers),
                 "GUNICORN_THREADS": str(threads),
