@@ -192,3 +192,14 @@ def test_the_admin_login_refuses_non_admins_and_inactive_admins_with_one_message
         assert b"Please enter the correct email and password for a staff account" in response.content
         assert not admin_logged_in(client)
     assert LoginFailure.objects.filter(email=inactive.email).count() == 1
+
+
+def test_the_openapi_document_names_both_login_limits_and_retry_after(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+
+    responses = schema["paths"]["/api/v1/auth/login/"]["post"]["responses"]
+
+    assert set(responses) >= {"200", "401", "429"}
+    assert "20 per email in an hour from any IP" in responses["429"]["description"]
+    assert "Retry-After" in responses["429"]["headers"]
+    assert responses["429"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOutput")

@@ -6,7 +6,10 @@ import pytest
 import requests
 
 from accounts.services import session_start
-from tests.accounts.factories import PASSWORD, UserFactory
+from accounts.tokens import access_token_for
+from fuzz import hostile
+from tests.accounts.factories import PASSWORD, AdminFactory, UserFactory
+from tests.boxers.factories import BoxerFactory
 from tests.support.metrics import label_values
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -100,3 +103,26 @@ def test_attack_fifty_thousand_brackets_are_a_400_over_http(live_app):
     assert login.json()["code"] == "parse_error"
     assert deep.status_code == 400
     assert live_app.running
+
+
+def test_every_operation_answers_hostile_bodies_below_500_as_make_fuzz_sends_them(live_app_factory):
+    live_app = live_app_factory(
+        env={"DJANGO_THROTTLE_RATES": "anon=off,user=off,register=off,password_reset=off,refresh=off"}
+    )
+    admin, boxer = AdminFactory(), BoxerFactory()
+    schema = live_app.get("/api/schema/", params={"format": "json"}).json()
+
+    result = hostile.run(
+        live_app.url,
+        schema,
+        tokens={"anonymous": None, "admin": access_token_for(admin)},
+        path_ids=[str(boxer.pk), str(boxer.user_id)],
+        max_body_bytes=1024 * 1024,
+    )
+
+    assert result["failures"] == []
+    assert result["server_errors_5xx"] == 0
+    assert result["requests"] > 500
+    assert result["statuses"]["400"] > 100  # the parser itself was reached, not only 404s
+    assert result["statuses"]["413"] > 10
+    assert "429" not in result["statuses"]
