@@ -72,9 +72,11 @@ class ClubCoach(models.Model):
 
     class Meta:
         ordering = ["-is_head", "created_at"]
+        verbose_name = "club coach"
+        verbose_name_plural = "club coaches"
 
     def __str__(self) -> str:
-        return f"{self.coach_id} coaches at {self.club_id}"
+        return f"{self.coach.name} coaches at {self.club.name}"
 
 
 class MembershipStatus(models.TextChoices):
@@ -93,6 +95,9 @@ class MembershipRequest(models.Model):
     status = models.CharField(
         max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
     )
+    # From the requester, for the club owner (why, experience, when they can train).
+    message = models.TextField(blank=True, default="", max_length=1000)
+    # From the reviewer (the owner or an admin), e.g. why a request was rejected.
     notes = models.TextField(blank=True, default="", max_length=2000)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -115,4 +120,4 @@ class MembershipRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} → {self.club_id} ({self.status})"
+        return f"{self.user.name} → {self.club.name} ({self.get_status_display().lower()})"

@@ -3,7 +3,7 @@
 A view sets `required_action` (or `required_actions`, a dict by HTTP method) and, for
 boxer/club actions, `resource_kwarg` (the URL kwarg holding the resource id, default "pk").
 Link and membership actions are checked on the loaded object: the view's
-`permission_object(obj)` returns a CoachLinkObject or MembershipObject. A view may declare
+`permission_object(obj)` returns a CoachLinkObject, MembershipObject or SparringObject. A view may declare
 field-level actions (`field_actions = {"is_verified": Action.BOXER_VERIFY}`): a write that
 sends such a field also needs that action on the resource.
 Invisible → 404 (the object's existence is not revealed); visible but not allowed → 403.
@@ -14,11 +14,12 @@ from typing import Any
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from permissions.actions import RESOURCE_OF
+from permissions.actions import RESOURCE_OF, Action
 from permissions.checker import authorizer_for, required_action, resource_id_of
+from permissions.denials import denial
 from permissions.rules import Decision
 
-OBJECT_KINDS = ("coach_link", "membership")
+OBJECT_KINDS = ("coach_link", "membership", "sparring_request")
 
 
 class ActionPermission(BasePermission):
@@ -35,7 +36,7 @@ class ActionPermission(BasePermission):
             return True  # decided on the object in has_object_permission
         authorizer = authorizer_for(request)
         resource_id = resource_id_of(view, action)
-        if not self._enforce(authorizer.check(action, resource_id)):
+        if not self._enforce(authorizer.check(action, resource_id), request, action):
             return False
         field_actions = getattr(view, "field_actions", None)
         if field_actions and request.method not in SAFE_METHODS:
@@ -47,9 +48,12 @@ class ActionPermission(BasePermission):
         if action is None or RESOURCE_OF[action] not in OBJECT_KINDS:
             return True
         decision = authorizer_for(request).check(action, obj=view.permission_object(obj))
-        return self._enforce(decision)
+        return self._enforce(decision, request, action)
 
-    def _enforce(self, decision: Decision) -> bool:
+    def _enforce(self, decision: Decision, request: Any, action: Action) -> bool:
         if not decision.visible:
             raise NotFound()
+        if not decision.allowed:
+            # DRF answers 403 with these (401 instead for an anonymous caller).
+            self.message, self.code = denial(decision, action, authorizer_for(request).actor)
         return decision.allowed

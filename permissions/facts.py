@@ -124,6 +124,15 @@ class CoachLinkObject:
 
 
 @dataclass(frozen=True)
+class SparringObject:
+    """A loaded sparring request, for sparring.* actions: its two sides (their facts come
+    from the cache)."""
+
+    from_boxer_id: str
+    to_boxer_id: str
+
+
+@dataclass(frozen=True)
 class MembershipObject:
     """A loaded membership request, for membership.* actions (not cached)."""
 

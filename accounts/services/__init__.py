@@ -12,6 +12,7 @@ from accounts.services.login import (
     login_retry_after,
     user_login,
 )
+from accounts.services.notifications import notification_mark_read, notifications_mark_all_read, notify
 from accounts.services.passwords import (
     INVALID_RESET,
     password_change,
@@ -53,6 +54,9 @@ __all__ = [
     "login_authenticate",
     "login_failures_clear",
     "login_retry_after",
+    "notification_mark_read",
+    "notifications_mark_all_read",
+    "notify",
     "password_change",
     "password_errors",
     "password_reset_confirm",
