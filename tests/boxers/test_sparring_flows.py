@@ -194,8 +194,7 @@ def test_notifications_are_mailed_through_the_queue_to_those_who_want_mail(clien
     sent = {message.to[0]: message for message in mail.outbox[before:]}
     assert before == 0
     assert set(sent) == {b.user.email, b.club.owner.email}  # not the coach who turned mail off
-    assert "New sparring request for" in sent[b.user.email].subject
-    assert b.name in sent[b.user.email].subject
+    assert sent[b.user.email].subject == f"Sparring request: {a.name} asks {b.name}"
 
 
 @pytest.mark.django_db
