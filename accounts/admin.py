@@ -1,11 +1,19 @@
-"""Django admin: users (every change through accounts.services), token tables read-only."""
+"""Django admin: users (every change through accounts.services, passwords included), token
+tables read-only. The site itself (login limits, own password) is boxerconnect/admin_site.py."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from accounts import services
+from accounts.forms import AdminSetPasswordForm
 from accounts.models import LoginFailure, Notification, PasswordResetToken, RefreshToken, Role, User
 
 
@@ -71,8 +79,43 @@ class UserAdmin(admin.ModelAdmin):
     list_filter = ["role", "is_active", "email_verified"]
     search_fields = ["email", "name"]
     ordering = ["email"]
-    readonly_fields = ["id", "token_version", "created_at", "updated_at", "last_login"]
+    readonly_fields = ["id", "password_link", "token_version", "created_at", "updated_at", "last_login"]
     actions = ["deactivate_users", "revoke_all_sessions"]
+
+    def get_urls(self):
+        set_password = self.admin_site.admin_view(self.set_password_view)
+        return [
+            path("<path:object_id>/password/", set_password, name="accounts_user_password"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Password")
+    def password_link(self, obj: User) -> str:
+        url = reverse("admin:accounts_user_password", args=[obj.pk])
+        return format_html('<a href="{}">Set a new password</a> (ends every session and reset link)', url)
+
+    def set_password_view(self, request, object_id):
+        user = self.get_object(request, unquote(object_id))
+        if user is None:
+            raise Http404("No such user.")
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        form = AdminSetPasswordForm(user, request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            form.save()
+            self.log_change(request, user, "Set a new password; sessions and reset links ended.")
+            if user.pk == request.user.pk:
+                update_session_auth_hash(request, user)  # the admin keeps this session
+            self.message_user(request, "Password set; every session and reset link of the user ended.")
+            return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Set password: {user.email}",
+            "form": form,
+            "opts": self.opts,
+            "original": user,
+        }
+        return TemplateResponse(request, "admin/accounts/user/set_password.html", context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = UserChangeForm if obj is not None else UserAddForm

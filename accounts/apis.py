@@ -4,19 +4,18 @@ import hashlib
 
 import django_filters
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 
 from accounts import selectors, services
 from accounts.models import Role, User
 from accounts.serializers import MeOutputSerializer, NotificationOutputSerializer, UserOutputSerializer
 from boxerconnect.api.views import Api, ListApi
 from boxerconnect.cache.keys import throttle_key
-from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle, client_ip
 from permissions.actions import Action
 from permissions.drf import ActionPermission
 
@@ -44,11 +43,6 @@ class PasswordResetEmailThrottle(ScopedRateThrottle):
             return None
         digest = hashlib.sha256(User.objects.normalize_email(email).encode()).hexdigest()
         return throttle_key("password_reset_email", digest)
-
-
-def client_ip(request) -> str:
-    """The client address, trusting X-Forwarded-For only REST_FRAMEWORK["NUM_PROXIES"] deep."""
-    return BaseThrottle().get_ident(request) or ""
 
 
 # --- Serializers --------------------------------------------------------------------------
@@ -102,6 +96,26 @@ class DetailOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class ErrorOutputSerializer(DetailOutputSerializer):
+    code = serializers.CharField()
+
+
+LOGIN_RESPONSES = {
+    200: SessionOutputSerializer,
+    401: OpenApiResponse(
+        ErrorOutputSerializer,
+        description="Unknown email, wrong password or inactive account (one body for all three).",
+    ),
+    429: OpenApiResponse(
+        ErrorOutputSerializer,
+        description="Too many failed logins, even with the right password: 5 per email and "
+        "client IP in 15 minutes, or 20 per email in an hour from any IP (the per-account cap; "
+        "a password reset lifts it). `Retry-After` gives the seconds to wait. Failures at the "
+        "Django admin's login count too.",
+    ),
+}
+
+
 def session_body(user: User, pair: services.TokenPair) -> dict:
     return {"user": UserOutputSerializer(user).data, "access": pair.access, "refresh": pair.refresh}
 
@@ -131,8 +145,22 @@ class RegisterApi(PublicApi):
 
 
 class LoginApi(PublicApi):
-    # Failures are limited per (email, IP) in the database by the login service, not here.
-    @extend_schema(auth=[], request=LoginInputSerializer, responses={200: SessionOutputSerializer})
+    # Failures are limited per (email, IP) and per email in the database by the login
+    # service, not here.
+    @extend_schema(
+        auth=[],
+        request=LoginInputSerializer,
+        responses=LOGIN_RESPONSES,
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                int,
+                OpenApiParameter.HEADER,
+                response=[429],
+                description="Seconds until this email (from this address) may try again.",
+            )
+        ],
+    )
     def post(self, request):
         data = LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

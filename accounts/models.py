@@ -2,10 +2,12 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -86,6 +88,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    # Django's session verification (django.contrib.auth.get_user) compares this hash on every
+    # request and flushes a session whose hash differs: with token_version in it, whatever
+    # bumps the version (logout-all, deactivation, a role or password change) also ends the
+    # user's Django admin sessions. Fallback hashes (SECRET_KEY_FALLBACKS) carry it too.
+    def _session_hash(self, secret: str | None = None) -> str:
+        value = f"{self.password}|{self.token_version}"
+        return salted_hmac(
+            "accounts.User.session_auth_hash", value, secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=secret)
+
     def has_perm(self, perm, obj=None) -> bool:
         return self.is_staff or super().has_perm(perm, obj)
 
@@ -124,6 +143,8 @@ class PasswordResetToken(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reset_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
+    # SHA-256 of the user's password hash when issued: a later password (any path) voids it.
+    password_fingerprint = models.CharField(max_length=64, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

@@ -132,6 +132,8 @@ def base_env(**extra: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         # The load generator is one user: per-user throttling would measure the limiter.
         "DJANGO_THROTTLE_RATES": "anon=off,user=off",
+        # Debug is off: a console or memory mail backend must be chosen explicitly.
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
     env.pop("CACHE_URL", None)
     env.pop("REDIS_URL", None)

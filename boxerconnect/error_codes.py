@@ -18,7 +18,13 @@ class ErrorCode:
 
 
 ERROR_CODES: tuple[ErrorCode, ...] = (
-    ErrorCode("parse_error", 400, "The body is not valid JSON.", "any taking a body"),
+    ErrorCode(
+        "parse_error",
+        400,
+        "The body is not valid JSON, or holds what no field can: nesting past the parser's "
+        "depth, a number overflowing a float, a lone UTF-16 surrogate.",
+        "any taking a body",
+    ),
     ErrorCode("bad_request", 400, "The request itself is malformed (e.g. its Content-Length).", "any"),
     ErrorCode(
         "not_accepting_members",
@@ -43,7 +49,7 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "not_authenticated",
         401,
         "No credentials: send `Authorization: Bearer <access>`.",
-        "every endpoint that needs a login; /metrics with METRICS_TOKEN",
+        "every endpoint that needs a login; GET /metrics without its METRICS_TOKEN",
     ),
     ErrorCode(
         "authentication_failed",
@@ -64,6 +70,13 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "The access token was valid, but the user has since logged out everywhere, changed or "
         "reset the password, changed role or been deactivated: log in again.",
         "every endpoint that needs a login",
+    ),
+    ErrorCode(
+        "metrics_not_public",
+        403,
+        "Debug is off and the server has no METRICS_TOKEN (nor METRICS_PUBLIC=true): nobody may "
+        "read its metrics.",
+        "GET /metrics",
     ),
     ErrorCode(
         "permission_denied",
@@ -196,7 +209,8 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "throttled",
         429,
         "Too many requests (or too many failed logins); retry after `Retry-After` seconds.",
-        "any; POST /api/v1/auth/login/ after 5 failures",
+        "any; POST /api/v1/auth/login/ after 5 failures per email and IP in 15 minutes, or 20 "
+        "per email in an hour",
     ),
     ErrorCode("server_error", 500, "A bug: logged with the request id (`X-Request-ID`).", "any"),
     ErrorCode(

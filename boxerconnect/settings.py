@@ -1,11 +1,13 @@
 """BoxerConnect settings: one module, every value from an environment variable.
 
 Development defaults need no services (SQLite file, per-process cache, console email).
-Production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL; every
-variable is listed in `.env.example` and explained in the README.
+Production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and
+EMAIL_HOST; every variable is listed in `.env.example` and explained in the README.
 """
 
 import logging
+import secrets
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -81,13 +83,20 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off "
             "(set DJANGO_DEBUG=true for local development)."
         )
-    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+    # Never a constant from the source code (anyone could sign sessions and JWTs with it): a
+    # random key for this process; its sessions and tokens end when it restarts.
+    SECRET_KEY = secrets.token_urlsafe(50)
+    warnings.warn(
+        "DJANGO_SECRET_KEY is not set: signing with a random key for this process only "
+        "(logins end on restart). Put DJANGO_SECRET_KEY in .env to keep them.",
+        stacklevel=1,
+    )
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "boxerconnect.apps.AdminConfig",  # django.contrib.admin, login and passwords via accounts
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -302,7 +311,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.CachedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["boxerconnect.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "boxerconnect.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -323,7 +332,10 @@ if DEBUG:
 DEFAULT_THROTTLE_RATES = {
     "anon": "120/min",
     "user": "1200/min",
+    # Password logins (API and Django admin), in PostgreSQL (accounts/services/login.py):
+    # failures per email+IP, and per email whatever the IP (the per-account cap).
     "login": "5/15min",
+    "login_account": "20/hour",
     "register": "10/hour",
     "password_reset": "5/hour",
     "refresh": "30/min",
@@ -424,6 +436,8 @@ EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10, minimum=1)
 # An explicit backend wins (e.g. the file backend for live-server tests, which read the
 # messages from DJANGO_EMAIL_FILE_PATH).
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="") or EMAIL_BACKEND
+# Chosen on purpose: with debug off a console/locmem backend is otherwise an error (boxerconnect.E002).
+EMAIL_BACKEND_EXPLICIT = bool(env.str("DJANGO_EMAIL_BACKEND", default=""))
 EMAIL_FILE_PATH = env.str("DJANGO_EMAIL_FILE_PATH", default="") or None
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BoxerConnect <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -545,8 +559,10 @@ LOGGING = {
         "boxerconnect.requests": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO").upper()},
     },
 }
-# Optional bearer token for /metrics (empty: open, keep it on an internal network).
+# /metrics answers bearers of METRICS_TOKEN; without a token it is open only in debug mode or
+# with METRICS_PUBLIC=true (a scraper on a private network), and 403 otherwise.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_PUBLIC = _bool("METRICS_PUBLIC", False)
 
 # --- Error tracking (opt-in) ----------------------------------------------------------------
 # Sentry with its Django integration, events scrubbed of passwords, tokens, Authorization

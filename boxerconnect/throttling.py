@@ -19,6 +19,13 @@ else:
     _ThrottleBase = object
 
 
+def client_ip(request) -> str:
+    """The client address: REMOTE_ADDR, or the address REST_FRAMEWORK["NUM_PROXIES"] trusted
+    proxies put in X-Forwarded-For (see docs/operations.md#hardening). Works on a DRF or a
+    plain Django request (the admin's login form)."""
+    return throttling.BaseThrottle().get_ident(request) or ""
+
+
 class RateMixin(_ThrottleBase):
     """Counts hits in a window opened by the first hit: one cache round trip a check.
 

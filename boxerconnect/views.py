@@ -55,17 +55,33 @@ def ready_view(request):
 def metrics_view(request):
     if not settings.METRICS_ENABLED:
         return not_found(request)
-    token = getattr(settings, "METRICS_TOKEN", "")
-    if token:
-        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(supplied.encode(), token.encode()):
-            response = JsonResponse(
-                {"detail": "Metrics token required.", "code": "not_authenticated"}, status=401
-            )
-            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
-            return response
+    refused = _metrics_refusal(request)
+    if refused is not None:
+        return refused
     body, content_type = metrics.render(request.headers.get("Accept"))
     return HttpResponse(body, content_type=content_type)
+
+
+def _metrics_refusal(request) -> JsonResponse | None:
+    """Who may scrape: with METRICS_TOKEN set, bearers of it only; without one, everyone in
+    debug mode or with METRICS_PUBLIC=true, and nobody otherwise (403)."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        if settings.DEBUG or settings.METRICS_PUBLIC:
+            return None
+        return JsonResponse(
+            {
+                "detail": "Metrics are not public: set METRICS_TOKEN (or METRICS_PUBLIC=true).",
+                "code": "metrics_not_public",
+            },
+            status=403,
+        )
+    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if hmac.compare_digest(supplied.encode(), token.encode()):
+        return None
+    response = JsonResponse({"detail": "Metrics token required.", "code": "not_authenticated"}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+    return response
 
 
 def not_found(request, exception=None):

@@ -3,7 +3,9 @@
 Builds a throwaway PostgreSQL database (FUZZ_DATABASE_NAME, default bc_fuzz), migrates and
 seeds it (fuzz/seed.py), starts a private redis-server and gunicorn on free 127.0.0.1 ports,
 then runs `st run /api/schema/ --checks all` once per caller (anonymous, boxer, coach,
-gym_owner, admin — the most destructive last). Path ids are drawn half the time from the
+gym_owner, admin — the most destructive last), and last sends hostile bodies (fuzz/hostile.py:
+50,000 nested `[`, oversized, overflowing numbers, bad UTF-8) to every operation that takes
+a body, anonymously and as admin. Path ids are drawn half the time from the
 seeded objects so detail endpoints are reached, not only their 404s. Reports go to
 fuzz/results/<caller>/ (JUnit XML, and a pytest file reproducing each failure) and a
 summary to fuzz/results/summary.json; the exit status is non-zero when anything failed.
@@ -29,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import RedisServer, fresh_database, free_port, migrate_and_seed, start_gunicorn, wait_http  # noqa: I001
+from fuzz import hostile
 
 RESULTS = REPO / "fuzz" / "results"
 PYTHON = sys.executable
@@ -147,6 +150,7 @@ def main() -> int:
             "anon=100000/min,user=100000/min,register=100000/hour,password_reset=100000/hour,refresh=100000/min"
         ),
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        METRICS_PUBLIC="true",  # a loopback-only server: the summary reads /metrics
         REQUEST_LOG_LEVEL="WARNING",
         GUNICORN_ACCESS_LOG="",
         PYTHONUNBUFFERED="1",
@@ -235,6 +239,22 @@ def main() -> int:
                 f"{result['advisory']} advisory, {result['seconds']}s (log: fuzz/results/{role}.txt)",
                 flush=True,
             )
+        print("==> hostile bodies (nested, oversized, overflowing, bad UTF-8)", flush=True)
+        started = time.monotonic()
+        summary["hostile_bodies"] = hostile.run(
+            base,
+            live_schema,
+            tokens={"anonymous": None, "admin": seeded["tokens"]["admin"]},
+            path_ids=seeded["ids"],
+            max_body_bytes=int(env.get("DJANGO_MAX_BODY_BYTES") or 1024 * 1024),
+        )
+        summary["hostile_bodies"]["seconds"] = round(time.monotonic() - started, 1)
+        print(
+            f"    {summary['hostile_bodies']['requests']} requests, "
+            f"{len(summary['hostile_bodies']['failures'])} failing, statuses "
+            f"{summary['hostile_bodies']['statuses']}, {summary['hostile_bodies']['seconds']}s",
+            flush=True,
+        )
         metrics = requests.get(f"{base}/metrics", timeout=10).text
         summary["server_errors_5xx"] = sum(
             float(line.rsplit(" ", 1)[1])
@@ -255,6 +275,7 @@ def main() -> int:
 
     (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     bad = sum(r["failures"] for r in summary["roles"].values())
+    bad += len(summary.get("hostile_bodies", {}).get("failures", []))
     print(
         f"==> {summary['requests']:.0f} requests, {summary['server_errors_5xx']:.0f} responses 5xx, "
         f"{bad} failing operation runs; details in fuzz/results/",

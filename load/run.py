@@ -293,6 +293,9 @@ def main() -> int:
         DJANGO_MANIFEST_STATIC="false",
         JWT_ACCESS_MINUTES="120",
         DJANGO_THROTTLE_RATES="anon=1000000/min,user=1000000/min",
+        # A loopback-only server: its /metrics may be read without a token, and mail goes nowhere.
+        METRICS_PUBLIC="true",
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         REQUEST_LOG_LEVEL="WARNING",
         GUNICORN_ACCESS_LOG="",
         GUNICORN_BIND=f"127.0.0.1:{app_port}",

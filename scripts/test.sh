@@ -14,6 +14,8 @@ export REDIS_URL="${TEST_REDIS_URL:-redis://$REDIS_HOST:$REDIS_PORT/${TEST_REDIS
 export DJANGO_READ_ENV_FILE=false
 export DJANGO_SECRET_KEY="test-only-secret-key-not-for-production-use-0123456789"
 export DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=false
+# Debug is off: an in-memory mail backend must be chosen explicitly (boxerconnect.E002).
+export DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
 # No collectstatic in a checkout: serve admin/Swagger assets from the apps (see settings).
 export DJANGO_MANIFEST_STATIC=false
 export DJANGO_ALLOWED_HOSTS="testserver,localhost,127.0.0.1"

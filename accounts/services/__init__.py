@@ -5,7 +5,13 @@ Import from the package (`from accounts import services; services.user_create(..
 """
 
 from accounts.services.housekeeping import tokens_purge
-from accounts.services.login import INVALID_CREDENTIALS, login_retry_after, user_login
+from accounts.services.login import (
+    INVALID_CREDENTIALS,
+    login_authenticate,
+    login_failures_clear,
+    login_retry_after,
+    user_login,
+)
 from accounts.services.notifications import notification_mark_read, notifications_mark_all_read, notify
 from accounts.services.passwords import (
     INVALID_RESET,
@@ -13,6 +19,7 @@ from accounts.services.passwords import (
     password_errors,
     password_reset_confirm,
     password_reset_request,
+    password_set,
     send_set_password_email,
 )
 from accounts.services.sessions import (
@@ -44,6 +51,8 @@ __all__ = [
     "TokenPair",
     "admin_user_create",
     "end_all_sessions",
+    "login_authenticate",
+    "login_failures_clear",
     "login_retry_after",
     "notification_mark_read",
     "notifications_mark_all_read",
@@ -52,6 +61,7 @@ __all__ = [
     "password_errors",
     "password_reset_confirm",
     "password_reset_request",
+    "password_set",
     "send_set_password_email",
     "session_end",
     "session_refresh",

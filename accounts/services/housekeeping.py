@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import LoginFailure, PasswordResetToken, RefreshToken
-from accounts.services.login import _login_rate
+from accounts.services.login import login_failure_window
 
 
 @transaction.atomic
@@ -16,8 +16,7 @@ def tokens_purge(*, dry_run: bool = False) -> dict[str, int]:
     Revoked-but-unexpired refresh rows are kept: they still detect reuse. Returns counts.
     """
     now = timezone.now()
-    rate = _login_rate()
-    window = rate[1] if rate else 0
+    window = login_failure_window()
     querysets = {
         "refresh_tokens": RefreshToken.objects.filter(expires_at__lte=now),
         "password_reset_tokens": PasswordResetToken.objects.filter(expires_at__lte=now)

@@ -57,6 +57,15 @@ def _parse_refresh(raw: str) -> RefreshJWT:
         raise exceptions.AuthenticationFailed(INVALID_REFRESH, code="token_not_valid") from None
 
 
+def _jti(token: RefreshJWT) -> str:
+    """The token's id as stored (a uuid4 hex); any other value, even in a correctly signed
+    token (a NUL byte PostgreSQL refuses), is an invalid token: 401, never a 500."""
+    jti = token.get(jwt_settings.JTI_CLAIM, "")
+    if not isinstance(jti, str) or not 0 < len(jti) <= 64 or "\x00" in jti:
+        raise exceptions.AuthenticationFailed(INVALID_REFRESH, code="token_not_valid")
+    return jti
+
+
 def _family_revoke(family) -> int:
     live = RefreshToken.objects.filter(family=family, revoked_at__isnull=True)
     return live.update(revoked_at=timezone.now())
@@ -68,8 +77,7 @@ def session_refresh(*, raw_refresh: str) -> TokenPair:
     A token that was already rotated and is presented again revokes its whole family (reuse
     detection, logged as a security event). Raises AuthenticationFailed (401) otherwise.
     """
-    token = _parse_refresh(raw_refresh)
-    jti = str(token.get(jwt_settings.JTI_CLAIM, ""))
+    jti = _jti(_parse_refresh(raw_refresh))
     now = timezone.now()
     new_jti = uuid.uuid4().hex
     with transaction.atomic():
@@ -117,8 +125,7 @@ def session_end(*, user_id, raw_refresh: str) -> None:
 
     Raises AuthenticationFailed (401) for a token that is malformed or not the caller's.
     """
-    token = _parse_refresh(raw_refresh)
-    row = RefreshToken.objects.filter(jti=str(token.get(jwt_settings.JTI_CLAIM, ""))).first()
+    row = RefreshToken.objects.filter(jti=_jti(_parse_refresh(raw_refresh))).first()
     if row is None or str(row.user_id) != str(user_id):
         raise exceptions.AuthenticationFailed(INVALID_REFRESH, code="token_not_valid")
     _family_revoke(row.family)

@@ -110,3 +110,18 @@ def test_garbage_logout_token_is_400_or_401(client_for, no_throttles, value):
     response = client_for(user).post(LOGOUT, {"refresh": value}, format="json")
 
     assert response.status_code in (400, 401)
+
+
+@pytest.mark.parametrize("jti", ["\x00", "a\x00b", 12345, "", "x" * 65])
+def test_a_signed_refresh_token_with_an_impossible_jti_is_401_not_500(client_for, no_throttles, jti):
+    token = jwt.encode(
+        {"token_type": "refresh", "exp": int(time.time()) + 600, "jti": jti, "user_id": str(uuid.uuid4())},
+        django_settings.SIMPLE_JWT["SIGNING_KEY"],
+        algorithm="HS256",
+    )
+
+    refresh = client_for(None).post(REFRESH, {"refresh": token}, format="json")
+    logout = client_for(UserFactory()).post(LOGOUT, {"refresh": token}, format="json")
+
+    assert refresh.status_code == 401
+    assert logout.status_code == 401

@@ -15,7 +15,7 @@ import pytest
 import requests
 import yaml
 
-from tests.boxerconnect.subproc import PRODUCTION_SECRET, REPO, clean_env, run_manage
+from tests.boxerconnect.subproc import PRODUCTION_SECRET, REPO, clean_env, run_manage, run_python
 from tests.support.servers import free_port
 
 PRODUCTION_ENV = {
@@ -24,6 +24,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
     "DATABASE_URL": "postgres://bc:secret@db.internal:5432/boxerconnect",
     "REDIS_URL": "rediss://default:secret@cache.internal:6380/0",
+    "EMAIL_HOST": "smtp.example.com",
 }
 
 
@@ -210,7 +211,45 @@ def test_compose_production_publishes_only_the_app(compose):
     assert "ports" not in services["postgres"]
     assert "ports" not in services["cache"]
     assert "ports" not in services["worker"]
-    assert services["app"]["ports"] == ["${APP_PORT:-8000}:8000"]
+    assert services["app"]["ports"] == ["${APP_BIND:-127.0.0.1}:${APP_PORT:-8000}:8000"]
+
+
+_INTERPOLATION = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
+
+
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """docker compose's ${NAME} / ${NAME:-default} substitution (all this file uses)."""
+    return _INTERPOLATION.sub(lambda m: env.get(m[1]) or (m[2] or ""), value)
+
+
+def compose_app_env(compose: dict, **env: str) -> dict[str, str]:
+    """The app container's environment as compose hands it over, given the operator's `.env`."""
+    return {
+        name: interpolate(str(value), env)
+        for name, value in compose["services"]["app"]["environment"].items()
+    }
+
+
+def test_attack_the_compose_app_port_is_not_published_on_every_interface(compose):
+    # Published on every interface while trusting one proxy hop, any client could reach
+    # gunicorn directly and pick its address with X-Forwarded-For on every try.
+    (port,) = compose["services"]["app"]["ports"]
+
+    assert interpolate(port, {}) == "127.0.0.1:8000:8000"
+    assert int(compose_app_env(compose)["DJANGO_NUM_PROXIES"]) == 1  # the proxy on this host
+
+
+def test_the_compose_app_requires_the_mail_settings(compose):
+    operator = {"DJANGO_SECRET_KEY": PRODUCTION_SECRET, "POSTGRES_PASSWORD": "pw", "REDIS_PASSWORD": "pw"}
+    code = "import boxerconnect.wsgi; print('serving')"
+
+    without_mail = run_python(code, **compose_app_env(compose, **operator))
+    with_mail = run_python(code, **compose_app_env(compose, **operator, EMAIL_HOST="smtp.example.com"))
+
+    assert "EMAIL_BACKEND" not in " ".join(compose["services"]["app"]["environment"])  # no way around it
+    assert without_mail.returncode != 0
+    assert "boxerconnect.E002" in without_mail.stderr
+    assert with_mail.returncode == 0, with_mail.stderr
 
 
 def test_compose_every_service_has_a_health_check(compose):
@@ -434,6 +473,7 @@ def test_entrypoint_default_command_serves_with_gunicorn(tmp_path):
             GUNICORN_BIND=f"127.0.0.1:{port}",
             GUNICORN_WORKERS="1",
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            EMAIL_HOST="smtp.example.com",  # debug is off: the server refuses console mail
             PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"),
         ),
         stdout=subprocess.PIPE,

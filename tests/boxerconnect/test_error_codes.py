@@ -163,6 +163,12 @@ def _throttled(c):
     return c.api.post("/api/v1/auth/login/", {"email": user.email, "password": PASSWORD}, format="json")
 
 
+def _metrics_not_public(c):
+    c.settings.METRICS_TOKEN = ""
+    c.settings.METRICS_PUBLIC = False
+    return c.api.get("/metrics")
+
+
 def _server_error(c):
     return Client(raise_request_exception=False).get("/test/boom/")
 
@@ -281,6 +287,7 @@ TRIGGERS = {
     "authentication_failed": _authentication_failed,
     "token_not_valid": _token_not_valid,
     "token_revoked": _token_revoked,
+    "metrics_not_public": _metrics_not_public,
     "permission_denied": _permission_denied,
     "role_not_allowed": _role_not_allowed,
     "boxer_profile_required": _boxer_profile_required,

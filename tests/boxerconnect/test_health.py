@@ -13,6 +13,7 @@ from tests.accounts.factories import UserFactory
 from tests.boxerconnect.subproc import run_manage, run_python
 from tests.boxers.factories import BoxerFactory
 from tests.support.live import database_url_for_tests
+from tests.support.metrics import scrape
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -219,7 +220,7 @@ def test_health_shows_the_cache_counters_that_metrics_exports(api, client_for):
     client = client_for(UserFactory())
     for _ in range(3):  # a miss, then hits: facts and the profile read model
         assert client.get(f"/api/v1/boxers/{boxer.pk}/").status_code == 200
-    metrics_text = api.get("/metrics").content.decode()
+    metrics_text = scrape()
 
     redis = api.get("/health").json()["services"]["redis"]
 

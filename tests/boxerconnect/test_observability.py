@@ -8,6 +8,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from tests.boxers.factories import BoxerFactory
+from tests.support.metrics import METRICS_TOKEN, label_values, scrape, series
 
 pytestmark = pytest.mark.django_db
 
@@ -69,12 +70,13 @@ def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-def test_metrics_is_prometheus_text_with_request_counts(api):
+def test_metrics_is_prometheus_text_with_request_counts(api, settings):
+    settings.METRICS_TOKEN = METRICS_TOKEN
     before = sample("http_requests_total", method="GET", view="health-live", status="200")
     api.get("/health/live")
     api.get("/health/live")
 
-    response = api.get("/metrics")
+    response = api.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}")
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
@@ -88,7 +90,7 @@ def test_metrics_label_requests_by_route_not_raw_path(api):
     api.get(f"/api/v1/permissions/check/?resource_id={uuid.uuid4()}")
     api.get(f"/no/such/{uuid.uuid4()}")
 
-    text = api.get("/metrics").content.decode()
+    text = scrape()
 
     assert 'view="permission-check"' in text
     assert 'view="unmatched"' in text
@@ -106,7 +108,7 @@ def test_metrics_report_permission_cache_events_and_breaker_state(client_for):
 
     client.get("/api/v1/permissions/check/", params)  # cold: facts read from PostgreSQL
     client.get("/api/v1/permissions/check/", params)  # warm: from Redis
-    text = client.get("/metrics").content.decode()
+    text = scrape()
 
     assert sample("permission_cache_events_total", event="miss") > misses
     assert sample("permission_cache_events_total", event="hit") > hits
@@ -130,6 +132,56 @@ def test_metrics_token_is_required_when_configured(api, settings):
     assert b"http_requests_total" in right.content
 
 
+def test_metrics_without_a_token_are_closed_when_debug_is_off(api, settings):
+    settings.METRICS_TOKEN = ""
+
+    response = api.get("/metrics")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "metrics_not_public"
+    assert b"http_requests_total" not in response.content
+
+
+@pytest.mark.parametrize("opened_by", ["METRICS_PUBLIC", "DEBUG"])
+def test_metrics_without_a_token_are_open_when_public_or_in_debug_mode(api, settings, opened_by):
+    settings.METRICS_TOKEN = ""
+    setattr(settings, opened_by, True)
+
+    response = api.get("/metrics")
+
+    assert response.status_code == 200
+    assert b"http_requests_total" in response.content
+
+
+def test_a_token_wins_over_metrics_public(api, settings):
+    settings.METRICS_TOKEN = METRICS_TOKEN
+    settings.METRICS_PUBLIC = True
+
+    assert api.get("/metrics").status_code == 401
+    assert api.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}").status_code == 200
+
+
+MADE_UP_METHODS = [f"X{n:03d}FLOOD" for n in range(200)]
+ALLOWED_METHOD_LABELS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+
+
+@pytest.mark.parametrize("target", ["/metrics", "/api/v1/clubs/", f"/no/such/{uuid.uuid4()}"])
+def test_attack_a_method_flood_adds_no_metric_series(api, target):
+    api.generic("PATCH", target)  # a real method's series may be new: it is a fixed set
+    before = scrape()
+
+    statuses = {api.generic(method, target).status_code for method in MADE_UP_METHODS}
+    after = scrape()
+
+    assert max(statuses) < 500
+    assert label_values(after, "http_requests_total", "method") <= ALLOWED_METHOD_LABELS
+    assert label_values(after, "http_request_duration_seconds_bucket", "method") <= ALLOWED_METHOD_LABELS
+    assert not any(method in after for method in MADE_UP_METHODS)
+    # 200 methods became one "other" series per (view, status), and its latency histogram.
+    assert series(after, "http_requests_total{") - series(before, "http_requests_total{") <= 1
+    assert len(after) - len(before) < 4_000  # bytes: was 1.5 KB per made-up method
+
+
 def test_metrics_can_be_switched_off(api, settings):
     settings.METRICS_ENABLED = False
 
@@ -139,8 +191,13 @@ def test_metrics_can_be_switched_off(api, settings):
     assert response.json()["code"] == "not_found"
 
 
-def test_metrics_speak_openmetrics_when_the_scraper_asks(api):
-    response = api.get("/metrics", HTTP_ACCEPT="application/openmetrics-text; version=1.0.0")
+def test_metrics_speak_openmetrics_when_the_scraper_asks(api, settings):
+    settings.METRICS_TOKEN = METRICS_TOKEN
+    response = api.get(
+        "/metrics",
+        HTTP_ACCEPT="application/openmetrics-text; version=1.0.0",
+        HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}",
+    )
 
     assert response["Content-Type"].startswith("application/openmetrics-text")
     assert response.content.decode().rstrip().endswith("# EOF")

@@ -20,6 +20,7 @@ VERBOSE_JSON = {
     "REQUEST_LOG_LEVEL": "DEBUG",
     "GUNICORN_LOG_LEVEL": "debug",
 }
+TOKEN = r"reset-password\?token=([A-Za-z0-9_\-]+)"
 
 
 def test_live_logs_are_json_lines_with_request_fields_and_no_secrets(live_app_factory, live_worker_factory):
@@ -43,9 +44,13 @@ def test_live_logs_are_json_lines_with_request_fields_and_no_secrets(live_app_fa
             return response.status_code, response.json() if response.content else {}
 
         def reset_token() -> str:
-            mails = poll(lambda: list(Path(mail_dir).iterdir()), timeout=20)
-            assert mails, worker.log()[-2000:]
-            return re.search(r"token=([A-Za-z0-9_\-]+)", mails[0].read_text()).group(1)
+            # Poll for the link itself: the worker may still be writing the file when it appears.
+            def links() -> list[str]:
+                return [m for p in Path(mail_dir).iterdir() for m in re.findall(TOKEN, p.read_text())]
+
+            found = poll(links, timeout=20)
+            assert found, worker.log()[-2000:]
+            return found[0]
 
         seen_ids: list[str] = []
         secrets = drive(call, email="live-scan@example.com", reset_token=reset_token)

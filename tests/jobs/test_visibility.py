@@ -13,6 +13,7 @@ from boxerconnect.jobs.models import WorkerHeartbeat
 from boxerconnect.jobs.selectors import job_stats
 from boxerconnect.jobs.worker import run_due_jobs
 from tests.jobs.tasks import always_fails
+from tests.support.metrics import scrape
 
 # /health and /metrics read the queue on their own connection: the rows must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,7 +98,7 @@ def test_metrics_export_queue_depth_oldest_age_outcomes_and_workers(api, setting
     enqueue_mails(1, waited=timedelta(seconds=45))
     WorkerHeartbeat.objects.create(worker_id="w1", hostname="h", pid=1, seen_at=timezone.now())
 
-    text = api.get("/metrics").content.decode()
+    text = scrape()
     values = samples(text)
 
     assert "# TYPE jobs_queued gauge" in text

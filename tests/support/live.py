@@ -15,6 +15,8 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from tests.support.metrics import METRICS_TOKEN
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -64,6 +66,10 @@ class LiveApp:
                 "DJANGO_SECURE_SSL_REDIRECT": "false",
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "bc"),
+                # Debug is off: /metrics needs this token (request() sends it there), and a
+                # mail backend that keeps mail in the process must be chosen explicitly.
+                "METRICS_TOKEN": METRICS_TOKEN,
+                "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
                 "GUNICORN_BIND": f"127.0.0.1:{self.port}",
                 "GUNICORN_WORKERS": str(workers),
                 "GUNICORN_THREADS": str(threads),
@@ -117,7 +123,11 @@ class LiveApp:
         return self.request("GET", path, **kwargs)
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        """One request; to /metrics it carries the server's metrics token unless the caller
+        passes headers of its own."""
         kwargs.setdefault("timeout", 10)
+        if path.split("?")[0] == "/metrics" and "headers" not in kwargs:
+            kwargs["headers"] = {"Authorization": f"Bearer {self.env['METRICS_TOKEN']}"}
         return requests.request(method, self.url + path, **kwargs)  # noqa: S113  (default above)
 
     @property

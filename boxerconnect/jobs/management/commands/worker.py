@@ -7,10 +7,12 @@ from argparse import BooleanOptionalAction
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 
+from boxerconnect.checks import refuse_to_serve_misconfigured
 from boxerconnect.jobs import periodic, services
 from boxerconnect.jobs.models import WorkerHeartbeat
 from boxerconnect.jobs.worker import Supervisor, Worker
@@ -57,6 +59,12 @@ class Command(BaseCommand):
     def handle(self, *args, queues, no_periodic, batch, max_tasks, reload, check, **options):
         if check:
             return self.check_alive()
+        try:
+            # The worker is what sends mail: it refuses console mail with debug off, as the
+            # server does (boxerconnect/checks.py).
+            refuse_to_serve_misconfigured()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         errors = periodic.configuration_errors()
         if errors:
             raise CommandError("; ".join(errors))
