@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_notifications'),
+        ('accounts', '0004_reset_token_password_fingerprint'),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
