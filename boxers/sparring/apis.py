@@ -243,34 +243,30 @@ class SparringRequestDetailApi(SparringRequestObjectApi):
         return Response(SparringRequestOutputSerializer(self.get_object()).data)
 
 
-class SparringRequestAcceptApi(SparringRequestObjectApi):
+class _SparringAnswerApi(SparringRequestObjectApi):
+    """The requested side answers a pending request with `answer` (a service)."""
+
+    required_action = Action.SPARRING_RESPOND
+    answer: Any
+
+    @extend_schema(request=ResponseInputSerializer, responses=SparringRequestOutputSerializer)
+    def post(self, request: Request, pk: Any) -> Response:
+        found = self.get_object()
+        params = ResponseInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        return self.respond(self.answer(request=found, user=_user(request), **params.validated_data))
+
+
+class SparringRequestAcceptApi(_SparringAnswerApi):
     """The requested side accepts a pending request."""
 
-    required_action = Action.SPARRING_RESPOND
-
-    @extend_schema(request=ResponseInputSerializer, responses=SparringRequestOutputSerializer)
-    def post(self, request: Request, pk: Any) -> Response:
-        found = self.get_object()
-        params = ResponseInputSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        return self.respond(
-            services.sparring_request_accept(request=found, user=_user(request), **params.validated_data)
-        )
+    answer = staticmethod(services.sparring_request_accept)
 
 
-class SparringRequestDeclineApi(SparringRequestObjectApi):
+class SparringRequestDeclineApi(_SparringAnswerApi):
     """The requested side declines a pending request."""
 
-    required_action = Action.SPARRING_RESPOND
-
-    @extend_schema(request=ResponseInputSerializer, responses=SparringRequestOutputSerializer)
-    def post(self, request: Request, pk: Any) -> Response:
-        found = self.get_object()
-        params = ResponseInputSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        return self.respond(
-            services.sparring_request_decline(request=found, user=_user(request), **params.validated_data)
-        )
+    answer = staticmethod(services.sparring_request_decline)
 
 
 class SparringRequestCancelApi(SparringRequestObjectApi):

@@ -15,9 +15,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Notification
-from boxers.models import Availability, CoachLinkStatus, SparringRequest
+from boxers.models import Availability, CoachLinkStatus
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory
-from tests.boxers.factories import BoxerFactory, CoachLinkFactory
+from tests.boxers.factories import BoxerFactory, CoachLinkFactory, SparringRequestFactory
 from tests.clubs.factories import ClubFactory
 from tests.support import matrix
 
@@ -85,23 +85,9 @@ class World:
         self.slot_minor = Availability.objects.create(
             boxer=self.minor, starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=1)
         )
-        self.request = SparringRequest.objects.create(
-            from_boxer=self.adult,
-            to_boxer=self.target,
-            created_by=self.adult.user,
-            proposed_start=now + timedelta(days=2),
-            proposed_end=now + timedelta(days=2, hours=1),
-            expires_at=now + timedelta(days=1),
-        )
+        self.request = SparringRequestFactory(from_boxer=self.adult, to_boxer=self.target)
         # A request TO the minor, from the target's side: the minor's actors answer it.
-        self.to_minor = SparringRequest.objects.create(
-            from_boxer=self.target,
-            to_boxer=self.minor,
-            created_by=self.target.user,
-            proposed_start=now + timedelta(days=4),
-            proposed_end=now + timedelta(days=4, hours=1),
-            expires_at=now + timedelta(days=1),
-        )
+        self.to_minor = SparringRequestFactory(from_boxer=self.target, to_boxer=self.minor, days=4)
         self.notification = Notification.objects.create(recipient=self.adult.user, kind="sparring_accepted")
 
     def fill(self, text: str) -> str:

@@ -16,7 +16,7 @@ from boxerconnect.jobs.worker import run_due_jobs
 from boxers.models import SparringRequest, SparringStatus
 from boxers.sparring import services
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory
-from tests.boxers.factories import BoxerFactory, CoachLinkFactory
+from tests.boxers.factories import BoxerFactory, CoachLinkFactory, SparringRequestFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
 from tests.support.counting import Events
 
@@ -46,14 +46,7 @@ def side(club_owner=None, **boxer):
 @pytest.mark.django_db(transaction=True)
 def test_of_two_concurrent_accepts_exactly_one_wins(client_for):
     a, b = BoxerFactory(gender="male"), BoxerFactory(gender="male")
-    request = SparringRequest.objects.create(
-        from_boxer=a,
-        to_boxer=b,
-        created_by=a.user,
-        proposed_start=timezone.now() + timedelta(days=2),
-        proposed_end=timezone.now() + timedelta(days=2, hours=1),
-        expires_at=timezone.now() + timedelta(days=1),
-    )
+    request = SparringRequestFactory(from_boxer=a, to_boxer=b)
     admin = AdminFactory()
     start = threading.Barrier(2)
     results: list[int] = []
@@ -288,14 +281,7 @@ def test_a_warm_availability_read_spends_no_sql_on_auth_or_authorization(client_
 def test_the_check_api_answers_the_sparring_actions_as_the_real_requests_do(client_for):
     a, a_coach, a_other = side()
     b, b_coach, _ = side()
-    request = SparringRequest.objects.create(
-        from_boxer=a,
-        to_boxer=b,
-        created_by=a.user,
-        proposed_start=timezone.now() + timedelta(days=2),
-        proposed_end=timezone.now() + timedelta(days=2, hours=1),
-        expires_at=timezone.now() + timedelta(days=1),
-    )
+    request = SparringRequestFactory(from_boxer=a, to_boxer=b)
     outsider = BoxerFactory()
 
     def check(user, action, kind, pk):

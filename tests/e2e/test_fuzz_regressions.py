@@ -10,9 +10,9 @@ from django.urls import get_resolver
 from django.utils import timezone
 
 from accounts.models import Notification
-from boxers.models import Availability, SparringRequest
+from boxers.models import Availability
 from tests.accounts.factories import AdminFactory
-from tests.boxers.factories import BoxerFactory, CoachLinkFactory, FightFactory
+from tests.boxers.factories import BoxerFactory, CoachLinkFactory, FightFactory, SparringRequestFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,13 +38,7 @@ def real_ids():
     request = MembershipRequestFactory(club=club)
     other = BoxerFactory()
     now = timezone.now()
-    sparring = SparringRequest.objects.create(
-        from_boxer=boxer,
-        to_boxer=other,
-        proposed_start=now + timedelta(days=2),
-        proposed_end=now + timedelta(days=2, hours=1),
-        expires_at=now + timedelta(days=1),
-    )
+    sparring = SparringRequestFactory(from_boxer=boxer, to_boxer=other)
     slot = Availability.objects.create(
         boxer=boxer, starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=1)
     )

@@ -33,6 +33,7 @@ from permissions.selectors import (
     coach_link_scope,
     sparring_request_scope,
 )
+from tests.boxers.factories import SparringRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -136,21 +137,13 @@ def build(users, clubs, profiles, links, club_coaches, requests, sparring):
         ClubCoach.objects.create(coach=made_users[coach], club=made_clubs[club])
     for (user, club), status in requests.items():
         MembershipRequest.objects.create(user=made_users[user], club=made_clubs[club], status=status)
-    now = timezone.now()
     seen_pairs = set()
     for (a, b), status in sparring.items():
         pair = frozenset((a, b))
         if status == "pending" and pair in seen_pairs:
             continue  # one pending request per pair
         seen_pairs.add(pair)
-        SparringRequest.objects.create(
-            from_boxer=boxers[a],
-            to_boxer=boxers[b],
-            status=status,
-            proposed_start=now + timedelta(days=2),
-            proposed_end=now + timedelta(days=2, hours=1),
-            expires_at=now + timedelta(days=1),
-        )
+        SparringRequestFactory(from_boxer=boxers[a], to_boxer=boxers[b], status=status)
     return made_users, made_clubs, list(boxers.values())
 
 
