@@ -29,6 +29,9 @@ class Action(StrEnum):
     MEMBERSHIP_REVIEW = "membership.review"
     USER_MANAGE = "user.manage"
     STATS_VIEW = "stats.view"
+    CLUB_COACH_ACCEPT = "club_coach.accept"
+    CLUB_COACH_DECLINE = "club_coach.decline"
+    CLUB_COACH_LEAVE = "club_coach.leave"
 
 
 # Which resource an action is checked on (the /permissions/check/ endpoint and the DRF
@@ -59,6 +62,9 @@ RESOURCE_OF: dict[Action, str | None] = {
     Action.MEMBERSHIP_REVIEW: "membership",
     Action.USER_MANAGE: None,
     Action.STATS_VIEW: None,
+    Action.CLUB_COACH_ACCEPT: "club_coach",
+    Action.CLUB_COACH_DECLINE: "club_coach",
+    Action.CLUB_COACH_LEAVE: "club_coach",
 }
 
 ANONYMOUS = "anonymous"
@@ -93,6 +99,9 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
             Action.COACH_LINK_REQUEST,
             Action.COACH_LINK_REMOVE,
             Action.CLUB_VIEW_MEMBERS,
+            Action.CLUB_COACH_ACCEPT,
+            Action.CLUB_COACH_DECLINE,
+            Action.CLUB_COACH_LEAVE,
         }
     ),
     "gym_owner": frozenset(

@@ -16,12 +16,13 @@ from uuid import UUID
 from rest_framework import exceptions
 
 from permissions.actions import RESOURCE_OF, Action
-from permissions.facts import CoachLinkObject, MembershipObject, UserFact
+from permissions.facts import ClubCoachObject, CoachLinkObject, MembershipObject, UserFact
 from permissions.rules import (
     NOT_ACCEPTING_MEMBERS,
     Decision,
     decide_boxer,
     decide_club,
+    decide_club_coach,
     decide_coach_link,
     decide_global,
     decide_membership,
@@ -29,6 +30,9 @@ from permissions.rules import (
     role_of,
 )
 from permissions.store import FactRef, FactStore
+
+# Objects a view loads and passes to `check` for actions not checked on a boxer or club id.
+LoadedObject = CoachLinkObject | MembershipObject | ClubCoachObject
 
 
 def refs_for(actor_id: UUID | str | None, action: Action, resource_id: UUID | str | None) -> list[FactRef]:
@@ -78,22 +82,26 @@ class Authorizer:
         action: Action | str,
         resource_id: UUID | str | None = None,
         *,
-        obj: CoachLinkObject | MembershipObject | None = None,
+        obj: LoadedObject | None = None,
     ) -> Decision:
-        """Decide `action`; boxer/club actions take `resource_id`, link/membership `obj`."""
+        """Decide `action`; boxer/club actions take `resource_id`, link/membership/club-coach
+        actions the loaded `obj`."""
         if type(action) is not Action:
             action = Action(action)
         kind = RESOURCE_OF[action]
         if kind is None:
             self.prefetch(action, [])
             return decide_global(self.actor, action)
-        if kind in ("coach_link", "membership"):
+        if kind in ("coach_link", "membership", "club_coach"):
             if obj is None:
                 raise ValueError(f"{action} needs the loaded object")
             self.prefetch(action, [])
             if kind == "coach_link":
                 assert isinstance(obj, CoachLinkObject)
                 return decide_coach_link(self.actor, action, obj)
+            if kind == "club_coach":
+                assert isinstance(obj, ClubCoachObject)
+                return decide_club_coach(self.actor, action, obj)
             assert isinstance(obj, MembershipObject)
             return decide_membership(self.actor, action, obj)
         if resource_id is None:
@@ -112,7 +120,7 @@ class Authorizer:
         action: Action | str,
         resource_id: UUID | str | None = None,
         *,
-        obj: CoachLinkObject | MembershipObject | None = None,
+        obj: LoadedObject | None = None,
         detail: str | None = None,
     ) -> Decision:
         """`check`, raising what the API answers for a refusal: 404 for what the actor may

@@ -2,10 +2,10 @@
 
 A view sets `required_action` (or `required_actions`, a dict by HTTP method) and, for
 boxer/club actions, `resource_kwarg` (the URL kwarg holding the resource id, default "pk").
-Link and membership actions are checked on the loaded object: the view's
-`permission_object(obj)` returns a CoachLinkObject or MembershipObject. A view may declare
-field-level actions (`field_actions = {"is_verified": Action.BOXER_VERIFY}`): a write that
-sends such a field also needs that action on the resource.
+Link, membership and club-coach actions are checked on the loaded object: the view's
+`permission_object(obj)` returns a CoachLinkObject, MembershipObject or ClubCoachObject. A
+view may declare field-level actions (`field_actions = {"is_verified": Action.BOXER_VERIFY}`):
+a write that sends such a field also needs that action on the resource.
 Anonymous callers whose role may never attempt the action → 401 (DRF answers it, with
 `WWW-Authenticate`), decided before any object is looked up: a hidden object and a missing
 one look the same to them. Invisible → 404 (the object's existence is not revealed);
@@ -21,7 +21,7 @@ from permissions.actions import RESOURCE_OF
 from permissions.checker import authorizer_for, required_action, resource_id_of
 from permissions.rules import Decision, role_may
 
-OBJECT_KINDS = ("coach_link", "membership")
+OBJECT_KINDS = ("coach_link", "membership", "club_coach")
 
 
 class ActionPermission(BasePermission):

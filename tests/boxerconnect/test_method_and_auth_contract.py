@@ -148,8 +148,9 @@ def test_a_protected_method_without_credentials_is_401_whatever_the_url_names(
 @pytest.mark.parametrize(("method", "name"), sorted(PUBLIC))
 def test_public_methods_do_not_ask_for_credentials(api, method, name):
     route = next(route for route_name, route, _view in ROUTES if route_name == name)
+    url = _url(route, lambda _arg: uuid.uuid4())
 
-    response = api.generic(method, _url(route, lambda _arg: uuid.uuid4()), "{}", content_type="application/json")
+    response = api.generic(method, url, "{}", content_type="application/json")
 
     assert response.status_code != 401, response.content
 

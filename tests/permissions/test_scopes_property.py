@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from accounts.models import User
 from boxers.models import Boxer, CoachLink
 from clubs.models import Club, ClubCoach, MembershipRequest
+from clubs.selectors import club_member_boxers
 from permissions.actions import Action
 from permissions.checker import Authorizer
 from permissions.facts import CoachLinkObject
@@ -62,7 +63,11 @@ def graphs(draw):
     requests = {}
     if clubs:
         club_at = st.integers(0, len(clubs) - 1)
-        club_coaches = draw(st.dictionaries(user_index, club_at, max_size=3))
+        club_coaches = draw(
+            st.dictionaries(
+                user_index, st.tuples(club_at, st.sampled_from(["invited", "active"])), max_size=3
+            )
+        )
         requests = draw(
             st.dictionaries(
                 st.tuples(user_index, club_at),
@@ -105,8 +110,8 @@ def build(users, clubs, profiles, links, club_coaches, requests):
         CoachLink.objects.create(
             coach=made_users[coach], boxer=boxers[owner], status=status, rights=sorted(rights)
         )
-    for coach, club in club_coaches.items():
-        ClubCoach.objects.create(coach=made_users[coach], club=made_clubs[club])
+    for coach, (club, status) in club_coaches.items():
+        ClubCoach.objects.create(coach=made_users[coach], club=made_clubs[club], status=status)
     for (user, club), status in requests.items():
         MembershipRequest.objects.create(user=made_users[user], club=made_clubs[club], status=status)
     return made_users, made_clubs, list(boxers.values())
@@ -137,6 +142,16 @@ def mismatches(made_users, made_clubs, boxers):
         }
         if scoped != checked:
             found.append((actor, Action.COACH_LINK_VIEW, scoped - checked, checked - scoped))
+        # A club's member list shows the members the single check lets the actor view.
+        for club in made_clubs:
+            listed = set(club_member_boxers(club_id=club.pk, actor=actor).values_list("pk", flat=True))
+            checked = {
+                b.pk
+                for b in boxers
+                if b.club_id == club.pk and authorizer.check(Action.BOXER_VIEW, b.pk).allowed
+            }
+            if listed != checked:
+                found.append((actor, "club members", listed - checked, checked - listed))
     return found
 
 
