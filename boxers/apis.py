@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -83,12 +83,23 @@ class FightInputSerializer(serializers.Serializer):
 
 
 class CoachLinkOutputSerializer(serializers.Serializer):
+    """A link; its boxer is null for a caller who may not view the profile (a coach whose
+    boxer soft-deleted it, or hid it before accepting): reads annotate `boxer_visible`."""
+
     id = serializers.UUIDField()
     coach = RefSerializer()
-    boxer = RefSerializer()
+    boxer = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=CoachLinkStatus.choices)
     rights = serializers.ListField(child=serializers.ChoiceField(choices=CoachRight.choices))
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(
+        RefSerializer(allow_null=True, help_text="Null when the caller may not view the profile.")
+    )
+    def get_boxer(self, link) -> dict | None:
+        if not link.boxer_visible:
+            return None
+        return {"id": str(link.boxer_id), "name": link.boxer.name}
 
 
 def _rights_field(**kwargs) -> serializers.ListField:
@@ -338,7 +349,7 @@ class CoachLinkListCreateApi(ListApi):
             boxer=selectors.boxer_get(boxer_id=boxer_id),
             rights=params.validated_data["rights"],
         )
-        link = selectors.coach_link_get(link_id=link.pk)
+        link = selectors.coach_link_get(link_id=link.pk, actor=authorizer.actor)
         return Response(CoachLinkOutputSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
@@ -349,12 +360,17 @@ class CoachLinkObjectApi(GenericApi):
     serializer_class = CoachLinkOutputSerializer
 
     def get_object(self):
-        link = selectors.coach_link_get(link_id=self.kwargs["pk"])
+        link = selectors.coach_link_get(link_id=self.kwargs["pk"], actor=authorizer_for(self.request).actor)
         self.check_object_permissions(self.request, link)
         return link
 
     def permission_object(self, link) -> CoachLinkObject:
         return CoachLinkObject(coach_id=str(link.coach_id), boxer_owner_id=str(link.boxer.user_id))
+
+    def respond(self, link) -> Response:
+        """The link as it is now, as this caller may see it."""
+        fresh = selectors.coach_link_get(link_id=link.pk, actor=authorizer_for(self.request).actor)
+        return Response(CoachLinkOutputSerializer(fresh).data)
 
 
 class CoachLinkDetailApi(CoachLinkObjectApi):
@@ -375,7 +391,7 @@ class CoachLinkDetailApi(CoachLinkObjectApi):
         params = CoachLinkRightsInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         link = services.coach_link_set_rights(link=link, rights=params.validated_data["rights"])
-        return Response(CoachLinkOutputSerializer(link).data)
+        return self.respond(link)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
@@ -397,7 +413,7 @@ class CoachLinkAcceptApi(CoachLinkObjectApi):
             link = services.coach_link_accept(link=link, rights=params.validated_data.get("rights"))
         except ValueError as exc:
             raise serializers.ValidationError({"rights": [str(exc)]}) from None
-        return Response(CoachLinkOutputSerializer(link).data)
+        return self.respond(link)
 
 
 class CoachLinkDeclineApi(CoachLinkObjectApi):

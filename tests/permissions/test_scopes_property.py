@@ -2,8 +2,9 @@
 
 Hypothesis draws small random graphs of users (every role, some inactive), clubs (published
 or not, with or without owners), boxers (searchable, hidden, soft-deleted, in clubs), coach
-links (pending/active, any subset of rights), club coaches and membership requests; the
-link list scope is held to `coach_link.view` on each loaded object. Each example lives in a
+links (pending/active, any subset of rights), club coaches (invited/active) and membership
+requests; the link list scope is held to `coach_link.view` on each loaded object, the boxer
+a listed link names and each club's member list to `boxer.view`. Each example lives in a
 savepoint that is rolled back, on real PostgreSQL.
 """
 
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from boxers.models import Boxer, CoachLink
+from boxers.selectors import coach_link_list
 from clubs.models import Club, ClubCoach, MembershipRequest
 from clubs.selectors import club_member_boxers
 from permissions.actions import Action
@@ -142,6 +144,10 @@ def mismatches(made_users, made_clubs, boxers):
         }
         if scoped != checked:
             found.append((actor, Action.COACH_LINK_VIEW, scoped - checked, checked - scoped))
+        # A listed link names its boxer only to those the single check lets view the profile.
+        for link in coach_link_list(actor=actor).filter(boxer__in=boxers):
+            if link.boxer_visible != authorizer.check(Action.BOXER_VIEW, link.boxer_id).allowed:
+                found.append((actor, "link boxer", link.pk, link.boxer_visible))
         # A club's member list shows the members the single check lets the actor view.
         for club in made_clubs:
             listed = set(club_member_boxers(club_id=club.pk, actor=actor).values_list("pk", flat=True))
