@@ -83,8 +83,10 @@ class FightInputSerializer(serializers.Serializer):
 
 
 class CoachLinkOutputSerializer(serializers.Serializer):
-    """A link; its boxer is null for a caller who may not view the profile (a coach whose
-    boxer soft-deleted it, or hid it before accepting): reads annotate `boxer_visible`."""
+    """A coach link. `boxer` is null for a caller who may not view the profile (its coach,
+    once the boxer soft-deleted it or hid it before accepting)."""
+
+    # Reads annotate `boxer_visible` in SQL (boxers/selectors.py, the rule of boxer.view).
 
     id = serializers.UUIDField()
     coach = RefSerializer()

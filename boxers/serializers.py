@@ -26,8 +26,13 @@ PRIVATE_HELP = "Only for callers allowed boxer.update on the profile, and in GET
 
 
 class BoxerOutputSerializer(serializers.Serializer):
-    """The public Boxer; `context["today"]` is the day age groups are computed on (default:
-    today). `date_of_birth` is declared for the schema only: `profile_representation` adds it."""
+    """A boxer profile. `age_group` is computed on the day of the request; `date_of_birth`
+    appears only for callers allowed to update the profile and in GET /boxers/me/; `club` is
+    null for a caller who may not view the club."""
+
+    # The public body: `context["today"]` is the day age groups are computed on (default:
+    # today); `date_of_birth` is declared for the schema only (`profile_representation`
+    # adds it), as is the unpublished club a privileged caller sees.
 
     id = serializers.UUIDField()
     user_id = serializers.UUIDField()
@@ -55,7 +60,9 @@ class BoxerOutputSerializer(serializers.Serializer):
         group = age_group(boxer.date_of_birth, self.context.get("today") or timezone.localdate())
         return None if group is None else group.value
 
-    @extend_schema_field(RefSerializer(allow_null=True, help_text="Null when the club is not published."))
+    @extend_schema_field(
+        RefSerializer(allow_null=True, help_text="Null when the caller may not view the club (unpublished).")
+    )
     def get_club(self, boxer: Boxer) -> dict[str, Any] | None:
         club = boxer.club
         if club is None or not club.is_published:
