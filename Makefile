@@ -1,8 +1,19 @@
 # Developer entry points; each target installs what it needs into .venv first.
-.PHONY: run test lint format bench fuzz load
+.PHONY: run superuser demo dev-setup test lint format bench fuzz load
 
-run:  ## serve on embedded defaults (SQLite, in-process cache); DEMO=1 loads demo data
+run:  ## serve on embedded defaults (SQLite, in-process cache); DEMO=1 loads demo data; PORT=8001 another port
 	scripts/run.sh
+
+superuser: dev-setup  ## an admin login; asks, or takes DJANGO_SUPERUSER_EMAIL, _NAME and _PASSWORD without asking
+	.venv/bin/python manage.py createsuperuser $(if $(DJANGO_SUPERUSER_PASSWORD),--noinput)
+
+demo: dev-setup  ## load the demo data set; prints the logins, kept in demo-logins.txt from run to run
+	.venv/bin/python manage.py seed_demo
+
+dev-setup:  # what run, superuser and demo start from: .venv, the development .env, migrations
+	@scripts/setup-venv.sh requirements.txt
+	@scripts/dev-env.sh
+	@.venv/bin/python manage.py migrate --noinput -v 0
 
 test:  ## the whole suite on real PostgreSQL + Redis, plus ruff
 	scripts/test.sh

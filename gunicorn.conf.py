@@ -46,12 +46,18 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # --- Logging ------------------------------------------------------------------------------
 # One access-log line per request on stdout, carrying the X-Request-ID the app echoes, so
-# a line can be matched with the application's own log records of the same request.
+# a line can be matched with the application's own log records of the same request. Error
+# and access lines come in LOG_FORMAT like the app's (JSON unless DJANGO_DEBUG is true),
+# with the query string masked (boxerconnect/logs.py).
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
+logger_class = "boxerconnect.logs.GunicornLogger"
+_log_format = os.environ.get("LOG_FORMAT", "").strip().lower()
+if _log_format not in {"", "json", "text"}:
+    raise SystemExit(f"gunicorn.conf.py: LOG_FORMAT must be json or text, got {_log_format!r}")
 
 # --- Prometheus across workers ------------------------------------------------------------
 # Each worker is its own process: without a shared directory /metrics would show whichever

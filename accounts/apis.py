@@ -13,7 +13,7 @@ from rest_framework.throttling import BaseThrottle
 
 from accounts import selectors, services
 from accounts.models import Role, User
-from accounts.serializers import UserOutputSerializer
+from accounts.serializers import MeOutputSerializer, NotificationOutputSerializer, UserOutputSerializer
 from boxerconnect.api.views import Api, ListApi
 from boxerconnect.cache.keys import throttle_key
 from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
@@ -80,7 +80,8 @@ class RefreshInputSerializer(serializers.Serializer):
 
 
 class MeUpdateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150)
+    name = serializers.CharField(max_length=150, required=False)
+    email_notifications = serializers.BooleanField(required=False)
 
 
 class PasswordChangeInputSerializer(serializers.Serializer):
@@ -198,16 +199,16 @@ class LogoutAllApi(Api):
 class MeApi(Api):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: UserOutputSerializer})
+    @extend_schema(responses={200: MeOutputSerializer})
     def get(self, request):
-        return Response(UserOutputSerializer(selectors.user_get(user_id=request.user.pk)).data)
+        return Response(MeOutputSerializer(selectors.user_get(user_id=request.user.pk)).data)
 
-    @extend_schema(request=MeUpdateInputSerializer, responses={200: UserOutputSerializer})
+    @extend_schema(request=MeUpdateInputSerializer, responses={200: MeOutputSerializer})
     def patch(self, request):
         data = MeUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, name=data.validated_data["name"])
-        return Response(UserOutputSerializer(user).data)
+        user = services.user_update(user=request.user, **data.validated_data)
+        return Response(MeOutputSerializer(user).data)
 
 
 class PasswordChangeApi(Api):
@@ -310,3 +311,64 @@ class AdminStatsApi(Api):
     )
     def get(self, request):
         return Response(selectors.admin_stats())
+
+
+# --- Notifications --------------------------------------------------------------------------
+
+
+class NotificationFilterSerializer(serializers.Serializer):
+    unread = serializers.ChoiceField(choices=["true", "false"], required=False)
+
+
+class NotificationListApi(ListApi):
+    """The caller's own notifications, newest first (`?unread=true`: unread only)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = NotificationOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.notification_list(user_id=None)
+        params = NotificationFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        unread = params.validated_data.get("unread") == "true"
+        return selectors.notification_list(user_id=self.request.user.pk, unread_only=unread)
+
+    @extend_schema(parameters=[NotificationFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+
+class NotificationUnreadCountApi(Api):
+    """How many of the caller's notifications are unread."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=inline_serializer("UnreadCount", {"count": serializers.IntegerField()}))
+    def get(self, request):
+        return Response({"count": selectors.notification_unread_count(user_id=request.user.pk)})
+
+
+class NotificationReadApi(Api):
+    """Mark one notification read (its recipient only; anyone else's is a 404)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, pk):
+        services.notification_mark_read(
+            notification=selectors.notification_get(user_id=request.user.pk, notification_id=pk)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NotificationReadAllApi(Api):
+    """Mark every notification of the caller read."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.notifications_mark_all_read(user_id=request.user.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

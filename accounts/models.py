@@ -52,6 +52,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified = models.BooleanField(default=False)
     # Bumped to kill every access token at once (logout-all, password change, deactivation).
     token_version = models.PositiveIntegerField(default=0)
+    # Notifications are also mailed (through the job queue) while this is on.
+    email_notifications = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -145,3 +147,46 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"login failure for {self.email} from {self.ip}"
+
+
+class NotificationKind(models.TextChoices):
+    SPARRING_REQUESTED = "sparring_requested", "Sparring requested"
+    SPARRING_ACCEPTED = "sparring_accepted", "Sparring accepted"
+    SPARRING_DECLINED = "sparring_declined", "Sparring declined"
+    SPARRING_CANCELLED = "sparring_cancelled", "Sparring cancelled"
+    SPARRING_EXPIRED = "sparring_expired", "Sparring request expired"
+    MEMBERSHIP_REQUESTED = "membership_requested", "Membership requested"
+    MEMBERSHIP_APPROVED = "membership_approved", "Membership approved"
+    MEMBERSHIP_REJECTED = "membership_rejected", "Membership rejected"
+    COACH_LINK_REQUESTED = "coach_link_requested", "Coach link requested"
+    COACH_LINK_ACCEPTED = "coach_link_accepted", "Coach link accepted"
+    COACH_LINK_DECLINED = "coach_link_declined", "Coach link declined"
+    COACH_INVITED = "coach_invited", "Coach invited to a club"
+
+
+class Notification(models.Model):
+    """Something that happened that concerns `recipient`, created in the same transaction as
+    the change; `data` holds the ids and names a client needs to show and link it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient_new"),
+            # "my unread, newest first" and the unread count
+            models.Index(
+                fields=["recipient", "-created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"

@@ -1,8 +1,9 @@
 """Reads for accounts: user lookups, the admin user list and the admin stats."""
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
-from accounts.models import Role, User
+from accounts.models import Notification, Role, User
 from boxers.models import Boxer
 from clubs.models import Club, MembershipRequest, MembershipStatus
 
@@ -36,3 +37,23 @@ def admin_stats() -> dict:
             status=MembershipStatus.PENDING
         ).count(),
     }
+
+
+def notification_list(*, user_id, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's notifications (scoped to their recipient), newest first, with their actor."""
+    found = Notification.objects.filter(recipient_id=user_id).select_related("actor")
+    if unread_only:
+        found = found.filter(read_at__isnull=True)
+    return found.order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, user_id) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+
+
+def notification_get(*, user_id, notification_id) -> Notification:
+    """One notification of this user, or Http404 (also for anyone else's)."""
+    found = Notification.objects.filter(pk=notification_id, recipient_id=user_id).first()
+    if found is None:
+        raise Http404
+    return found

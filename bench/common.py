@@ -125,6 +125,7 @@ def wait_http(url: str, proc: subprocess.Popen, what: str, timeout: float = 60) 
 def base_env(**extra: str) -> dict[str, str]:
     env = {
         **os.environ,
+        "DJANGO_READ_ENV_FILE": "false",  # measure this configuration, not a developer's .env
         "DJANGO_SECRET_KEY": SECRET_KEY,
         "DJANGO_DEBUG": "false",
         "DJANGO_SECURE_SSL_REDIRECT": "false",

@@ -40,7 +40,7 @@ def main() -> None:
 
 
 def run(rounds: int, scale: float) -> None:
-    logging.getLogger("permissions.cache").setLevel(logging.WARNING)  # rotate() logs at INFO
+    logging.getLogger("boxerconnect.cache.stamped").setLevel(logging.WARNING)  # rotate() logs at INFO
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
@@ -49,12 +49,13 @@ def run(rounds: int, scale: float) -> None:
     from prometheus_client import REGISTRY
 
     from accounts.models import User
+    from boxerconnect.cache.stamped import rotate
     from boxers.models import Boxer, CoachLink
     from clubs.models import Club
     from permissions.actions import Action
-    from permissions.cache import FactRef, FactStore, rotate
     from permissions.checker import Authorizer
     from permissions.rules import decide_boxer
+    from permissions.store import FactRef, FactStore
 
     call_command("migrate", verbosity=0)
     owner = User.objects.create_user("owner@bench.example", name="Owner", role="gym_owner")

@@ -30,38 +30,49 @@ _inflight: dict[str, Future] = {}
 _inflight_lock = threading.Lock()
 
 
-def _start(name: str, fn) -> Callable[[], tuple[bool, float]]:
+def _launch(name: str, fn) -> Callable[[], tuple[bool, object, float]]:
     """Start `fn` in a daemon thread now; the returned callable waits for it until
-    HEALTH_PROBE_TIMEOUT after the start and gives (succeeded, elapsed ms). Probes started
-    together therefore run in parallel and all finish within one timeout."""
+    HEALTH_PROBE_TIMEOUT after the start and gives (succeeded, fn's result, elapsed ms).
+    Probes started together therefore run in parallel and all finish within one timeout."""
     started = time.perf_counter()
     deadline = started + settings.HEALTH_PROBE_TIMEOUT
     with _inflight_lock:
         previous = _inflight.get(name)
         if previous is not None and not previous.done():
-            return lambda: (False, 0.0)
+            return lambda: (False, None, 0.0)
         future: Future = Future()
         _inflight[name] = future
 
     def target():
         try:
-            fn()
+            value = fn()
         except BaseException as exc:
             future.set_exception(exc)
         else:
-            future.set_result(True)
+            future.set_result(value)
 
     threading.Thread(target=target, name=f"health-{name}", daemon=True).start()
 
-    def wait() -> tuple[bool, float]:
+    def wait() -> tuple[bool, object, float]:
         try:
-            future.result(timeout=max(0.0, deadline - time.perf_counter()))
+            value = future.result(timeout=max(0.0, deadline - time.perf_counter()))
             ok = True
         except Exception:
-            ok = False
-        return ok, round((time.perf_counter() - started) * 1000, 2)
+            ok, value = False, None
+        return ok, value, round((time.perf_counter() - started) * 1000, 2)
 
     return wait
+
+
+def _start(name: str, fn) -> Callable[[], tuple[bool, float]]:
+    """`_launch` for a probe whose result does not matter: waits for (succeeded, elapsed ms)."""
+    wait = _launch(name, fn)
+
+    def ok_and_elapsed() -> tuple[bool, float]:
+        ok, _, elapsed = wait()
+        return ok, elapsed
+
+    return ok_and_elapsed
 
 
 def _ping_database() -> None:
@@ -102,17 +113,55 @@ def redis_status() -> dict:
     return _redis_result(*_start("redis", _ping_redis)())
 
 
+def _job_stats():
+    from boxerconnect.jobs.selectors import job_stats
+
+    try:
+        return job_stats()
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def _jobs_result(ok: bool, stats, elapsed: float) -> dict:
+    """`services.jobs`: degraded when a due job has waited longer than
+    JOBS_BACKLOG_DEGRADED_SECONDS (no worker running, or too few); down when unreadable."""
+    if not ok:
+        return {
+            "status": "down",
+            "responseTime": elapsed,
+            "queued": None,
+            "oldestQueuedSeconds": None,
+            "failed": None,
+        }
+    backlog = stats.oldest_queued_seconds > settings.JOBS_BACKLOG_DEGRADED_SECONDS
+    return {
+        "status": "degraded" if backlog else "up",
+        "responseTime": elapsed,
+        "queued": stats.queued,
+        "oldestQueuedSeconds": stats.oldest_queued_seconds,
+        "failed": stats.failed,
+    }
+
+
+def jobs_stats_bounded():
+    """The job queue's stats read within HEALTH_PROBE_TIMEOUT, or None (for /metrics)."""
+    ok, stats, _ = _launch("jobs-metrics", _job_stats)()
+    return stats if ok else None
+
+
 def health_report() -> tuple[dict, int]:
-    """The /health body and HTTP status: unhealthy (503) without the database,
-    degraded (200) without Redis, healthy otherwise."""
-    # Both probes run at once: the report takes at most one HEALTH_PROBE_TIMEOUT.
+    """The /health body and HTTP status: unhealthy (503) without the database, degraded
+    (200) without Redis or with an old job backlog, healthy otherwise."""
+    # All probes run at once: the report takes at most one HEALTH_PROBE_TIMEOUT.
     wait_database = _start("database", _ping_database)
     wait_redis = _start("redis", _ping_redis) if redis_configured() else None
+    wait_jobs = _launch("jobs", _job_stats)
     database = _database_result(*wait_database())
     redis = _redis_result(*wait_redis()) if wait_redis else redis_status()
+    jobs = _jobs_result(*wait_jobs())
     if database["status"] != "up":
         overall, code = "unhealthy", 503
-    elif redis["status"] == "down":
+    elif redis["status"] == "down" or jobs["status"] != "up":
         overall, code = "degraded", 200
     else:
         overall, code = "healthy", 200
@@ -121,7 +170,7 @@ def health_report() -> tuple[dict, int]:
         "timestamp": datetime.now(UTC).isoformat(),
         "uptime": round(time.monotonic() - STARTED_AT, 3),
         "version": boxerconnect.__version__,
-        "services": {"database": database, "redis": {**redis, **cache_report()}},
+        "services": {"database": database, "redis": {**redis, **cache_report()}, "jobs": jobs},
     }
     return body, code
 

@@ -1,4 +1,5 @@
-"""Prometheus metrics of the service: HTTP traffic, permission cache, read models, breaker state.
+"""Prometheus metrics of the service: HTTP traffic, permission cache, read models, breaker state,
+and the job queue (read from PostgreSQL at scrape time: workers have no endpoint of their own).
 
 With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py does) so
 `/metrics` aggregates every worker; without it each process reports its own figures.
@@ -15,7 +16,9 @@ from prometheus_client import (
     multiprocess,
     values,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
 
 # Whether this process writes to PROMETHEUS_MULTIPROC_DIR (decided by prometheus_client when
 # first imported: gunicorn workers do; manage.py commands never do, see manage.py).
@@ -121,13 +124,67 @@ def live_cache_counters() -> dict:
     return cache_counters(os.environ.get("PROMETHEUS_MULTIPROC_DIR") if MULTIPROCESS else None)
 
 
+class JobsCollector(Collector):
+    """The job queue as of this scrape: three small queries, bounded by HEALTH_PROBE_TIMEOUT
+    (nothing is exported for the queue when the database does not answer in time)."""
+
+    def collect(self):
+        from boxerconnect.health import jobs_stats_bounded
+        from boxerconnect.jobs.selectors import STATES
+
+        stats = jobs_stats_bounded()
+        if stats is None:
+            return
+        queued = GaugeMetricFamily(
+            "jobs_queued",
+            "Jobs by queue and state: due (waiting for a worker), scheduled (waiting for a retry "
+            "or a later start), running, failed (attempts used up, waiting for an admin).",
+            labels=["queue", "state"],
+        )
+        queues = {queue for queue, _ in stats.by_queue} | {"default", "mail"}
+        for queue in sorted(queues):
+            for state in STATES:
+                queued.add_metric([queue, state], stats.by_queue.get((queue, state), 0))
+        yield queued
+        yield GaugeMetricFamily(
+            "jobs_oldest_queued_seconds",
+            "How long the oldest due job has waited for a worker (0 when none is waiting).",
+            value=stats.oldest_queued_seconds,
+        )
+        processed = CounterMetricFamily(
+            "jobs_processed",
+            "Job attempts since the deployment began, by task and outcome: succeeded, retried "
+            "(failed, will run again), failed (failed for good), lost (its worker died). The "
+            "same figures on every app host: aggregate with max(), not sum().",
+            labels=["task", "outcome"],
+        )
+        for (task, outcome), value in sorted(stats.processed.items()):
+            processed.add_metric([task, outcome], value)
+        yield processed
+        yield GaugeMetricFamily(
+            "jobs_workers", "Workers that sent a heartbeat within JOBS_WORKER_TIMEOUT.", value=stats.workers
+        )
+
+
+class _Collectors(Collector):
+    """Yields every metric of the registries given (for a one-off registry per scrape)."""
+
+    def __init__(self, *registries) -> None:
+        self.registries = registries
+
+    def collect(self):
+        for registry in self.registries:
+            yield from registry.collect()
+
+
 def render(accept: str | None = None) -> tuple[bytes, str]:
     """Return the exposition text and its content type, negotiated from the scraper's
     Accept header (Prometheus text 0.0.4 by default, OpenMetrics when asked for)."""
+    registry = CollectorRegistry()
     if MULTIPROCESS:
-        registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
-        registry = REGISTRY
+        registry.register(_Collectors(REGISTRY))
+    registry.register(JobsCollector())
     encoder, content_type = choose_encoder(accept or "")
     return encoder(registry), content_type

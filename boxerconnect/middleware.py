@@ -1,4 +1,4 @@
-"""Request ids, request logging, HTTP metrics and JSON for errors outside DRF views."""
+"""Request ids, request logging, HTTP metrics, trailing-slash redirects, JSON for errors outside DRF."""
 
 import json
 import logging
@@ -8,7 +8,10 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.middleware.common import CommonMiddleware
+from django.utils.functional import SimpleLazyObject, empty
+from django.utils.http import escape_leading_slashes
 
 from boxerconnect import metrics
 from boxerconnect.api.errors import (
@@ -22,8 +25,27 @@ request_log = logging.getLogger("boxerconnect.requests")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def _user_id(request) -> str | None:
+    """The authenticated user's id, without any lookup of its own: DRF stores the user it
+    authenticated on the request; the admin's lazy session user counts only once a view
+    has evaluated it (reading it here would cost a session query on every request)."""
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject):
+        wrapped = getattr(user, "_wrapped", empty)  # the lazy object's own slot: no evaluation
+        user = None if wrapped is empty else wrapped
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return str(user.pk)
+
+
+def _route(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    return (match.view_name or match.route) if match else "unmatched"
+
+
 class RequestIdMiddleware:
-    """Takes a sane incoming X-Request-ID or makes one; echoes it; logs one line a request."""
+    """Takes a sane incoming X-Request-ID or makes one; echoes it; logs one line a request
+    with its id, user id, route name, method, path, status and duration."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,14 +59,27 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
-            request_log.info(
-                "%s %s %s %.1fms",
-                request.method,
-                request.path,
-                response.status_code,
-                (time.perf_counter() - started) * 1000,
-                extra={"request_id": request_id},
-            )
+            if request_log.isEnabledFor(logging.INFO):
+                duration = (time.perf_counter() - started) * 1000
+                route, user_id = _route(request), _user_id(request)
+                request_log.info(
+                    "%s %s %s %.1fms route=%s user=%s",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    duration,
+                    route,
+                    user_id or "-",
+                    extra={
+                        "request_id": request_id,
+                        "user_id": user_id,
+                        "route": route,
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round(duration, 1),
+                    },
+                )
             return response
         finally:
             request_id_var.reset(token)
@@ -132,3 +167,31 @@ class JsonErrorMiddleware:
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         return response
+
+
+class AppendSlashMiddleware(CommonMiddleware):
+    """Django's CommonMiddleware, except that a path which exists only with a trailing slash
+    answers 308 Permanent Redirect to it, for every method and whatever DJANGO_DEBUG says.
+
+    Django answers 301 there, which clients follow with a GET (a POST's body is lost), and in
+    debug raises a RuntimeError for POST/PUT/PATCH (a 500). A 308 keeps the method and the
+    body; its JSON body names the right path for a client that does not follow redirects.
+    """
+
+    def get_full_path_with_slash(self, request) -> str:
+        return escape_leading_slashes(request.get_full_path(force_append_slash=True))
+
+    def response_redirect_class(  # type: ignore[override]  # Django calls it like the class it replaces
+        self, location: str
+    ) -> HttpResponsePermanentRedirect:
+        path = location.split("?", 1)[0]
+        body = {
+            "detail": f"This path ends with a slash: {path} (resent there with the same method and body).",
+            "code": "trailing_slash_required",
+        }
+        return HttpResponsePermanentRedirect(
+            location,
+            preserve_request=True,
+            content=json.dumps(body).encode(),
+            content_type="application/json",
+        )

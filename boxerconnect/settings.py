@@ -5,6 +5,7 @@ Production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_
 variable is listed in `.env.example` and explained in the README.
 """
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,11 @@ from urllib.parse import urlparse
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from boxerconnect import __version__
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A local `.env` file is read when present (never committed); real env vars win.
-if (BASE_DIR / ".env").is_file():
-    env.read_env(str(BASE_DIR / ".env"), overwrite=False)
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -60,6 +60,16 @@ def _float(name: str, default: float) -> float:
     return value
 
 
+# --- The `.env` file -----------------------------------------------------------------------
+# A local `.env` beside manage.py is read when present (git-ignored; `make run` writes a
+# development one, production copies .env.example); real environment variables win.
+# DJANGO_READ_ENV_FILE=false reads none: scripts/test.sh sets it, so a developer's `.env`
+# never changes what the test suite runs with.
+ENV_FILE_READ: str | None = None
+if _bool("DJANGO_READ_ENV_FILE", True) and (BASE_DIR / ".env").is_file():
+    env.read_env(str(BASE_DIR / ".env"), overwrite=False)
+    ENV_FILE_READ = str(BASE_DIR / ".env")
+
 # --- Core ---------------------------------------------------------------------------------
 
 DEBUG = _bool("DJANGO_DEBUG", False)
@@ -89,7 +99,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "boxerconnect",
+    "boxerconnect.jobs",
     "accounts",
     "permissions",
     "clubs",
@@ -105,7 +118,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # CommonMiddleware with a 308 (method and body kept) for a missing trailing slash.
+    "boxerconnect.middleware.AppendSlashMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -151,6 +165,12 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     _statement_timeout = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
     if _statement_timeout:
         _db["OPTIONS"].setdefault("options", f"-c statement_timeout={_statement_timeout}")
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` runs the job worker beside runserver on the same file: take the write lock
+    # at BEGIN and wait for it, instead of failing with "database is locked" on an upgrade.
+    _db.setdefault("OPTIONS", {})
+    _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    _db["OPTIONS"].setdefault("timeout", 20)
 if env.str("TEST_DATABASE_NAME", default=""):
     _db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
 
@@ -270,6 +290,9 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
 }
 
+# Where `seed_demo` keeps the demo logins (development data only; git-ignored).
+DEMO_LOGINS_FILE = BASE_DIR / "demo-logins.txt"
+
 PASSWORD_RESET_TIMEOUT_MINUTES = _int("PASSWORD_RESET_TIMEOUT_MINUTES", 30, minimum=1)
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 
@@ -304,6 +327,7 @@ DEFAULT_THROTTLE_RATES = {
     "register": "10/hour",
     "password_reset": "5/hour",
     "refresh": "30/min",
+    "sparring": "30/hour",
 }
 
 
@@ -336,7 +360,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = _throttle_rates(env.str("DJANGO_THROT
 SPECTACULAR_SETTINGS = {
     "TITLE": "BoxerConnect API",
     "DESCRIPTION": "Boxer profiles, fight records, clubs, membership and coach rights.",
-    "VERSION": "1.0.0",
+    "VERSION": __version__,  # the version /health reports: one source
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -346,15 +370,44 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.models.Role",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "boxerconnect.schema.describe_error_codes",  # the error codes, in info.description
+    ],
 }
+
+# --- Sparring (boxers/sparring/) ---------------------------------------------------------------
+# A bout is strict: weights at most this far apart (kg); an under-18 at most this many
+# years apart in age from its opponent (bouts, and every suggestion). Suggestions for
+# sparring take weights within SPARRING_MAX_WEIGHT_DIFF_KG.
+SPARRING_BOUT_MAX_WEIGHT_DIFF_KG = _float("SPARRING_BOUT_MAX_WEIGHT_DIFF_KG", 3.0)
+SPARRING_MAX_WEIGHT_DIFF_KG = _float("SPARRING_MAX_WEIGHT_DIFF_KG", 5.0)
+SPARRING_JUNIOR_MAX_AGE_GAP_YEARS = _int("SPARRING_JUNIOR_MAX_AGE_GAP_YEARS", 2)
+# A pending request expires at the earlier of its start and this many days after creation.
+SPARRING_REQUEST_TTL_DAYS = _int("SPARRING_REQUEST_TTL_DAYS", 7, minimum=1)
 
 # --- CORS ---------------------------------------------------------------------------------
 
+# Production names its front ends explicitly. With debug on, the usual local development
+# servers (port 3000: Create React App, Next.js; port 5173: Vite; both host spellings) and the
+# origin of FRONTEND_URL are allowed as well, so a local front end works against `make run`.
+DEV_CORS_ORIGINS = [
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+]
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+if DEBUG:
+    _frontend = urlparse(FRONTEND_URL)
+    _frontend_origin = [f"{_frontend.scheme}://{_frontend.netloc}"] if _frontend.netloc else []
+    CORS_ALLOWED_ORIGINS = list(dict.fromkeys([*CORS_ALLOWED_ORIGINS, *DEV_CORS_ORIGINS, *_frontend_origin]))
 CORS_URLS_REGEX = r"^/(api/.*|health(/.*)?)$"
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 
 # --- Email --------------------------------------------------------------------------------
+# Mail is never sent inside a request: services enqueue a job (boxerconnect.jobs.enqueue_mail)
+# and `manage.py worker` sends it with this backend, retrying with backoff.
 
 EMAIL_HOST = env.str("EMAIL_HOST", default="")
 if EMAIL_HOST:
@@ -364,15 +417,62 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", True)
     EMAIL_USE_SSL = _bool("EMAIL_USE_SSL", False)
-    EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10, minimum=1)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Seconds an SMTP connect or reply may take: a hung server costs one attempt, not a worker.
+EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10, minimum=1)
 # An explicit backend wins (e.g. the file backend for live-server tests, which read the
 # messages from DJANGO_EMAIL_FILE_PATH).
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="") or EMAIL_BACKEND
 EMAIL_FILE_PATH = env.str("DJANGO_EMAIL_FILE_PATH", default="") or None
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BoxerConnect <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Background jobs (boxerconnect/jobs/, docs/operations.md#background-jobs) ----------------
+# Django's Tasks API (django-tasks) with its database backend: a job is a row written in the
+# transaction that causes it; `manage.py worker` runs every queue and the periodic jobs.
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "mail"],
+    }
+}
+# Attempts per job (the first run included) before it stays failed for an admin to retry.
+JOBS_MAX_ATTEMPTS = _int("JOBS_MAX_ATTEMPTS", 8, minimum=1)
+# Seconds before the first retry; each later one waits twice as long, up to the maximum.
+# Defaults: 30 s, 1, 2, 4, 8, 16 min, then 30 min: 8 attempts over about an hour.
+JOBS_RETRY_DELAY = _float("JOBS_RETRY_DELAY", 30.0)
+JOBS_RETRY_MAX_DELAY = _float("JOBS_RETRY_MAX_DELAY", 1800.0)
+# Seconds an idle worker waits before looking for due jobs again.
+JOBS_POLL_INTERVAL = _float("JOBS_POLL_INTERVAL", 1.0)
+# A worker writes a heartbeat every JOBS_HEARTBEAT_INTERVAL seconds; a running job whose
+# worker has been silent for JOBS_WORKER_TIMEOUT seconds was lost and is retried.
+JOBS_HEARTBEAT_INTERVAL = _float("JOBS_HEARTBEAT_INTERVAL", 10.0)
+JOBS_WORKER_TIMEOUT = _float("JOBS_WORKER_TIMEOUT", 60.0)
+# /health reports jobs (and the service) degraded when a due job has waited this long.
+JOBS_BACKLOG_DEGRADED_SECONDS = _float("JOBS_BACKLOG_DEGRADED_SECONDS", 300.0)
+# Days finished jobs are kept before the prune_jobs periodic job deletes them.
+JOBS_KEEP_SUCCEEDED_DAYS = _int("JOBS_KEEP_SUCCEEDED_DAYS", 7, minimum=1)
+JOBS_KEEP_FAILED_DAYS = _int("JOBS_KEEP_FAILED_DAYS", 30, minimum=1)
+
+# Periodic jobs: name -> {"task": dotted path of a task, "schedule": cron expression in UTC
+# (5 fields, or 6 with seconds last), or "off"}. Every worker checks them; one row per
+# (name, scheduled time) in PostgreSQL makes sure only one of them enqueues each run.
+PERIODIC_JOBS = {
+    "purge_tokens": {
+        "task": "accounts.tasks.purge_tokens",
+        "schedule": env.str("PURGE_TOKENS_SCHEDULE", default="17 3 * * *"),
+    },
+    "prune_jobs": {
+        "task": "boxerconnect.jobs.tasks.prune_jobs",
+        "schedule": env.str("PRUNE_JOBS_SCHEDULE", default="43 3 * * *"),
+    },
+    "expire_sparring_requests": {
+        "task": "boxers.tasks.expire_sparring_requests",
+        "schedule": env.str("SPARRING_EXPIRE_SCHEDULE", default="*/5 * * * *"),
+    },
+}
 
 # --- Security (TLS behaviour follows DJANGO_DEBUG; each switch can be overridden) -----------
 
@@ -418,19 +518,24 @@ WHITENOISE_USE_FINDERS = not _MANIFEST_STATIC
 
 METRICS_ENABLED = _bool("METRICS_ENABLED", True)
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO").upper()
+# json: one JSON object a line (log shippers, production); text: for a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+# Python warnings go through logging too, so every line of the output is in LOG_FORMAT.
+logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "boxerconnect.request_context.RequestIdLogFilter"}},
     "formatters": {
-        "plain": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        },
+        "json": {"()": "boxerconnect.logs.JsonFormatter"},
+        "text": {"()": "boxerconnect.logs.TextFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         },
     },
@@ -442,3 +547,27 @@ LOGGING = {
 }
 # Optional bearer token for /metrics (empty: open, keep it on an internal network).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# --- Error tracking (opt-in) ----------------------------------------------------------------
+# Sentry with its Django integration, events scrubbed of passwords, tokens, Authorization
+# and cookies (boxerconnect/sentry.py). Nothing is sent without a DSN.
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
+_traces = env.str("SENTRY_TRACES_SAMPLE_RATE", default="0")
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(_traces)
+except ValueError:
+    raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE must be a number, got {_traces!r}") from None
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, got {_traces!r}")
+if SENTRY_DSN:
+    import boxerconnect
+    from boxerconnect.sentry import init as _sentry_init
+
+    _sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=f"boxerconnect@{boxerconnect.__version__}",
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

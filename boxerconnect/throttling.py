@@ -1,4 +1,4 @@
-"""Rate limits per API.md, with rates like `5/15min` and rates read at call time.
+"""Rate limits per docs/api.md, with rates like `5/15min` and rates read at call time.
 
 Counters live in the guarded cache: when Redis is down the breaker opens and requests
 are not throttled (never a 5xx). Login limiting, which must hold without Redis, is

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from boxerconnect import views
 
 urlpatterns = [
+    path("", views.index_view, name="index"),
     path("health", views.health_view, name="health"),
     path("health/live", views.live_view, name="health-live"),
     path("health/ready", views.ready_view, name="health-ready"),

@@ -7,7 +7,23 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+import boxerconnect
 from boxerconnect import health, metrics
+
+
+@require_safe
+def index_view(request):
+    """Where things are, for whoever opens the server's root URL."""
+    return JsonResponse(
+        {
+            "name": "BoxerConnect API",
+            "version": boxerconnect.__version__,
+            "api": "/api/v1/",
+            "docs": "/api/docs/",
+            "schema": "/api/schema/",
+            "health": "/health",
+        }
+    )
 
 
 @never_cache

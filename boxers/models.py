@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
 
 
 class ExperienceLevel(models.TextChoices):
@@ -107,12 +109,13 @@ class Fight(models.Model):
         ordering = ["-date", "-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.boxer_id} vs {self.opponent_name} ({self.date})"
+        return f"{self.date:%Y-%m-%d} \N{EN DASH} {self.opponent_name} ({self.get_result_display().lower()})"
 
 
 class CoachRight(models.TextChoices):
     EDIT_PROFILE = "edit_profile", "Edit profile"
     MANAGE_FIGHTS = "manage_fights", "Manage fights"
+    MANAGE_SPARRING = "manage_sparring", "Manage sparring"
 
 
 class CoachLinkStatus(models.TextChoices):
@@ -138,4 +141,103 @@ class CoachLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.coach_id} coaches {self.boxer_id} ({self.status})"
+        return f"{self.coach.name} coaches {self.boxer.name} ({self.get_status_display().lower()})"
+
+
+# --- Sparring -----------------------------------------------------------------------------------
+
+
+class Availability(models.Model):
+    """A slot when a boxer can spar. No two slots of one boxer overlap: checked by the service
+    and, on PostgreSQL, by an exclusion constraint on the time range (migration 0002)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    boxer = models.ForeignKey(Boxer, on_delete=models.CASCADE, related_name="availability")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    club = models.ForeignKey("clubs.Club", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name_plural = "availability"
+        indexes = [models.Index(fields=["boxer", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="boxers_availability_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.boxer_id} {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%H:%M}"
+
+
+class SparringKind(models.TextChoices):
+    SPARRING = "sparring", "Sparring"
+    BOUT = "bout", "Bout"
+
+
+class SparringStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+    COMPLETED = "completed", "Completed"
+
+
+class SparringRequest(models.Model):
+    """One side (`from_boxer`) proposes a session to the other (`to_boxer`).
+
+    pending → accepted | declined | cancelled | expired; accepted → completed (after its end)
+    or cancelled (before its start). A pending request past `expires_at` reads as expired
+    everywhere. At most one pending request per unordered pair of boxers (constraint); an
+    accepted one not yet ended also blocks a new one (the service checks it under a lock).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=SparringKind.choices, default=SparringKind.SPARRING)
+    status = models.CharField(max_length=16, choices=SparringStatus.choices, default=SparringStatus.PENDING)
+    from_boxer = models.ForeignKey(Boxer, on_delete=models.CASCADE, related_name="sparring_requests_sent")
+    to_boxer = models.ForeignKey(Boxer, on_delete=models.CASCADE, related_name="sparring_requests_received")
+    proposed_start = models.DateTimeField()
+    proposed_end = models.DateTimeField()
+    venue_club = models.ForeignKey(
+        "clubs.Club", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(max_length=2000, blank=True, default="")
+    response_message = models.TextField(max_length=2000, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["from_boxer", "-created_at"]),
+            models.Index(fields=["to_boxer", "-created_at"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                Least("from_boxer", "to_boxer"),
+                Greatest("from_boxer", "to_boxer"),
+                condition=Q(status="pending"),
+                name="boxers_one_pending_request_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(proposed_end__gt=F("proposed_start")), name="boxers_sparring_ends_after_start"
+            ),
+            models.CheckConstraint(condition=~Q(from_boxer=F("to_boxer")), name="boxers_sparring_two_boxers"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_boxer_id} → {self.to_boxer_id} ({self.status})"

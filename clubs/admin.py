@@ -98,9 +98,19 @@ class MembershipRequestAdmin(admin.ModelAdmin):
 
     list_display = ("user", "club", "status", "created_at", "reviewed_by", "reviewed_at")
     list_filter = ("status", "club__region")
-    search_fields = ("user__email", "user__name", "club__name")
+    search_fields = ("user__email", "user__name", "club__name", "message")
     list_select_related = ("user", "club", "reviewed_by")
-    readonly_fields = ("id", "user", "club", "status", "notes", "reviewed_by", "reviewed_at", "created_at")
+    readonly_fields = (
+        "id",
+        "user",
+        "club",
+        "status",
+        "message",
+        "notes",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+    )
     actions = ["approve", "reject"]
 
     def has_add_permission(self, request) -> bool:

@@ -1,7 +1,8 @@
-"""HTTP API of the club directory, club management and the membership flow (API.md "Clubs")."""
+"""HTTP API of the club directory, club management and the membership flow (docs/api.md, "Clubs")."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
@@ -27,7 +28,10 @@ from permissions.store import FactRef
 
 
 class ClubOutputSerializer(serializers.Serializer):
-    """Club per API.md; contact fields only when context["show_contact"](club) is true."""
+    """A club. `contact_name`, `contact_email` and `contact_phone` are shown to the club's owner
+    and to admins only (absent for everyone else)."""
+
+    # The view passes context["show_contact"], a function club → bool (club.view_contact).
 
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -131,15 +135,27 @@ class MembershipRequestOutputSerializer(serializers.Serializer):
     user = RefSerializer()
     boxer_id = serializers.SerializerMethodField()
     status = serializers.CharField()
-    notes = serializers.CharField()
+    message = serializers.CharField(help_text="The requester's message to the club owner.")
+    notes = serializers.CharField(help_text="The reviewer's note (e.g. why a request was rejected).")
     created_at = serializers.DateTimeField()
     reviewed_at = serializers.DateTimeField(allow_null=True)
 
+    @extend_schema_field(OpenApiTypes.UUID)
     def get_boxer_id(self, obj) -> str | None:
         try:
             return str(obj.user.boxer.pk)
         except Boxer.DoesNotExist:  # the requester has no profile (any more)
             return None
+
+
+class MembershipRequestInputSerializer(serializers.Serializer):
+    message = serializers.CharField(
+        max_length=1000,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Optional message to the club owner (why, experience, when you can train).",
+    )
 
 
 class RejectInputSerializer(serializers.Serializer):
@@ -438,7 +454,7 @@ class ClubMembershipRequestsApi(ListApi):
 
     def get_permissions(self):
         if self.request.method == "POST":
-            # Decided in post(): "not accepting members" is a 400, not a 403 (API.md).
+            # Decided in post(): "not accepting members" is a 400, not a 403 (docs/api.md).
             return [IsAuthenticated()]
         return super().get_permissions()
 
@@ -447,11 +463,17 @@ class ClubMembershipRequestsApi(ListApi):
             return MembershipRequest.objects.none()
         return selectors.membership_request_list_for_club(club_id=self.kwargs["pk"])
 
-    @extend_schema(request=None, responses={201: MembershipRequestOutputSerializer})
+    @extend_schema(
+        request=MembershipRequestInputSerializer, responses={201: MembershipRequestOutputSerializer}
+    )
     def post(self, request, pk):
         authorizer_for(request).require(Action.MEMBERSHIP_REQUEST, pk)
+        params = MembershipRequestInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
         user = User.objects.get(pk=request.user.pk)
-        membership = services.membership_request_create(user=user, club=club_or_404(pk))
+        membership = services.membership_request_create(
+            user=user, club=club_or_404(pk), message=params.validated_data["message"]
+        )
         membership = selectors.membership_request_all().get(pk=membership.pk)
         return Response(MembershipRequestOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
 

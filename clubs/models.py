@@ -80,6 +80,8 @@ class ClubCoach(models.Model):
 
     class Meta:
         ordering = ["-is_head", "created_at"]
+        verbose_name = "club coach"
+        verbose_name_plural = "club coaches"
         constraints = [
             models.UniqueConstraint(fields=["club", "coach"], name="clubs_one_row_per_club_and_coach"),
             models.UniqueConstraint(
@@ -89,7 +91,7 @@ class ClubCoach(models.Model):
 
     def __str__(self) -> str:
         verb = "coaches at" if self.status == ClubCoachStatus.ACTIVE else "is invited to"
-        return f"{self.coach_id} {verb} {self.club_id}"
+        return f"{self.coach.name} {verb} {self.club.name}"
 
 
 class MembershipStatus(models.TextChoices):
@@ -108,6 +110,9 @@ class MembershipRequest(models.Model):
     status = models.CharField(
         max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
     )
+    # From the requester, for the club owner (why, experience, when they can train).
+    message = models.TextField(blank=True, default="", max_length=1000)
+    # From the reviewer (the owner or an admin), e.g. why a request was rejected.
     notes = models.TextField(blank=True, default="", max_length=2000)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -130,4 +135,4 @@ class MembershipRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} → {self.club_id} ({self.status})"
+        return f"{self.user.name} → {self.club.name} ({self.get_status_display().lower()})"

@@ -169,8 +169,9 @@ def club_coach_remove(*, club: Club, user_id: Any) -> None:
 
 
 @transaction.atomic
-def membership_request_create(*, user: User, club: Club) -> MembershipRequest:
-    """A boxer asks to join `club`: 409 if already a member or a request is pending.
+def membership_request_create(*, user: User, club: Club, message: str = "") -> MembershipRequest:
+    """A boxer asks to join `club`, with an optional message to its owner (at most 1000
+    characters): 409 if already a member or a request is pending.
 
     The caller has authorized membership.request (boxer profile, club accepting members).
     """
@@ -178,17 +179,29 @@ def membership_request_create(*, user: User, club: Club) -> MembershipRequest:
     if boxer is None:
         raise ValidationError({"non_field_errors": ["A boxer profile is required to join a club."]})
     if boxer.club_id == club.pk:
-        raise Conflict("You are already a member of this club.")
+        raise Conflict("You are already a member of this club.", code="already_member")
     pending = MembershipRequest.objects.filter(
         user_id=user.pk, club_id=club.pk, status=MembershipStatus.PENDING
     )
     if pending.exists():
-        raise Conflict("A pending request to this club already exists.")
+        raise Conflict(
+            "You have already asked to join this club; the request is waiting for the club owner.",
+            code="membership_pending",
+        )
     try:
         with transaction.atomic():
-            return MembershipRequest.objects.create(user=user, club=club)
+            return MembershipRequest.objects.create(user=user, club=club, message=message)
     except IntegrityError as exc:  # a concurrent request won the one-pending constraint
-        raise Conflict("A pending request to this club already exists.") from exc
+        raise Conflict(
+            "You have already asked to join this club; the request is waiting for the club owner.",
+            code="membership_pending",
+        ) from exc
+
+
+def request_status(request: MembershipRequest) -> str:
+    """The request's status as stored now (another reviewer may just have changed it)."""
+    current = MembershipRequest.objects.filter(pk=request.pk).values_list("status", flat=True).first()
+    return current or "gone"
 
 
 def _transition(request: MembershipRequest, status: str, **changes: Any) -> MembershipRequest:
@@ -197,7 +210,10 @@ def _transition(request: MembershipRequest, status: str, **changes: Any) -> Memb
         status=status, **changes
     )
     if not updated:
-        raise Conflict("This request is no longer pending.")
+        raise Conflict(
+            f"This request is no longer pending (it is {request_status(request)}).",
+            code="membership_not_pending",
+        )
     request.refresh_from_db()
     return request
 
@@ -210,7 +226,10 @@ def membership_request_approve(*, request: MembershipRequest, reviewer: User | N
     )
     boxer = Boxer.objects.select_for_update().filter(user_id=request.user_id).first()
     if boxer is None:
-        raise Conflict("The requester no longer has a boxer profile.")
+        raise Conflict(
+            "The requester no longer has a boxer profile, so they cannot join the club.",
+            code="requester_without_profile",
+        )
     boxer_set_club(boxer=boxer, club=request.club)
     return request
 

@@ -36,7 +36,7 @@ ROLES = ["anonymous", "boxer", "coach", "gym_owner", "admin"]
 # Operations that end the caller's own session would blind the rest of an authenticated run;
 # they are fuzzed anonymously (and covered by the e2e journeys).
 SESSION_ENDING = r"^/api/v1/auth/(logout|logout-all|password/change)/$"
-# API.md's conventions hold for every operation, but the generated schema documents only the
+# docs/api.md's conventions hold for every operation, but the generated schema documents only the
 # success responses: these statuses (with their JSON error bodies) are added to each
 # operation before fuzzing, so an undocumented status (a 500, a 302, an HTML page, a 200
 # where 201 is documented) or an error body of the wrong shape is still a failure.
@@ -70,7 +70,7 @@ ADVISORY = {"ST201", "ST202", "ST203", "ST401"}
 
 
 def with_conventions(schema: dict) -> dict:
-    """The live schema plus API.md's error responses on every operation."""
+    """The live schema plus docs/api.md's error responses on every operation."""
     schema.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
     for item in schema.get("paths", {}).values():
         for method, operation in item.items():
@@ -81,7 +81,7 @@ def with_conventions(schema: dict) -> dict:
                 responses.setdefault(
                     status,
                     {
-                        "description": "Error (API.md conventions)",
+                        "description": "Error (docs/api.md conventions)",
                         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
                     },
                 )
@@ -136,6 +136,7 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "PROMETHEUS_MULTIPROC_DIR"}}
     env.update(
         DATABASE_URL=fresh_database(os.environ.get("FUZZ_DATABASE_NAME", "bc_fuzz")),
+        DJANGO_READ_ENV_FILE="false",  # fuzz this configuration, not a developer's .env
         DJANGO_SECRET_KEY="fuzz-only-secret-key-not-for-production-use-0123456789abcdef",
         DJANGO_DEBUG="false",
         DJANGO_SECURE_SSL_REDIRECT="false",

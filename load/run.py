@@ -285,6 +285,7 @@ def main() -> int:
     env.update(
         DATABASE_URL=dsn,
         REDIS_URL=redis.url,
+        DJANGO_READ_ENV_FILE="false",  # load this configuration, not a developer's .env
         DJANGO_SECRET_KEY="load-only-secret-key-not-for-production-use-0123456789abcdef",
         DJANGO_DEBUG="false",
         DJANGO_SECURE_SSL_REDIRECT="false",

@@ -29,6 +29,13 @@ class Action(StrEnum):
     MEMBERSHIP_REVIEW = "membership.review"
     USER_MANAGE = "user.manage"
     STATS_VIEW = "stats.view"
+    AVAILABILITY_VIEW = "availability.view"
+    AVAILABILITY_MANAGE = "availability.manage"
+    SPARRING_REQUEST = "sparring.request"
+    SPARRING_VIEW = "sparring.view"
+    SPARRING_RESPOND = "sparring.respond"
+    SPARRING_CANCEL = "sparring.cancel"
+    SPARRING_COMPLETE = "sparring.complete"
     CLUB_COACH_ACCEPT = "club_coach.accept"
     CLUB_COACH_DECLINE = "club_coach.decline"
     CLUB_COACH_LEAVE = "club_coach.leave"
@@ -62,9 +69,27 @@ RESOURCE_OF: dict[Action, str | None] = {
     Action.MEMBERSHIP_REVIEW: "membership",
     Action.USER_MANAGE: None,
     Action.STATS_VIEW: None,
+    Action.AVAILABILITY_VIEW: "boxer",
+    Action.AVAILABILITY_MANAGE: "boxer",
+    Action.SPARRING_REQUEST: "boxer",  # checked on the requesting boxer (from_boxer)
+    Action.SPARRING_VIEW: "sparring_request",
+    Action.SPARRING_RESPOND: "sparring_request",
+    Action.SPARRING_CANCEL: "sparring_request",
+    Action.SPARRING_COMPLETE: "sparring_request",
     Action.CLUB_COACH_ACCEPT: "club_coach",
     Action.CLUB_COACH_DECLINE: "club_coach",
     Action.CLUB_COACH_LEAVE: "club_coach",
+}
+
+# Everything a user who may act for a boxer (permissions.rules.acts_for) may attempt.
+_SPARRING = {
+    Action.AVAILABILITY_VIEW,
+    Action.AVAILABILITY_MANAGE,
+    Action.SPARRING_REQUEST,
+    Action.SPARRING_VIEW,
+    Action.SPARRING_RESPOND,
+    Action.SPARRING_CANCEL,
+    Action.SPARRING_COMPLETE,
 }
 
 ANONYMOUS = "anonymous"
@@ -89,9 +114,11 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
             Action.MEMBERSHIP_VIEW,
             Action.MEMBERSHIP_CANCEL,
         }
+        | _SPARRING
     ),
     "coach": frozenset(
         _PUBLIC
+        | _SPARRING
         | {
             Action.BOXER_UPDATE,
             Action.FIGHT_MANAGE,
@@ -106,6 +133,7 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
     ),
     "gym_owner": frozenset(
         _PUBLIC
+        | _SPARRING
         | {
             Action.BOXER_UPDATE,
             Action.FIGHT_MANAGE,

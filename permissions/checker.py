@@ -13,26 +13,35 @@ authentication class, the permission class and the view then reuse what it read.
 from typing import Any
 from uuid import UUID
 
+from django.utils import timezone
 from rest_framework import exceptions
 
+from boxerconnect.api.errors import BadRequest
+from permissions import denials
 from permissions.actions import RESOURCE_OF, Action
-from permissions.facts import ClubCoachObject, CoachLinkObject, MembershipObject, UserFact
+from permissions.facts import ClubCoachObject, CoachLinkObject, MembershipObject, SparringObject, UserFact
 from permissions.rules import (
     NOT_ACCEPTING_MEMBERS,
     Decision,
+    acts_for,
     decide_boxer,
+    decide_boxer_sparring,
     decide_club,
     decide_club_coach,
     decide_coach_link,
     decide_global,
     decide_membership,
+    decide_sparring,
     role_may,
-    role_of,
 )
 from permissions.store import FactRef, FactStore
 
+# Boxer actions decided by the "acts for" rules (permissions.rules.decide_boxer_sparring).
+BOXER_SPARRING_ACTIONS = frozenset(
+    {Action.AVAILABILITY_VIEW, Action.AVAILABILITY_MANAGE, Action.SPARRING_REQUEST}
+)
 # Objects a view loads and passes to `check` for actions not checked on a boxer or club id.
-LoadedObject = CoachLinkObject | MembershipObject | ClubCoachObject
+LoadedObject = CoachLinkObject | MembershipObject | SparringObject | ClubCoachObject
 
 
 def refs_for(actor_id: UUID | str | None, action: Action, resource_id: UUID | str | None) -> list[FactRef]:
@@ -50,8 +59,18 @@ def refs_for(actor_id: UUID | str | None, action: Action, resource_id: UUID | st
     return refs
 
 
+def sparring_refs(actor_id: UUID | str | None, request: SparringObject) -> list[FactRef]:
+    """The facts a decision on a sparring request reads: both sides and the actor's links."""
+    refs = [] if actor_id is None else [FactRef.user(actor_id)]
+    for boxer_id in (request.from_boxer_id, request.to_boxer_id):
+        refs.append(FactRef.boxer(boxer_id))
+        if actor_id is not None:
+            refs.append(FactRef.link(actor_id, boxer_id))
+    return refs
+
+
 # Refusals the API answers with a 400 (a state of the resource, not the caller's rights).
-_INVALID_STATES = {NOT_ACCEPTING_MEMBERS: "This club is not accepting members."}
+_INVALID_STATES = {NOT_ACCEPTING_MEMBERS: "This club is not accepting new members at the moment."}
 
 
 class Authorizer:
@@ -84,14 +103,18 @@ class Authorizer:
         *,
         obj: LoadedObject | None = None,
     ) -> Decision:
-        """Decide `action`; boxer/club actions take `resource_id`, link/membership/club-coach
-        actions the loaded `obj`."""
+        """Decide `action`; boxer/club actions take `resource_id`, link, membership,
+        sparring-request and club-coach actions the loaded `obj`."""
         if type(action) is not Action:
             action = Action(action)
         kind = RESOURCE_OF[action]
         if kind is None:
             self.prefetch(action, [])
             return decide_global(self.actor, action)
+        if kind == "sparring_request":
+            if not isinstance(obj, SparringObject):
+                raise ValueError(f"{action} needs the loaded request")
+            return self._decide_sparring(action, obj)
         if kind in ("coach_link", "membership", "club_coach"):
             if obj is None:
                 raise ValueError(f"{action} needs the loaded object")
@@ -112,8 +135,21 @@ class Authorizer:
         resource = facts[refs[1 if self.actor_id else 0]]
         if kind == "boxer":
             link = facts[refs[2]] if self.actor_id else None
+            if action in BOXER_SPARRING_ACTIONS:
+                return decide_boxer_sparring(actor, action, resource, link, timezone.localdate())
             return decide_boxer(actor, action, resource, link)
         return decide_club(actor, action, resource)
+
+    def _decide_sparring(self, action: Action, request: SparringObject) -> Decision:
+        facts = self.store.get_many(sparring_refs(self.actor_id, request))
+        actor = self.actor
+        today = timezone.localdate()
+        sides = []
+        for boxer_id in (request.from_boxer_id, request.to_boxer_id):
+            boxer = facts[FactRef.boxer(boxer_id)]
+            link = facts[FactRef.link(self.actor_id, boxer_id)] if self.actor_id else None
+            sides.append(acts_for(actor, boxer, link, today))
+        return decide_sparring(actor, action, (sides[0], sides[1]))
 
     def require(
         self,
@@ -133,32 +169,28 @@ class Authorizer:
             raise exceptions.NotFound()
         state = _INVALID_STATES.get(decision.code)
         if state is not None:
-            raise exceptions.ValidationError({"non_field_errors": [state]}, code=decision.code)
-        raise exceptions.PermissionDenied(detail or _sentence(decision.reason), code=decision.code)
+            raise BadRequest(state, code=decision.code)
+        sentence, code = denials.denial(decision, Action(action), self.actor)
+        raise exceptions.PermissionDenied(detail or sentence, code=code)
 
     def require_role(self, action: Action, detail: str | None = None) -> None:
         """403 unless the actor's role may ever attempt `action` (before any object is read)."""
         if not role_may(self.actor, action):
-            raise exceptions.PermissionDenied(
-                detail or f"Role {role_of(self.actor)} may not {action}.", code="permission_denied"
-            )
+            sentence, code = denials.role_denial(action, self.actor)
+            raise exceptions.PermissionDenied(detail or sentence, code=code)
 
     def require_fields(self, action_of: dict[str, Action], data: Any, resource_id: UUID | str) -> None:
-        """403 when `data` writes a field whose declared action the actor may not do on the
-        resource (e.g. `is_verified` of a boxer: admins only)."""
+        """403 (`admin_only`) when `data` writes a field whose declared action the actor may not
+        do on the resource (e.g. `is_verified` of a boxer). The field actions are admin-only."""
         if not isinstance(data, dict):
             return
-        for field, action in action_of.items():
-            if field in data:
-                decision = self.check(action, resource_id)
-                if not decision.allowed:
-                    raise exceptions.PermissionDenied(
-                        f"You may not change {field}: {decision.reason}.", code="permission_denied"
-                    )
-
-
-def _sentence(reason: str) -> str:
-    return reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
+        refused = sorted(
+            field
+            for field, action in action_of.items()
+            if field in data and not self.check(action, resource_id)
+        )
+        if refused:
+            raise exceptions.PermissionDenied(*denials.admin_only(" and ".join(refused)))
 
 
 def authorizer_for(request: Any) -> Authorizer:

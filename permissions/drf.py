@@ -2,10 +2,11 @@
 
 A view sets `required_action` (or `required_actions`, a dict by HTTP method) and, for
 boxer/club actions, `resource_kwarg` (the URL kwarg holding the resource id, default "pk").
-Link, membership and club-coach actions are checked on the loaded object: the view's
-`permission_object(obj)` returns a CoachLinkObject, MembershipObject or ClubCoachObject. A
-view may declare field-level actions (`field_actions = {"is_verified": Action.BOXER_VERIFY}`):
-a write that sends such a field also needs that action on the resource.
+Link, membership, sparring-request and club-coach actions are checked on the loaded
+object: the view's `permission_object(obj)` returns a CoachLinkObject, MembershipObject,
+SparringObject or ClubCoachObject. A view may declare field-level actions (`field_actions =
+{"is_verified": Action.BOXER_VERIFY}`): a write that sends such a field also needs that
+action on the resource.
 Anonymous callers whose role may never attempt the action → 401 (DRF answers it, with
 `WWW-Authenticate`), decided before any object is looked up: a hidden object and a missing
 one look the same to them. Invisible → 404 (the object's existence is not revealed);
@@ -17,11 +18,12 @@ from typing import Any
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from permissions.actions import RESOURCE_OF
+from permissions.actions import RESOURCE_OF, Action
 from permissions.checker import authorizer_for, required_action, resource_id_of
+from permissions.denials import denial
 from permissions.rules import Decision, role_may
 
-OBJECT_KINDS = ("coach_link", "membership", "club_coach")
+OBJECT_KINDS = ("coach_link", "membership", "sparring_request", "club_coach")
 
 
 class ActionPermission(BasePermission):
@@ -40,7 +42,7 @@ class ActionPermission(BasePermission):
         if RESOURCE_OF[action] in OBJECT_KINDS:
             return True  # decided on the object in has_object_permission
         resource_id = resource_id_of(view, action)
-        if not self._enforce(authorizer.check(action, resource_id)):
+        if not self._enforce(authorizer.check(action, resource_id), request, action):
             return False
         field_actions = getattr(view, "field_actions", None)
         if field_actions and request.method not in SAFE_METHODS:
@@ -52,9 +54,12 @@ class ActionPermission(BasePermission):
         if action is None or RESOURCE_OF[action] not in OBJECT_KINDS:
             return True
         decision = authorizer_for(request).check(action, obj=view.permission_object(obj))
-        return self._enforce(decision)
+        return self._enforce(decision, request, action)
 
-    def _enforce(self, decision: Decision) -> bool:
+    def _enforce(self, decision: Decision, request: Any, action: Action) -> bool:
         if not decision.visible:
             raise NotFound()
+        if not decision.allowed:
+            # DRF answers 403 with these (401 instead for an anonymous caller).
+            self.message, self.code = denial(decision, action, authorizer_for(request).actor)
         return decision.allowed

@@ -124,6 +124,15 @@ class CoachLinkObject:
 
 
 @dataclass(frozen=True)
+class SparringObject:
+    """A loaded sparring request, for sparring.* actions: its two sides (their facts come
+    from the cache)."""
+
+    from_boxer_id: str
+    to_boxer_id: str
+
+
+@dataclass(frozen=True)
 class ClubCoachObject:
     """A loaded club-coach row (an invitation or an active coach), for club_coach.* actions
     (not cached: the view loads the row)."""

@@ -5,6 +5,7 @@
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from permissions.actions import ANONYMOUS, ROLE_GRANTS, Action
 from permissions.facts import (
@@ -20,7 +21,14 @@ from permissions.facts import (
 ADMIN = "admin"
 EDIT_PROFILE = "edit_profile"
 MANAGE_FIGHTS = "manage_fights"
+MANAGE_SPARRING = "manage_sparring"
 NOT_ACCEPTING_MEMBERS = "not_accepting_members"
+# Codes of refusals an API client can act on (permissions/denials.py words them).
+ROLE_NOT_ALLOWED = "role_not_allowed"
+BOXER_PROFILE_REQUIRED = "boxer_profile_required"
+ADULT_AGE = 18
+# Roles that may see an under-18's availability without acting for it (DESIGN.md).
+MINOR_AVAILABILITY_ROLES = frozenset({"coach", "gym_owner", ADMIN})
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ def decide_boxer(
         return seen
     assert boxer is not None
     if not role_may(actor, action):
-        return _deny(f"role {role_of(actor)} may not {action}")
+        return _deny(f"role {role_of(actor)} may not {action}", code=ROLE_NOT_ALLOWED)
     admin = _is_admin(actor)
     is_owner = actor is not None and actor.id == boxer.owner_id
     # A soft-deleted profile is the owner's and admins' alone: links and clubs grant nothing.
@@ -170,7 +178,7 @@ def decide_club(actor: UserFact | None, action: Action, club: ClubFact | None) -
         return seen
     assert club is not None
     if not role_may(actor, action):
-        return _deny(f"role {role_of(actor)} may not {action}")
+        return _deny(f"role {role_of(actor)} may not {action}", code=ROLE_NOT_ALLOWED)
     admin = _is_admin(actor)
     owner = _owns_club(actor, club.id)
     if action in (Action.CLUB_UPDATE, Action.CLUB_MANAGE_MEMBERS, Action.CLUB_VIEW_CONTACT):
@@ -191,7 +199,9 @@ def decide_club(actor: UserFact | None, action: Action, club: ClubFact | None) -
     if action == Action.MEMBERSHIP_REQUEST:
         assert actor is not None
         if actor.boxer_id is None:
-            return _deny("only users with a boxer profile may request membership")
+            return _deny(
+                "only users with a boxer profile may request membership", code=BOXER_PROFILE_REQUIRED
+            )
         if not club.accepting_members:
             # A state of the club, not of the caller: the API answers 400 for it.
             return _deny("club is not accepting members", code=NOT_ACCEPTING_MEMBERS)
@@ -244,7 +254,91 @@ def decide_global(actor: UserFact | None, action: Action) -> Decision:
     """Actions on no particular object (create club, manage users, stats, create profile)."""
     if role_may(actor, action):
         return _allow(f"role {role_of(actor)} may {action}")
-    return _deny(f"role {role_of(actor)} may not {action}")
+    return _deny(f"role {role_of(actor)} may not {action}", code=ROLE_NOT_ALLOWED)
+
+
+# --- Sparring: who acts for a boxer -------------------------------------------------------------
+
+
+def years_before(today: date, years: int) -> date:
+    """The same calendar day `years` earlier (28 February for a 29 February)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def is_adult(date_of_birth: str | None, today: date) -> bool:
+    """18 or over on `today`; a profile without a date of birth counts as an adult."""
+    return date_of_birth is None or date.fromisoformat(date_of_birth) <= years_before(today, ADULT_AGE)
+
+
+def acts_for(actor: UserFact | None, boxer: BoxerFact | None, link: LinkFact | None, today: date) -> Decision:
+    """Does the actor act for this boxer (DESIGN.md, "acts for")? Its own user when 18 or over
+    (or without a date of birth); a coach with an active link carrying manage_sparring; the
+    owner of its club; an admin. A soft-deleted profile is its owner's and admins' alone."""
+    seen = boxer_visibility(actor, boxer, link)
+    if not seen.visible:
+        return seen
+    assert boxer is not None
+    if actor is None or role_of(actor) == ANONYMOUS:
+        return _deny("anonymous callers act for nobody")
+    if _is_admin(actor):
+        return _allow("admin")
+    is_owner = actor.id == boxer.owner_id
+    if is_owner:
+        if is_adult(boxer.date_of_birth, today):
+            return _allow("the boxer itself (18 or over)")
+        return _deny("a boxer under 18 is represented by its coach or club")
+    if boxer.is_active and MANAGE_SPARRING in _link_rights(actor, link, boxer):
+        return _allow("coach with manage_sparring")
+    if boxer.is_active and _owns_club(actor, boxer.club_id):
+        return _allow("owner of the boxer's club")
+    return _deny("does not act for this boxer")
+
+
+def decide_boxer_sparring(
+    actor: UserFact | None, action: Action, boxer: BoxerFact | None, link: LinkFact | None, today: date
+) -> Decision:
+    """availability.view / availability.manage / sparring.request on one boxer."""
+    seen = boxer_visibility(actor, boxer, link)
+    if not seen.visible:
+        return seen
+    assert boxer is not None
+    if not role_may(actor, action):
+        return _deny(f"role {role_of(actor)} may not {action}", code=ROLE_NOT_ALLOWED)
+    acting = acts_for(actor, boxer, link, today)
+    if action == Action.AVAILABILITY_VIEW:
+        if acting.allowed or is_adult(boxer.date_of_birth, today):
+            return _allow(acting.reason if acting.allowed else "the boxer is 18 or over")
+        assert actor is not None
+        if actor.id == boxer.owner_id:
+            return _allow("the boxer itself")
+        if role_of(actor) in MINOR_AVAILABILITY_ROLES:
+            return _allow(f"role {role_of(actor)} may see an under-18's availability")
+        return _deny("an under-18's availability is shown to coaches, gym owners and its own side only")
+    if action in (Action.AVAILABILITY_MANAGE, Action.SPARRING_REQUEST):
+        return acting
+    raise ValueError(f"{action} is not a boxer sparring action")
+
+
+def decide_sparring(actor: UserFact | None, action: Action, sides: tuple[Decision, Decision]) -> Decision:
+    """sparring.view / respond / cancel / complete on a loaded request (a SparringObject);
+    `sides` are acts_for(actor, its from_boxer) and acts_for(actor, its to_boxer)."""
+    acting_from, acting_to = sides
+    if not (acting_from.allowed or acting_to.allowed) or not role_may(actor, action):
+        return _hidden("does not act for either side")
+    if action in (Action.SPARRING_VIEW, Action.SPARRING_COMPLETE):
+        return _allow("acts for a side of the request")
+    if action == Action.SPARRING_RESPOND:
+        return _allow(acting_to.reason) if acting_to.allowed else _deny("only the requested side may respond")
+    if action == Action.SPARRING_CANCEL:
+        return (
+            _allow(acting_from.reason)
+            if acting_from.allowed
+            else _deny("only the requesting side may cancel")
+        )
+    raise ValueError(f"{action} is not a sparring request action")
 
 
 def decide_club_coach(actor: UserFact | None, action: Action, club_coach: ClubCoachObject) -> Decision:
@@ -256,6 +350,8 @@ def decide_club_coach(actor: UserFact | None, action: Action, club_coach: ClubCo
     is_coach = actor is not None and role_of(actor) != ANONYMOUS and actor.id == club_coach.coach_id
     if not (is_coach or _is_admin(actor) or _owns_club(actor, club_coach.club_id)):
         return _hidden("not a party to this invitation")
-    if is_coach and role_may(actor, action):
-        return _allow("the coach itself")
-    return _deny("only the coach itself may accept, decline or leave")
+    if not is_coach:
+        return _deny("only the coach itself may accept, decline or leave")
+    if not role_may(actor, action):
+        return _deny(f"role {role_of(actor)} may not {action}", code=ROLE_NOT_ALLOWED)
+    return _allow("the coach itself")

@@ -3,18 +3,23 @@
 `boxer_scope(actor)` filters `Boxer.objects` to the profiles `boxer.view` allows,
 `club_scope(actor)` filters `Club.objects` to the clubs `club.view` allows (anonymous: the
 public directory and the published clubs), `coach_link_scope(actor)` filters links to those
-`coach_link.view` allows. The property tests hold each equal to `Authorizer.check` for every
-object; the list selectors use them, so each visibility rule is written once in SQL.
+`coach_link.view` allows, `acting_for_scope(actor, today)` filters boxers to those the actor
+acts for (`rules.acts_for`), and `sparring_request_scope(actor, today)` filters requests to
+those `sparring.view` allows (acting for either side). The property tests hold each equal
+to `Authorizer.check` for every object; the list selectors use them, so each visibility
+rule is written once in SQL.
 """
 
+from datetime import date
 from uuid import UUID
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 
 from boxers.models import CoachLink, CoachLinkStatus
 from permissions.actions import ANONYMOUS, Action
 from permissions.facts import UserFact
-from permissions.rules import role_may, role_of
+from permissions.rules import ADULT_AGE, MANAGE_SPARRING, role_may, role_of, years_before
 
 NOTHING = Q(pk__in=[])
 PUBLIC_BOXERS = Q(is_active=True, is_searchable=True, user__is_active=True)
@@ -60,3 +65,44 @@ def coach_link_scope(actor: UserFact | None) -> Q:
         return NOTHING
     assert actor is not None
     return Q(coach_id=actor.id) | Q(boxer__user_id=actor.id)
+
+
+def _has_right(right: str) -> Q:
+    """Coach links whose rights include `right` (a JSON list; rights are fixed names, none a
+    part of another, so a text match is exact where JSON containment is not available)."""
+    if connection.vendor == "postgresql":
+        return Q(rights__contains=[right])
+    return Q(rights__icontains=f'"{right}"')
+
+
+def acting_for_scope(actor: UserFact | None, today: date, prefix: str = "") -> Q:
+    """Boxers the actor acts for: its own profile when 18 or over (or without a date of
+    birth), active profiles it coaches with manage_sparring, active profiles in clubs it owns;
+    every one for an admin. `prefix` applies it through a relation ("from_boxer__")."""
+    role = role_of(actor)
+    if role == "admin":
+        return Q()
+    if actor is None or role == ANONYMOUS:
+        return NOTHING
+    adult = Q(**{f"{prefix}date_of_birth__isnull": True}) | Q(
+        **{f"{prefix}date_of_birth__lte": years_before(today, ADULT_AGE)}
+    )
+    scope = (Q(**{f"{prefix}user_id": UUID(actor.id)}) & adult) | Q(
+        **{f"{prefix}is_active": True, f"{prefix}club_id__in": [UUID(c) for c in actor.owned_club_ids]}
+    )
+    if role == "coach":
+        links = CoachLink.objects.filter(
+            _has_right(MANAGE_SPARRING),
+            coach_id=UUID(actor.id),
+            boxer_id=OuterRef(f"{prefix.removesuffix('__')}_id" if prefix else "pk"),
+            status=CoachLinkStatus.ACTIVE,
+        )
+        scope |= Q(Exists(links), **{f"{prefix}is_active": True})
+    return scope
+
+
+def sparring_request_scope(actor: UserFact | None, today: date) -> Q:
+    """Requests the actor may see: those where it acts for either side (admin: all)."""
+    if role_of(actor) == "admin":
+        return Q()
+    return acting_for_scope(actor, today, "from_boxer__") | acting_for_scope(actor, today, "to_boxer__")

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv (if missing) and install the given requirements file into it, quietly.
+# A stamp per requirements file holds a checksum of every requirements*.txt: a fresh clone or
+# checkout (new file times, same pins) reuses what is installed; a changed pin reinstalls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 req="${1:-requirements.txt}"
@@ -14,8 +16,9 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 stamp=".venv/.installed-$(basename "$req")"
-if [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ]; then
+sum="$(.venv/bin/python -c 'import glob, hashlib; print(hashlib.sha256(b"".join(open(p, "rb").read() for p in sorted(glob.glob("requirements*.txt")))).hexdigest())')"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
   echo "==> installing $req"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
-  touch "$stamp"
+  echo "$sum" > "$stamp"
 fi

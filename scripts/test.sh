@@ -10,6 +10,8 @@ export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}"
 export REDIS_HOST="${REDIS_HOST:-127.0.0.1}" REDIS_PORT="${REDIS_PORT:-6379}"
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@$PGHOST:$PGPORT/boxerconnect}"
 export REDIS_URL="${TEST_REDIS_URL:-redis://$REDIS_HOST:$REDIS_PORT/${TEST_REDIS_DB:-0}}"
+# Everything the suite runs with is set here: a developer's `.env` (make run writes one) is not read.
+export DJANGO_READ_ENV_FILE=false
 export DJANGO_SECRET_KEY="test-only-secret-key-not-for-production-use-0123456789"
 export DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=false
 # No collectstatic in a checkout: serve admin/Swagger assets from the apps (see settings).

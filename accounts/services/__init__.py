@@ -6,6 +6,7 @@ Import from the package (`from accounts import services; services.user_create(..
 
 from accounts.services.housekeeping import tokens_purge
 from accounts.services.login import INVALID_CREDENTIALS, login_retry_after, user_login
+from accounts.services.notifications import notification_mark_read, notifications_mark_all_read, notify
 from accounts.services.passwords import (
     INVALID_RESET,
     password_change,
@@ -44,6 +45,9 @@ __all__ = [
     "admin_user_create",
     "end_all_sessions",
     "login_retry_after",
+    "notification_mark_read",
+    "notifications_mark_all_read",
+    "notify",
     "password_change",
     "password_errors",
     "password_reset_confirm",

@@ -8,13 +8,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from rest_framework import exceptions
 
 from accounts.models import PasswordResetToken, User
+from accounts.services import mail
 from accounts.services.sessions import TokenPair, end_all_sessions, session_start
 
 logger = logging.getLogger(__name__)
@@ -65,20 +64,6 @@ def _reset_token_create(user: User) -> str:
     return raw
 
 
-def _mail_on_commit(*, to: str, template: str, context: dict) -> None:
-    """Render accounts/mail/<template>_{subject,body}.txt and send it when the transaction commits."""
-    subject = render_to_string(f"accounts/mail/{template}_subject.txt", context).strip()
-    body = render_to_string(f"accounts/mail/{template}_body.txt", context)
-
-    def send() -> None:
-        try:
-            send_mail(subject, body, None, [to])
-        except Exception as exc:  # SMTP trouble must not change the response (nor log the link)
-            logger.error("could not send %r mail: %s", subject, type(exc).__name__)
-
-    transaction.on_commit(send)
-
-
 def _link_context(user: User) -> dict:
     """What the reset and set-password mails show: a new single-use link and its lifetime."""
     return {
@@ -96,7 +81,7 @@ def password_reset_request(*, email: str) -> None:
     user = User.objects.filter(email=User.objects.normalize_email(email), is_active=True).first()
     if user is None:
         return
-    _mail_on_commit(to=user.email, template="password_reset", context=_link_context(user))
+    mail.send_on_commit(to=user.email, template="password_reset", context=_link_context(user))
 
 
 def send_set_password_email(*, user: User) -> None:
@@ -104,7 +89,7 @@ def send_set_password_email(*, user: User) -> None:
 
     Sent when the surrounding transaction commits.
     """
-    _mail_on_commit(to=user.email, template="set_password", context=_link_context(user))
+    mail.send_on_commit(to=user.email, template="set_password", context=_link_context(user))
 
 
 @transaction.atomic

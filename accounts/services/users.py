@@ -89,7 +89,7 @@ def user_update(*, user: User, **fields) -> User:
     deactivated or demoted (LastActiveAdmin, 409): all active admin rows are locked first so
     two concurrent demotions cannot both pass the check.
     """
-    allowed = {"name", "email", "role", "is_active"}
+    allowed = {"name", "email", "role", "is_active", "email_notifications"}
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"user_update got unexpected fields {sorted(unknown)}")
@@ -120,6 +120,9 @@ def user_update(*, user: User, **fields) -> User:
     if "name" in fields and fields["name"] != current.name:
         current.name = fields["name"]
         changed.append("name")
+    if "email_notifications" in fields and fields["email_notifications"] != current.email_notifications:
+        current.email_notifications = fields["email_notifications"]
+        changed.append("email_notifications")
     role_changed = new_role is not None and new_role != current.role
     active_changed = new_active is not None and new_active != current.is_active
     if role_changed and new_role is not None:

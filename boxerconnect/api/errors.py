@@ -1,6 +1,6 @@
 """JSON error bodies for every failure: DRF exceptions, database outages, oversized bodies.
 
-Shape (API.md): validation errors are `{"field": ["message"]}`; every other error is
+Shape (docs/api.md): validation errors are `{"field": ["message"]}`; every other error is
 `{"detail": "...", "code": "..."}`.
 """
 
@@ -14,7 +14,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework_simplejwt.exceptions import InvalidToken
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ DATABASE_UNAVAILABLE = {
     "code": "database_unavailable",
 }
 TOO_LARGE = {"detail": "Request body too large.", "code": "request_too_large"}
+INVALID_TOKEN = "The access token is invalid or has expired: refresh it, or log in again."  # noqa: S105
 
 
 def is_database_outage(exc: BaseException) -> bool:
@@ -44,9 +45,16 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, DatabaseError):
         return None  # a real bug: let it surface as a logged 500 (JSON via middleware)
 
+    # Imported here: rest_framework.views loads the authentication classes, which import the
+    # checker, which raises this module's exceptions.
+    from rest_framework.views import exception_handler
+
     response = exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, InvalidToken) and isinstance(response.data, dict):
+        # simplejwt's own words ("Given token not valid for any token type") say nothing to do.
+        response.data["detail"] = INVALID_TOKEN
     if isinstance(exc, exceptions.APIException) and isinstance(response.data, dict):
         detail = response.data.get("detail")
         if detail is not None and "code" not in response.data:
@@ -56,11 +64,23 @@ def api_exception_handler(exc, context):
 
 
 class Conflict(exceptions.APIException):
-    """409: the request conflicts with the current state (duplicate, wrong status)."""
+    """409: the request conflicts with the current state (duplicate, wrong status).
+
+    Raise it with a specific `code` from boxerconnect/error_codes.py (docs/api.md lists them).
+    """
 
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
+
+
+class BadRequest(exceptions.APIException):
+    """400 for a request that is well formed but refused by the state of the resource
+    (validation errors keep their `{"field": [...]}` body)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Bad request."
+    default_code = "bad_request"
 
 
 def json_error(status_code: int, detail: str, code: str) -> JsonResponse:

@@ -1,4 +1,4 @@
-"""Page-number pagination per API.md: ?page=N&page_size=M (default 20, max 100)."""
+"""Page-number pagination per docs/api.md: ?page=N&page_size=M (default 20, max 100)."""
 
 from rest_framework import pagination
 

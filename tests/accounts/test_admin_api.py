@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import RefreshToken, Role, User
+from boxerconnect.jobs.worker import run_due_jobs
 from boxers.models import Boxer
 from clubs.models import MembershipStatus
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory, UserFactory
@@ -111,6 +112,7 @@ def test_admin_creates_a_user_with_password_who_can_log_in(api, client_for):
     assert response.status_code == 201
     assert response.json()["email"] == "new@example.com"
     assert response.json()["role"] == "gym_owner"
+    run_due_jobs()
     assert mail.outbox == []
     assert (
         api.post(
@@ -137,6 +139,7 @@ def test_admin_created_user_without_password_gets_a_set_password_mail(api, clien
     assert response.status_code == 201
     user = User.objects.get(email="nopw@example.com")
     assert not user.has_usable_password()
+    run_due_jobs()  # the worker sends it
     assert mail.outbox[-1].to == ["nopw@example.com"]
     raw = token_from_last_mail()
     confirm = api.post(

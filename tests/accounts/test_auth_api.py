@@ -307,7 +307,7 @@ def test_me_returns_the_user(client_for):
 
     assert response.status_code == 200
     assert response.json()["name"] == "Mo Me"
-    assert set(response.json()) == USER_FIELDS
+    assert set(response.json()) == USER_FIELDS | {"email_notifications"}  # me also has its settings
 
 
 def test_me_anonymous_is_401(api):
@@ -329,7 +329,10 @@ def test_patch_me_changes_name_only(client_for):
     assert user.role == Role.BOXER
 
 
-@pytest.mark.parametrize("body", [{"name": ""}, {"name": "x" * 151}, {"name": ["x"]}, {"name": None}, {}])
+@pytest.mark.parametrize(
+    "body",
+    [{"name": ""}, {"name": "x" * 151}, {"name": ["x"]}, {"name": None}, {"email_notifications": "maybe"}],
+)
 def test_patch_me_invalid_is_400(client_for, body):
     response = client_for(UserFactory()).patch(ME, body, format="json")
 

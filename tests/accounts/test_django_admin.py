@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import PasswordResetToken, RefreshToken, Role, User
 from accounts.services import session_start
+from boxerconnect.jobs.worker import run_due_jobs
 from tests.accounts.factories import AdminFactory, CoachFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +127,7 @@ def test_adding_a_user_without_password_in_the_admin_sends_a_set_password_mail(a
     user = User.objects.get(email="added@example.com")
     assert user.role == Role.GYM_OWNER
     assert not user.has_usable_password()
+    run_due_jobs()  # the worker sends it
     assert mail.outbox[-1].to == ["added@example.com"]
 
 

@@ -15,6 +15,8 @@ PRODUCTION_SECRET = "k3Jx9-vQ2mZr7LtB0wYh4NcS8uPe1FdG6aKo5XiV_bTn3RlWj2EyHq7MzA0
 # What every subprocess gets unless a test overrides it: production mode with a key.
 BASE_ENV = {
     "DJANGO_SETTINGS_MODULE": "boxerconnect.settings",
+    # A developer's `.env` beside manage.py (make run writes one) must not change the case.
+    "DJANGO_READ_ENV_FILE": "false",
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": PRODUCTION_SECRET,
     "DJANGO_ALLOWED_HOSTS": "testserver,localhost",

@@ -146,10 +146,10 @@ def command_text(service: dict) -> str:
     return " ".join(command) if isinstance(command, list) else command
 
 
-def test_compose_production_profile_has_app_postgres_and_redis(compose):
+def test_compose_production_profile_has_app_worker_postgres_and_redis(compose):
     production = {name for name, s in compose["services"].items() if "production" in s.get("profiles", [])}
 
-    assert production == {"app", "postgres", "cache"}
+    assert production == {"app", "worker", "postgres", "cache"}
 
 
 def test_compose_app_runs_gunicorn_after_its_dependencies_are_healthy(compose):
@@ -168,6 +168,26 @@ def test_compose_app_runs_gunicorn_after_its_dependencies_are_healthy(compose):
     assert env["DATABASE_URL"].endswith("@postgres:5432/boxerconnect")
     assert env["REDIS_URL"] == "redis://:${REDIS_PASSWORD:-}@cache:6379/0"
     assert set(env) - documented_variables() == set()
+
+
+def test_compose_worker_runs_every_queue_from_the_app_image_with_its_own_health_check(compose):
+    app, worker = compose["services"]["app"], compose["services"]["worker"]
+
+    assert worker["image"] == app["image"] and worker["build"] == app["build"] == "."
+    assert worker["command"] == ["python", "manage.py", "worker"]
+    assert worker["depends_on"] == {"app": {"condition": "service_healthy"}}  # after migrations
+    assert worker["healthcheck"]["test"] == ["CMD", "python", "manage.py", "worker", "--check"]
+    assert worker["restart"] == "unless-stopped"
+    assert worker["read_only"] is True and worker["tmpfs"] == ["/tmp"]
+    assert "ports" not in worker
+    # The same configuration as the app (database, Redis, SMTP, jobs), but it never migrates.
+    assert {k: v for k, v in worker["environment"].items() if k != "DJANGO_MIGRATE"} == {
+        k: v for k, v in app["environment"].items() if k != "DJANGO_MIGRATE"
+    }
+    assert worker["environment"]["DJANGO_MIGRATE"] == "false"
+    assert worker["environment"]["EMAIL_TIMEOUT"] == "${EMAIL_TIMEOUT:-10}"
+    # SIGTERM lets the running job finish before the container is killed.
+    assert worker["stop_grace_period"] == "30s"
 
 
 def test_compose_redis_has_a_password_a_memory_cap_lru_eviction_and_no_persistence(compose):
@@ -189,6 +209,7 @@ def test_compose_production_publishes_only_the_app(compose):
 
     assert "ports" not in services["postgres"]
     assert "ports" not in services["cache"]
+    assert "ports" not in services["worker"]
     assert services["app"]["ports"] == ["${APP_PORT:-8000}:8000"]
 
 

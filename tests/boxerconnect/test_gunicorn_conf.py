@@ -11,7 +11,7 @@ import json, os, runpy
 ns = runpy.run_path("gunicorn.conf.py")
 print(json.dumps({k: ns[k] for k in ("bind", "workers", "threads", "worker_class", "timeout",
     "graceful_timeout", "keepalive", "max_requests", "max_requests_jitter", "accesslog",
-    "access_log_format")} | {"multiproc": os.environ.get("PROMETHEUS_MULTIPROC_DIR")}))
+    "access_log_format", "logger_class")} | {"multiproc": os.environ.get("PROMETHEUS_MULTIPROC_DIR")}))
 """
 
 
@@ -54,6 +54,15 @@ def test_defaults_bind_port_and_log_requests_with_their_id():
     made = Path(config["multiproc"])
     shutil.rmtree(made)
     assert made.name.startswith("boxerconnect-prometheus-")
+
+
+def test_gunicorn_logs_through_the_project_logger_in_log_format():
+    config = load_config()
+    bad = run_python("import runpy; runpy.run_path('gunicorn.conf.py')", LOG_FORMAT="yaml")
+
+    assert config["logger_class"] == "boxerconnect.logs.GunicornLogger"
+    assert bad.returncode != 0
+    assert "LOG_FORMAT must be json or text, got 'yaml'" in bad.stderr
 
 
 def test_a_bad_number_stops_gunicorn_with_the_variable_named():

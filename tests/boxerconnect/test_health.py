@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+import boxerconnect
 from boxerconnect.cache import stamped
 from boxerconnect.settings import _redis_cache
 from tests.accounts.factories import UserFactory
@@ -242,3 +243,19 @@ def test_health_answers_without_the_counters_when_they_cannot_be_read(api, monke
     assert response.status_code == 200
     assert response.json()["services"]["redis"]["status"] == "up"
     assert "permissionCache" not in response.json()["services"]["redis"]
+
+
+def test_the_root_url_says_where_things_are(api):
+    response = api.get("/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "name": "BoxerConnect API",
+        "version": boxerconnect.__version__,
+        "api": "/api/v1/",
+        "docs": "/api/docs/",
+        "schema": "/api/schema/",
+        "health": "/health",
+    }
+    for path in ("/api/docs/", "/api/schema/", "/health"):
+        assert api.get(path).status_code == 200

@@ -254,3 +254,9 @@ def test_bad_value_stops_startup_with_a_clear_message(env, message):
     error = settings_error(**env)
 
     assert message in error
+
+
+def test_the_suite_runs_without_a_developers_dotenv(settings):
+    # scripts/test.sh sets DJANGO_READ_ENV_FILE=false (and so do the subprocesses here): a
+    # `.env` beside manage.py, as `make run` writes one, changes nothing the tests see.
+    assert settings.ENV_FILE_READ is None

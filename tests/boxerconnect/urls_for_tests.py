@@ -36,6 +36,18 @@ class BoomApi(APIView):
         raise RuntimeError("a bug in a DRF view")
 
 
+class BoomWithBodyApi(APIView):
+    """POST anything: parses the body (as DRF does for every API call), then fails with the
+    body in the exception message, the worst case for what an error report could carry."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        raise RuntimeError(f"a bug while handling {request.data}")
+
+
 def boom_plain(request):
     raise RuntimeError("a bug in a plain Django view")
 
@@ -62,6 +74,7 @@ urlpatterns = [
     path("test/users/", UserEmailListApi.as_view()),
     path("test/echo/", EchoApi.as_view()),
     path("test/boom/", BoomApi.as_view()),
+    path("test/boom-with-body/", BoomWithBodyApi.as_view()),
     path("test/boom-plain/", boom_plain),
     path("test/body-plain/", body_plain),
     *real,

@@ -54,3 +54,9 @@ def world(db):
             "coach_invited": coach_invited,
         },
     )
+
+
+@pytest.fixture(autouse=True)
+def _demo_logins_file(settings, tmp_path):
+    """seed_demo keeps its logins in a file: each test its own, never the checkout's."""
+    settings.DEMO_LOGINS_FILE = tmp_path / "demo-logins.txt"

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import PasswordResetToken, User
+from boxerconnect.jobs.worker import run_due_jobs
 from boxers.models import Boxer
 from clubs.models import Club, ClubCoach
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory, UserFactory
@@ -317,6 +318,8 @@ def test_owner_creates_a_boxer_account_without_knowing_its_password(client_for, 
     user = User.objects.get(email="nia.boxer@example.com")
     assert not user.has_usable_password()
     assert Boxer.objects.get(user=user).club_id == club.pk
+    assert mail.outbox == []  # the request only enqueued it
+    run_due_jobs()  # the worker sends it
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["nia.boxer@example.com"]
@@ -362,6 +365,7 @@ def test_invalid_boxer_account_input_creates_nothing_and_sends_nothing(client_fo
     mail.outbox.clear()
 
     response = client_for(owner).post(url(club, "boxer-accounts/"), payload, format="json")
+    run_due_jobs()
 
     assert response.status_code == 400
     assert not User.objects.filter(email="x@example.com").exists()
@@ -375,6 +379,7 @@ def test_taken_email_is_400_and_sends_nothing(client_for, owner, club):
     response = client_for(owner).post(
         url(club, "boxer-accounts/"), {"email": "TAKEN@example.com", "name": "Dup"}, format="json"
     )
+    run_due_jobs()
 
     assert response.status_code == 400
     assert "email" in response.json()

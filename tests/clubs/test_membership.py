@@ -48,7 +48,73 @@ def test_boxer_requests_to_join_and_gets_a_pending_request(client_for, club, box
     assert body["user"] == {"id": str(boxer.user.pk), "name": boxer.user.name}
     assert body["boxer_id"] == str(boxer.pk)
     assert body["reviewed_at"] is None
-    assert set(body) == {"id", "club", "user", "boxer_id", "status", "notes", "created_at", "reviewed_at"}
+    assert body["message"] == ""
+    assert set(body) == {
+        "id",
+        "club",
+        "user",
+        "boxer_id",
+        "status",
+        "message",
+        "notes",
+        "created_at",
+        "reviewed_at",
+    }
+
+
+# --- The requester's message ------------------------------------------------------------------
+
+MESSAGE = "Southpaw, 12 bouts, can train Tuesday and Thursday evenings."
+
+
+def test_the_requesters_message_is_stored_and_shown_to_the_club_owner(client_for, club, owner, boxer):
+    response = client_for(boxer.user).post(
+        f"/api/v1/clubs/{club.pk}/membership-requests/", {"message": MESSAGE}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["message"] == MESSAGE
+    assert MembershipRequest.objects.get(pk=response.json()["id"]).message == MESSAGE
+    listed = client_for(owner).get(f"/api/v1/clubs/{club.pk}/membership-requests/").json()["results"]
+    assert [r["message"] for r in listed] == [MESSAGE]
+    detail = client_for(owner).get(_url(MembershipRequest.objects.get())).json()
+    assert detail["message"] == MESSAGE
+
+
+def test_the_requester_sees_its_own_message_and_the_reviewers_notes_apart(client_for, club, owner, boxer):
+    client_for(boxer.user).post(
+        f"/api/v1/clubs/{club.pk}/membership-requests/", {"message": MESSAGE}, format="json"
+    )
+    request = MembershipRequest.objects.get()
+    client_for(owner).post(_url(request, "reject"), {"notes": "Full until September."}, format="json")
+
+    mine = client_for(boxer.user).get("/api/v1/membership-requests/").json()["results"]
+
+    assert [(r["message"], r["notes"]) for r in mine] == [(MESSAGE, "Full until September.")]
+
+
+def test_a_message_of_1000_characters_is_accepted_and_one_more_is_400(client_for, club, boxer):
+    client = client_for(boxer.user)
+    url = f"/api/v1/clubs/{club.pk}/membership-requests/"
+
+    too_long = client.post(url, {"message": "x" * 1001}, format="json")
+    longest = client.post(url, {"message": "x" * 1000}, format="json")
+
+    assert too_long.status_code == 400
+    assert "message" in too_long.json()
+    assert longest.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "body", [{"message": ["a list"]}, {"message": {"an": "object"}}, ["not", "an object"]]
+)
+def test_a_message_that_is_not_text_is_400(client_for, club, boxer, body):
+    response = client_for(boxer.user).post(
+        f"/api/v1/clubs/{club.pk}/membership-requests/", body, format="json"
+    )
+
+    assert response.status_code == 400
+    assert not MembershipRequest.objects.exists()
 
 
 def test_second_pending_request_to_the_same_club_is_a_conflict(client_for, club, boxer):
@@ -58,7 +124,7 @@ def test_second_pending_request_to_the_same_club_is_a_conflict(client_for, club,
     response = client.post(f"/api/v1/clubs/{club.pk}/membership-requests/")
 
     assert response.status_code == 409
-    assert response.json()["code"] == "conflict"
+    assert response.json()["code"] == "membership_pending"
     assert MembershipRequest.objects.filter(user=boxer.user, club=club).count() == 1
 
 
@@ -77,7 +143,7 @@ def test_request_to_a_club_not_accepting_members_is_400(client_for, boxer):
     response = client_for(boxer.user).post(f"/api/v1/clubs/{club.pk}/membership-requests/")
 
     assert response.status_code == 400
-    assert "non_field_errors" in response.json()
+    assert response.json()["code"] == "not_accepting_members"
     assert not MembershipRequest.objects.exists()
 
 

@@ -1,12 +1,16 @@
-"""seed_demo: refuses without DEBUG, builds the demo world through services, idempotent, prints logins."""
+"""seed_demo: refuses without DEBUG, builds a realistic demo world through services, idempotent,
+prints its logins and keeps them stable from run to run."""
 
+import math
 import re
+import stat
+from datetime import date
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import User
+from accounts.models import Role, User
 from boxers.models import Boxer, CoachLink, CoachLinkStatus, Fight
 from clubs.models import Club, ClubCoach, MembershipRequest, MembershipStatus
 
@@ -56,8 +60,9 @@ def test_builds_a_realistic_world_and_rerunning_changes_nothing(settings):
     assert first["coaches"] == 5
     assert first["links"] == 6
     assert first["pending"] == 4
-    assert first["members"] == 12
-    assert first["fights"] >= 2 * first["boxers"]
+    assert first["boxers"] == 44
+    assert first["members"] == 40
+    assert first["fights"] >= 4 * first["boxers"]
     regions = set(Club.objects.filter(owner__isnull=False).values_list("region", flat=True))
     assert len(regions) == 4
     for boxer in Boxer.objects.all():
@@ -112,3 +117,172 @@ def test_demo_owner_sees_pending_requests_and_members_through_the_api(client_for
     assert len(members["boxers"]) >= 2
     assert {c["is_head"] for c in members["coaches"]} == {True, False}
     assert pending["count"] == 1
+
+
+# --- Stable logins ---------------------------------------------------------------------------
+
+LOGIN_LINE = re.compile(r"^\s+(\w+)\s+(\S+@demo\.example\.org)\s+(\S+)$", re.MULTILINE)
+
+
+def printed_logins(output: str) -> dict[str, str]:
+    return {email: password for _, email, password in LOGIN_LINE.findall(output)}
+
+
+def can_log_in(api, email: str, password: str) -> bool:
+    response = api.post("/api/v1/auth/login/", {"email": email, "password": password}, format="json")
+    return response.status_code == 200
+
+
+def test_two_runs_give_the_same_working_logins_and_write_them_to_the_file(api, settings):
+    first = printed_logins(seed("--force"))
+    second = printed_logins(seed("--force"))
+
+    assert second == first
+    assert len(first) == User.objects.count()
+    written = settings.DEMO_LOGINS_FILE.read_text()
+    for email, password in first.items():
+        assert re.search(rf"^\w+\s+{re.escape(email)}\s+{re.escape(password)}$", written, re.MULTILINE)
+    for role in Role.values:
+        email = User.objects.filter(role=role, email__endswith="@demo.example.org").first().email
+        assert can_log_in(api, email, first[email]), role
+
+
+def test_the_logins_file_is_readable_by_its_owner_only(settings):
+    seed("--force")
+
+    mode = stat.S_IMODE(settings.DEMO_LOGINS_FILE.stat().st_mode)
+
+    assert mode == 0o600
+
+
+def test_a_login_missing_from_the_file_gets_a_new_password_and_the_others_stay(api, settings):
+    first = printed_logins(seed("--force"))
+    path = settings.DEMO_LOGINS_FILE
+    path.write_text(
+        "".join(line + "\n" for line in path.read_text().splitlines() if "boxer.nia@" not in line)
+    )
+
+    second = printed_logins(seed("--force"))
+
+    nia = "boxer.nia@demo.example.org"
+    assert second[nia] != first[nia]
+    assert {e: p for e, p in second.items() if e != nia} == {e: p for e, p in first.items() if e != nia}
+    assert can_log_in(api, nia, second[nia])
+    assert not can_log_in(api, nia, first[nia])
+
+
+def test_a_password_changed_since_is_set_back_so_the_file_stays_true(api):
+    logins = printed_logins(seed("--force"))
+    user = User.objects.get(email="owner.west@demo.example.org")
+    user.set_password("Changed-Since-2026")
+    user.save()
+
+    seed("--force")
+
+    assert can_log_in(api, user.email, logins[user.email])
+
+
+# --- Realistic people and places -------------------------------------------------------------
+
+GROUPS = {"schools": (0, 14), "junior": (15, 16), "youth": (17, 18), "elite": (19, 40), "masters": (41, 200)}
+LEVELS = ["beginner", "amateur", "intermediate", "advanced", "professional"]
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def age_group(born: date, today: date) -> str:
+    age = age_on(born, today)
+    return next(group for group, (low, high) in GROUPS.items() if low <= age <= high)
+
+
+def test_clubs_and_boxers_have_cities_the_directory_can_filter_on(api, settings):
+    settings.DEBUG = True
+    seed()
+
+    clubs = api.get("/api/v1/clubs/?city=cardiff&page_size=100").json()
+    boxers = api.get("/api/v1/boxers/?city=cardiff&page_size=100").json()
+
+    assert clubs["count"] >= 12
+    assert {club["city"] for club in clubs["results"]} == {"Cardiff"}
+    assert boxers["count"] >= 5
+    assert Club.objects.exclude(city="").count() >= 125
+    # Every boxer lives somewhere, a member where its club is.
+    for boxer in Boxer.objects.select_related("club"):
+        assert boxer.city
+        if boxer.club is not None:
+            assert boxer.city == boxer.club.city
+
+
+def test_clubs_get_coordinates_from_their_town_where_the_list_has_none(settings):
+    settings.DEBUG = True
+    seed()
+
+    located = Club.objects.filter(latitude__isnull=False, longitude__isnull=False)
+    newport = Club.objects.get(name="Newport Sporting ABC")
+
+    assert located.count() >= 125
+    assert (float(newport.latitude), float(newport.longitude)) == pytest.approx((51.58, -3.0), abs=0.02)
+    # The list's own coordinates are kept as they are.
+    assert float(Club.objects.get(name="Caernarfon ABC").latitude) == pytest.approx(53.1378468)
+
+
+def test_boxers_span_every_age_group_both_genders_and_every_level(settings):
+    settings.DEBUG = True
+    seed()
+    today = date.today()
+    boxers = list(Boxer.objects.all())
+
+    groups = [age_group(b.date_of_birth, today) for b in boxers]
+    genders = [b.gender for b in boxers]
+
+    assert all(b.date_of_birth is not None and b.weight_kg is not None for b in boxers)
+    assert {group: groups.count(group) >= 3 for group in GROUPS} == dict.fromkeys(GROUPS, True)
+    assert 0.2 <= genders.count("female") / len(genders) <= 0.45
+    assert {b.experience_level for b in boxers} == set(LEVELS)
+    # Most members are beginners to intermediates, as in a real amateur membership.
+    assert sum(b.experience_level in LEVELS[:3] for b in boxers) >= 0.6 * len(boxers)
+
+
+def distance_km(a: Club, b: Club) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, map(float, (a.latitude, a.longitude, b.latitude, b.longitude)))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+def could_spar(a: Boxer, b: Boxer, today: date) -> bool:
+    """The sparring rule of the contract: same gender, 5 kg, adjacent levels, 2 years for a
+    minor, another club within 50 km."""
+    ages = (age_on(a.date_of_birth, today), age_on(b.date_of_birth, today))
+    return (
+        a.club_id != b.club_id
+        and a.gender == b.gender
+        and abs(a.weight_kg - b.weight_kg) <= 5
+        and abs(LEVELS.index(a.experience_level) - LEVELS.index(b.experience_level)) <= 1
+        and (min(ages) >= 18 or abs(ages[0] - ages[1]) <= 2)
+        and distance_km(a.club, b.club) <= 50
+    )
+
+
+def test_most_boxers_have_a_sparring_partner_in_another_club_nearby(settings):
+    settings.DEBUG = True
+    seed()
+    today = date.today()
+    members = list(Boxer.objects.filter(club__isnull=False, is_searchable=True).select_related("club"))
+
+    partnered = [a for a in members if any(could_spar(a, b, today) for b in members if b.pk != a.pk)]
+
+    assert len(partnered) >= 0.8 * len(members)
+    assert len({b.club_id for b in partnered}) >= 8
+
+
+def test_pending_requests_carry_the_boxers_messages(settings):
+    settings.DEBUG = True
+    seed()
+
+    messages = MembershipRequest.objects.filter(status=MembershipStatus.PENDING).values_list(
+        "message", flat=True
+    )
+
+    assert sum(bool(m) for m in messages) >= 3

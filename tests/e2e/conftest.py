@@ -20,6 +20,7 @@ import os
 import pytest
 
 from tests.support.live import LiveApp
+from tests.support.workers import live_worker_factory  # noqa: F401  (a fixture for e2e tests)
 
 
 @pytest.fixture

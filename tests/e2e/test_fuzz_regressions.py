@@ -3,9 +3,14 @@
 In-process (Django test client): fast, and each names the request the fuzzer sent.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import get_resolver
+from django.utils import timezone
 
+from accounts.models import Notification
+from boxers.models import Availability, SparringRequest
 from tests.accounts.factories import AdminFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory, FightFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
@@ -31,7 +36,29 @@ def real_ids():
     link = CoachLinkFactory(boxer=boxer)
     club = ClubFactory(owner=None)
     request = MembershipRequestFactory(club=club)
-    return admin, {"boxer": boxer, "fight": fight, "link": link, "club": club, "request": request}
+    other = BoxerFactory()
+    now = timezone.now()
+    sparring = SparringRequest.objects.create(
+        from_boxer=boxer,
+        to_boxer=other,
+        proposed_start=now + timedelta(days=2),
+        proposed_end=now + timedelta(days=2, hours=1),
+        expires_at=now + timedelta(days=1),
+    )
+    slot = Availability.objects.create(
+        boxer=boxer, starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=1)
+    )
+    notification = Notification.objects.create(recipient=admin, kind="sparring_requested")
+    return admin, {
+        "boxer": boxer,
+        "fight": fight,
+        "link": link,
+        "club": club,
+        "request": request,
+        "sparring": sparring,
+        "slot": slot,
+        "notification": notification,
+    }
 
 
 def concrete(route: str, objects: dict) -> str:
@@ -43,10 +70,13 @@ def concrete(route: str, objects: dict) -> str:
         "clubs": objects["club"].pk,
         "coach-links": objects["link"].pk,
         "membership-requests": objects["request"].pk,
+        "sparring-requests": objects["sparring"].pk,
+        "notifications": objects["notification"].pk,
         "admin": objects["boxer"].user_id,
     }[route.split("/")[2].split("/")[0]]
     path = route.replace("<uuid:pk>", str(first), 1)
     path = path.replace("<uuid:fight_id>", str(objects["fight"].pk))
+    path = path.replace("<uuid:slot_id>", str(objects["slot"].pk))
     path = path.replace("<uuid:boxer_id>", str(objects["boxer"].pk))
     path = path.replace("<uuid:user_id>", str(objects["link"].coach_id))
     return "/" + path

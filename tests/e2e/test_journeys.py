@@ -13,6 +13,7 @@ from tests.clubs.factories import ClubFactory
 from tests.e2e.support import poll
 from tests.support.live import LiveApp
 from tests.support.servers import RedisServer
+from tests.support.workers import LiveWorker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -74,7 +75,13 @@ def mail_dir():
 
 @pytest.fixture(scope="module")
 def app(django_db_setup, django_db_blocker, mail_dir):
-    """One server for the module, with its own Redis and a file mail backend."""
+    """One server for the module, with its own Redis, and a job worker that sends the mail
+    with the file backend."""
+    mail_env = {
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
+        "FRONTEND_URL": "https://app.boxerconnect.test",
+    }
     with django_db_blocker.unblock():
         redis_server = RedisServer()
         redis_server.start()
@@ -82,15 +89,11 @@ def app(django_db_setup, django_db_blocker, mail_dir):
             redis_url=redis_server.url,
             workers=2,
             threads=2,
-            env={
-                "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-                "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
-                "FRONTEND_URL": "https://app.boxerconnect.test",
-                "DJANGO_THROTTLE_RATES": "register=100/hour",
-                "GUNICORN_GRACEFUL_TIMEOUT": "3",
-            },
+            env={**mail_env, "DJANGO_THROTTLE_RATES": "register=100/hour", "GUNICORN_GRACEFUL_TIMEOUT": "3"},
         )
+        worker = LiveWorker(env={**mail_env, "REDIS_URL": redis_server.url})
     yield server
+    worker.stop()
     server.cleanup()
     redis_server.stop()
 

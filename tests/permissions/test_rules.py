@@ -7,6 +7,7 @@ exists: 404).
 
 import itertools
 import uuid
+from datetime import date
 
 import pytest
 
@@ -21,12 +22,17 @@ from permissions.facts import (
     UserFact,
 )
 from permissions.rules import (
+    acts_for,
     decide_boxer,
+    decide_boxer_sparring,
     decide_club,
     decide_club_coach,
     decide_coach_link,
     decide_global,
     decide_membership,
+    decide_sparring,
+    is_adult,
+    years_before,
 )
 
 ALLOW, DENY, HIDDEN = "allow", "deny", "hidden"
@@ -419,6 +425,166 @@ def test_global_decision_table(action, name):
     assert decision.allowed == (name in GLOBAL_ALLOWED[action]), decision.reason
 
 
+# --- Sparring: "acts for" a boxer (availability, requests) --------------------------------
+
+TODAY = date(2026, 6, 15)
+ADULT_DOB, MINOR_DOB = "2000-01-01", "2010-06-16"  # 26, and 15 until tomorrow
+SPARRING_COACH = user("coach")
+SPARRING_ACTORS = {
+    **BOXER_ACTORS,
+    "coach manage_sparring": SPARRING_COACH,
+    "coach pending manage_sparring": user("coach"),
+    "inactive coach manage_sparring": SPARRING_COACH.__class__(
+        **{**SPARRING_COACH.to_json(), "is_active": False}
+    ),
+}
+SPARRING_LINKS = {
+    **LINKS,
+    "coach manage_sparring": ("active", ("manage_sparring",)),
+    "coach pending manage_sparring": ("pending", ("manage_sparring",)),
+    "inactive coach manage_sparring": ("active", ("manage_sparring",)),
+}
+# state → (visibility state of the profile, date of birth)
+SPARRING_STATES = {
+    "public adult": ("public", ADULT_DOB),
+    "public, no date of birth": ("public", None),
+    "public minor": ("public", MINOR_DOB),
+    "hidden minor": ("hidden", MINOR_DOB),
+    "deleted adult": ("deleted", ADULT_DOB),
+    "deleted minor": ("deleted", MINOR_DOB),
+}
+SPARRING_VIEWERS = {
+    "public": set(SPARRING_ACTORS),
+    "hidden": BOXER_VIEWERS["hidden"] | {"coach manage_sparring"},
+    "deleted": BOXER_VIEWERS["deleted"],
+}
+ACTING = {
+    "public adult": {"owner", "coach manage_sparring", "club owner", "admin"},
+    "public, no date of birth": {"owner", "coach manage_sparring", "club owner", "admin"},
+    "public minor": {"coach manage_sparring", "club owner", "admin"},
+    "hidden minor": {"coach manage_sparring", "club owner", "admin"},
+    "deleted adult": {"owner", "admin"},
+    "deleted minor": {"admin"},
+}
+SIGNED_IN = {name for name, actor in SPARRING_ACTORS.items() if actor is not None and actor.is_active}
+MINOR_ROLES = {name for name in SIGNED_IN if SPARRING_ACTORS[name].role in ("coach", "gym_owner", "admin")}
+BOXER_SPARRING_ALLOWED = {
+    # An adult's availability: every signed-in caller who sees the profile; an under-18's:
+    # its own user, those who act for it, and coaches, gym owners and admins.
+    Action.AVAILABILITY_VIEW: {
+        state: (
+            SIGNED_IN & SPARRING_VIEWERS[visibility]
+            if dob != MINOR_DOB
+            else (ACTING[state] | {"owner"} | MINOR_ROLES) & SPARRING_VIEWERS[visibility]
+        )
+        for state, (visibility, dob) in SPARRING_STATES.items()
+    },
+    Action.AVAILABILITY_MANAGE: ACTING,
+    Action.SPARRING_REQUEST: ACTING,
+}
+
+
+def sparring_boxer(state: str, boxer_id: str = BOXER) -> BoxerFact:
+    visibility, dob = SPARRING_STATES[state]
+    return BoxerFact(
+        id=boxer_id,
+        owner_id=OWNER.id,
+        club_id=CLUB,
+        is_searchable=visibility != "hidden",
+        is_active=visibility != "deleted",
+        owner_active=True,
+        date_of_birth=dob,
+    )
+
+
+def sparring_link(name: str, actor: UserFact | None, boxer_id: str = BOXER) -> LinkFact | None:
+    if actor is None:
+        return None
+    status, rights = SPARRING_LINKS.get(name, (None, ()))
+    return LinkFact(coach_id=actor.id, boxer_id=boxer_id, status=status, rights=rights)
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "name"),
+    list(itertools.product(BOXER_SPARRING_ALLOWED, SPARRING_STATES, SPARRING_ACTORS)),
+)
+def test_boxer_sparring_decision_table(action, state, name):
+    actor = SPARRING_ACTORS[name]
+    viewers = SPARRING_VIEWERS[SPARRING_STATES[state][0]]
+    want = expected(BOXER_SPARRING_ALLOWED[action][state], viewers, name)
+
+    decision = decide_boxer_sparring(actor, action, sparring_boxer(state), sparring_link(name, actor), TODAY)
+
+    assert outcome(decision) == want, decision.reason
+
+
+def test_a_boxer_acts_for_itself_from_its_eighteenth_birthday():
+    turns_18_today = years_before(TODAY, 18).isoformat()
+    turns_18_tomorrow = date(TODAY.year - 18, TODAY.month, TODAY.day + 1).isoformat()
+
+    assert is_adult(turns_18_today, TODAY)
+    assert not is_adult(turns_18_tomorrow, TODAY)
+    # Born on 29 February: 18 on 1 March in a common year (as UK law counts it).
+    assert not is_adult("2008-02-29", date(2026, 2, 28))
+    assert is_adult("2008-02-29", date(2026, 3, 1))
+    assert is_adult("2010-02-28", date(2028, 2, 29))  # 18 the day before, in a leap year
+
+
+# A request from boxer A (owned by A_OWNER, adult) to boxer B (owned by B_OWNER, adult, in
+# CLUB): who sees it, who answers, who cancels, who completes.
+A_BOXER, B_BOXER = _id(), _id()
+A_OWNER = user("boxer", boxer_id=A_BOXER)
+B_OWNER = user("boxer", boxer_id=B_BOXER, boxer_club_id=CLUB)
+A_COACH = user("coach")
+REQUEST_ACTORS = {
+    "anonymous": None,
+    "admin": user("admin"),
+    "requesting boxer": A_OWNER,
+    "requested boxer": B_OWNER,
+    "requesting coach (manage_sparring)": A_COACH,
+    "requested club's owner": user("gym_owner", owns=[CLUB]),
+    "coach without manage_sparring": user("coach"),
+    "unrelated boxer": user("boxer", boxer_id=_id()),
+    "other gym owner": user("gym_owner", owns=[OTHER_CLUB]),
+    "inactive requesting boxer": A_OWNER.__class__(**{**A_OWNER.to_json(), "is_active": False}),
+}
+REQUEST_FROM = {"requesting boxer", "requesting coach (manage_sparring)", "admin"}
+REQUEST_TO = {"requested boxer", "requested club's owner", "admin"}
+REQUEST_PARTIES = REQUEST_FROM | REQUEST_TO
+SPARRING_ALLOWED = {
+    Action.SPARRING_VIEW: REQUEST_PARTIES,
+    Action.SPARRING_RESPOND: REQUEST_TO,
+    Action.SPARRING_CANCEL: REQUEST_FROM,
+    Action.SPARRING_COMPLETE: REQUEST_PARTIES,
+}
+
+
+def request_sides(name: str):
+    actor = REQUEST_ACTORS[name]
+    a = BoxerFact(A_BOXER, A_OWNER.id, None, True, True, True, ADULT_DOB)
+    b = BoxerFact(B_BOXER, B_OWNER.id, CLUB, True, True, True, ADULT_DOB)
+    # (rights on A, rights on B) of an active link; None: no link
+    rights = {
+        "requesting coach (manage_sparring)": (("manage_sparring",), None),
+        "coach without manage_sparring": (("edit_profile", "manage_fights"), ("manage_fights",)),
+    }.get(name, (None, None))
+    links = [
+        None if actor is None else LinkFact(actor.id, boxer.id, None if r is None else "active", r or ())
+        for boxer, r in zip((a, b), rights, strict=True)
+    ]
+    return actor, (acts_for(actor, a, links[0], TODAY), acts_for(actor, b, links[1], TODAY))
+
+
+@pytest.mark.parametrize(("action", "name"), list(itertools.product(SPARRING_ALLOWED, REQUEST_ACTORS)))
+def test_sparring_request_decision_table(action, name):
+    actor, sides = request_sides(name)
+    want = expected(SPARRING_ALLOWED[action], REQUEST_PARTIES, name)
+
+    decision = decide_sparring(actor, action, sides)
+
+    assert outcome(decision) == want, decision.reason
+
+
 def test_the_tables_cover_every_action_exactly_once():
     tables = [
         BOXER_ALLOWED,
@@ -427,21 +593,27 @@ def test_the_tables_cover_every_action_exactly_once():
         MEMBERSHIP_ALLOWED,
         CLUB_COACH_ALLOWED,
         GLOBAL_ALLOWED,
+        BOXER_SPARRING_ALLOWED,
+        SPARRING_ALLOWED,
     ]
 
     covered = [action for table in tables for action in table]
 
     assert sorted(covered) == sorted(Action)
-    assert {RESOURCE_OF[a] for a in BOXER_ALLOWED} == {"boxer"}
+    assert {RESOURCE_OF[a] for a in [*BOXER_ALLOWED, *BOXER_SPARRING_ALLOWED]} == {"boxer"}
+    assert {RESOURCE_OF[a] for a in SPARRING_ALLOWED} == {"sparring_request"}
     assert {RESOURCE_OF[a] for a in CLUB_ALLOWED} == {"club"}
 
 
 def test_a_closed_club_refuses_membership_with_its_own_code_only_to_boxers_with_a_profile():
     boxer_with_profile = user("boxer", boxer_id=_id())
+    boxer_without_profile = user("boxer")
     coach = user("coach")
 
     closed = decide_club(boxer_with_profile, Action.MEMBERSHIP_REQUEST, club_fact("published, closed"))
+    no_profile = decide_club(boxer_without_profile, Action.MEMBERSHIP_REQUEST, club_fact("published, closed"))
     not_a_boxer = decide_club(coach, Action.MEMBERSHIP_REQUEST, club_fact("published, closed"))
 
     assert (closed.allowed, closed.code) == (False, "not_accepting_members")
-    assert (not_a_boxer.allowed, not_a_boxer.code) == (False, "permission_denied")
+    assert (no_profile.allowed, no_profile.code) == (False, "boxer_profile_required")
+    assert (not_a_boxer.allowed, not_a_boxer.code) == (False, "role_not_allowed")

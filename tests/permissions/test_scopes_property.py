@@ -1,35 +1,50 @@
-"""Property: for every actor, each list scope in SQL equals the single-object view check.
+"""Property: for every actor, each list scope in SQL equals the single-object check.
 
 Hypothesis draws small random graphs of users (every role, some inactive), clubs (published
 or not, with or without owners), boxers (searchable, hidden, soft-deleted, in clubs), coach
 links (pending/active, any subset of rights), club coaches (invited/active) and membership
 requests; the link list scope is held to `coach_link.view` on each loaded object, the boxer
-a listed link names and each club's member list to `boxer.view`. Each example lives in a
+a listed link names and each club's member list to `boxer.view`, "acts for" to
+`availability.manage`, and the sparring-request scope to `sparring.view`. Boxers are 18 today,
+18 tomorrow, or without a date of birth. Each example lives in a
 savepoint that is rolled back, on real PostgreSQL.
 """
 
 import os
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
-from boxers.models import Boxer, CoachLink
+from boxers.models import Boxer, CoachLink, SparringRequest
 from boxers.selectors import coach_link_list
 from clubs.models import Club, ClubCoach, MembershipRequest
 from clubs.selectors import club_member_boxers
 from permissions.actions import Action
 from permissions.checker import Authorizer
-from permissions.facts import CoachLinkObject
-from permissions.selectors import boxer_scope, club_scope, coach_link_scope
+from permissions.facts import CoachLinkObject, SparringObject
+from permissions.rules import years_before
+from permissions.selectors import (
+    acting_for_scope,
+    boxer_scope,
+    club_scope,
+    coach_link_scope,
+    sparring_request_scope,
+)
 
 pytestmark = pytest.mark.django_db
 
+_TODAY = timezone.localdate()
+DATES_OF_BIRTH = {"adult": years_before(_TODAY, 18), "minor": years_before(_TODAY, 18) + timedelta(days=1)}
+
 ROLES = ["boxer", "coach", "gym_owner", "admin"]
-RIGHTS = ["edit_profile", "manage_fights"]
+RIGHTS = ["edit_profile", "manage_fights", "manage_sparring"]
+AGES = [None, "adult", "minor"]  # no date of birth, 18 or over, under 18
 
 
 @st.composite
@@ -47,7 +62,9 @@ def graphs(draw):
     profiles = draw(
         st.dictionaries(
             user_index,
-            st.tuples(st.booleans(), st.booleans(), club_index),  # searchable, active, club
+            st.tuples(
+                st.booleans(), st.booleans(), club_index, st.sampled_from(AGES)
+            ),  # searchable, active, club, age
             max_size=n,
         )
     )
@@ -77,14 +94,23 @@ def graphs(draw):
                 max_size=4,
             )
         )
-    return users, clubs, profiles, links, club_coaches, requests
+    sparring = {}
+    if len(owners) > 1:
+        sparring = draw(
+            st.dictionaries(
+                st.tuples(st.sampled_from(owners), st.sampled_from(owners)).filter(lambda p: p[0] != p[1]),
+                st.sampled_from(["pending", "accepted", "declined"]),
+                max_size=4,
+            )
+        )
+    return users, clubs, profiles, links, club_coaches, requests, sparring
 
 
 class Rollback(Exception):
     pass
 
 
-def build(users, clubs, profiles, links, club_coaches, requests):
+def build(users, clubs, profiles, links, club_coaches, requests, sparring):
     made_users = [
         User.objects.create(email=f"{uuid.uuid4().hex}@example.com", name="u", role=role, is_active=active)
         for role, active in users
@@ -105,8 +131,9 @@ def build(users, clubs, profiles, links, club_coaches, requests):
             is_searchable=searchable,
             is_active=active,
             club=None if club is None else made_clubs[club],
+            date_of_birth=None if age is None else DATES_OF_BIRTH[age],
         )
-        for i, (searchable, active, club) in profiles.items()
+        for i, (searchable, active, club, age) in profiles.items()
     }
     for (coach, owner), (status, rights) in links.items():
         CoachLink.objects.create(
@@ -116,6 +143,21 @@ def build(users, clubs, profiles, links, club_coaches, requests):
         ClubCoach.objects.create(coach=made_users[coach], club=made_clubs[club], status=status)
     for (user, club), status in requests.items():
         MembershipRequest.objects.create(user=made_users[user], club=made_clubs[club], status=status)
+    now = timezone.now()
+    seen_pairs = set()
+    for (a, b), status in sparring.items():
+        pair = frozenset((a, b))
+        if status == "pending" and pair in seen_pairs:
+            continue  # one pending request per pair
+        seen_pairs.add(pair)
+        SparringRequest.objects.create(
+            from_boxer=boxers[a],
+            to_boxer=boxers[b],
+            status=status,
+            proposed_start=now + timedelta(days=2),
+            proposed_end=now + timedelta(days=2, hours=1),
+            expires_at=now + timedelta(days=1),
+        )
     return made_users, made_clubs, list(boxers.values())
 
 
@@ -132,6 +174,22 @@ def mismatches(made_users, made_clubs, boxers):
         checked = {c.pk for c in made_clubs if authorizer.check(Action.CLUB_VIEW, c.pk).allowed}
         if scoped != checked:
             found.append((actor, Action.CLUB_VIEW, scoped - checked, checked - scoped))
+        today = timezone.localdate()
+        scoped = set(Boxer.objects.filter(acting_for_scope(actor, today)).values_list("pk", flat=True))
+        checked = {b.pk for b in boxers if authorizer.check(Action.AVAILABILITY_MANAGE, b.pk).allowed}
+        if scoped != checked:
+            found.append((actor, "acts for", scoped - checked, checked - scoped))
+        requests = SparringRequest.objects.filter(from_boxer__in=boxers)
+        scoped = set(requests.filter(sparring_request_scope(actor, today)).values_list("pk", flat=True))
+        checked = {
+            r.pk
+            for r in requests
+            if authorizer.check(
+                Action.SPARRING_VIEW, obj=SparringObject(str(r.from_boxer_id), str(r.to_boxer_id))
+            ).allowed
+        }
+        if scoped != checked:
+            found.append((actor, Action.SPARRING_VIEW, scoped - checked, checked - scoped))
         links = CoachLink.objects.filter(boxer__in=boxers).select_related("boxer")
         scoped = set(links.filter(coach_link_scope(actor)).values_list("pk", flat=True))
         checked = {

@@ -4,6 +4,7 @@ import re
 
 from django.core import mail
 
+from boxerconnect.jobs.worker import run_due_jobs
 from tests.accounts.factories import PASSWORD
 
 LOGIN = "/api/v1/auth/login/"
@@ -28,6 +29,8 @@ def bearer(client, access: str):
 
 
 def token_from_last_mail() -> str:
+    """Run the queued mail jobs (the worker's part), then read the token from the last mail."""
+    run_due_jobs()
     match = re.search(r"reset-password\?token=([A-Za-z0-9_\-]+)", mail.outbox[-1].body)
     assert match, mail.outbox[-1].body
     return match.group(1)

@@ -10,15 +10,19 @@ from clubs.demo import demo_seed
 
 class Command(BaseCommand):
     help = (
-        "Create a realistic demo data set (the Welsh clubs, gym owners, coaches with links and rights, "
-        "boxers with fight histories, pending membership requests) and print the demo logins. "
-        "Idempotent; refuses to run when DJANGO_DEBUG is off unless --force."
+        "Create a realistic demo data set (the Welsh clubs with their towns, gym owners, coaches with "
+        "links and rights, boxers of every age group with fight histories, pending membership requests) "
+        "and print the demo logins, which are also saved in demo-logins.txt beside manage.py and "
+        "reused by the next run. Idempotent; refuses to run when DJANGO_DEBUG is off unless --force."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--password",
-            help="One password for every demo login (default: a random strong password per login).",
+            help=(
+                "One password for every demo login (default: the password demo-logins.txt holds for "
+                "it, else a new random strong one)."
+            ),
         )
         parser.add_argument(
             "--force", action="store_true", help="Run even when DEBUG is off (never on a real deployment)."
@@ -39,3 +43,4 @@ class Command(BaseCommand):
         width = max(len(login.email) for login in logins)
         for login in logins:
             self.stdout.write(f"  {login.role:<10} {login.email:<{width}}  {login.password}")
+        self.stdout.write(f"Saved in {settings.DEMO_LOGINS_FILE} (reused by the next run).")

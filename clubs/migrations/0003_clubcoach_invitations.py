@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clubs', '0001_initial'),
+        ('clubs', '0002_membership_message_and_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

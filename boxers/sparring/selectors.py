@@ -1,0 +1,156 @@
+"""Reads of sparring: slots in a window, the caller's requests (scoped in SQL by "acts for"),
+who acts for a boxer (the people to notify), and how two boxers compare."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from boxers.models import (
+    Availability,
+    Boxer,
+    CoachLink,
+    CoachLinkStatus,
+    ExperienceLevel,
+    SparringRequest,
+    SparringStatus,
+)
+from permissions.facts import UserFact
+from permissions.rules import MANAGE_SPARRING, is_adult, years_before
+from permissions.selectors import acting_for_scope, sparring_request_scope
+
+EXPERIENCE_ORDER = [level.value for level in ExperienceLevel]  # beginner < ... < professional
+
+
+def age_on(date_of_birth: date, today: date) -> int:
+    """Whole years of age on `today`."""
+    return (
+        today.year
+        - date_of_birth.year
+        - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
+    )
+
+
+def within_years(a: date, b: date, years: int) -> bool:
+    """Are two dates of birth at most `years` calendar years apart?"""
+    older, younger = sorted((a, b))
+    return years_before(younger, years) <= older
+
+
+def experience_gap(a: Boxer, b: Boxer) -> int:
+    """Steps between two experience levels (0: same, 1: adjacent)."""
+    return abs(EXPERIENCE_ORDER.index(a.experience_level) - EXPERIENCE_ORDER.index(b.experience_level))
+
+
+def bouts(boxer: Boxer) -> int:
+    return boxer.wins + boxer.losses + boxer.draws
+
+
+def compatibility(a: Boxer, b: Boxer, today: date) -> dict[str, Any]:
+    """How two boxers compare: weight difference (kg), difference in recorded bouts, steps
+    between experience levels, age gap in years (None where a figure is missing), and
+    whether either is under 18 (`junior`)."""
+    weight = None
+    if a.weight_kg is not None and b.weight_kg is not None:
+        weight = float(abs(Decimal(a.weight_kg) - Decimal(b.weight_kg)))
+    age_gap = None
+    if a.date_of_birth is not None and b.date_of_birth is not None:
+        age_gap = round(abs((a.date_of_birth - b.date_of_birth).days) / 365.25, 1)
+    dobs = (a.date_of_birth, b.date_of_birth)
+    return {
+        "weight_diff_kg": weight,
+        "bouts_diff": abs(bouts(a) - bouts(b)),
+        "experience_gap": experience_gap(a, b),
+        "age_gap_years": age_gap,
+        "junior": any(d is not None and not is_adult(d.isoformat(), today) for d in dobs),
+    }
+
+
+def acting_user_ids(boxer: Boxer) -> list[UUID]:
+    """The users who act for `boxer`, admins left out (they act for everyone and are not
+    notified): its own user when 18 or over, coaches with an active link carrying
+    manage_sparring, the owner of its club. Two queries."""
+    ids: list[UUID] = []
+    dob = None if boxer.date_of_birth is None else boxer.date_of_birth.isoformat()
+    if is_adult(dob, timezone.localdate()):
+        ids.append(boxer.user_id)
+    if boxer.is_active:
+        links = CoachLink.objects.filter(boxer_id=boxer.pk, status=CoachLinkStatus.ACTIVE)
+        ids += [
+            coach for coach, rights in links.values_list("coach_id", "rights") if MANAGE_SPARRING in rights
+        ]
+        if boxer.club_id is not None:
+            owner = Boxer.objects.filter(pk=boxer.pk).values_list("club__owner_id", flat=True).first()
+            if owner is not None:
+                ids.append(owner)
+    return list(dict.fromkeys(ids))
+
+
+def availability_window(*, boxer_id: UUID | str, start: datetime, end: datetime) -> QuerySet[Availability]:
+    """The boxer's slots that overlap [start, end), by start, with their club."""
+    return (
+        Availability.objects.filter(boxer_id=boxer_id, starts_at__lt=end, ends_at__gt=start)
+        .select_related("club")
+        .order_by("starts_at", "id")
+    )
+
+
+def availability_get(*, boxer_id: UUID | str, slot_id: UUID | str) -> Availability:
+    """One slot of this boxer, or Http404 (also for a slot of another boxer)."""
+    slot = Availability.objects.select_related("club").filter(pk=slot_id, boxer_id=boxer_id).first()
+    if slot is None:
+        raise Http404
+    return slot
+
+
+def with_effective_status(requests: QuerySet[SparringRequest], now: datetime) -> QuerySet[SparringRequest]:
+    """`effective_status`: a pending request past its expiry reads as expired everywhere."""
+    return requests.annotate(
+        effective_status=Case(
+            When(status=SparringStatus.PENDING, expires_at__lte=now, then=Value(SparringStatus.EXPIRED)),
+            default=F("status"),
+            output_field=CharField(),
+        )
+    )
+
+
+def _for_serializer(requests: QuerySet[SparringRequest]) -> QuerySet[SparringRequest]:
+    return requests.select_related("from_boxer", "to_boxer", "venue_club", "created_by", "responded_by")
+
+
+def sparring_request_list(
+    *,
+    actor: UserFact | None,
+    direction: str | None = None,
+    status: str | None = None,
+    boxer: UUID | None = None,
+) -> QuerySet[SparringRequest]:
+    """Requests where the actor acts for either side (admin: all), newest first. `direction`
+    is relative to the boxers the actor acts for: incoming (to them), outgoing (from them)."""
+    now, today = timezone.now(), timezone.localdate()
+    requests = SparringRequest.objects.filter(sparring_request_scope(actor, today))
+    if direction == "incoming":
+        requests = requests.filter(acting_for_scope(actor, today, "to_boxer__"))
+    elif direction == "outgoing":
+        requests = requests.filter(acting_for_scope(actor, today, "from_boxer__"))
+    if boxer is not None:
+        requests = requests.filter(Q(from_boxer_id=boxer) | Q(to_boxer_id=boxer))
+    requests = with_effective_status(_for_serializer(requests), now)
+    if status is not None:
+        requests = requests.filter(Q(effective_status=status))
+    return requests.order_by("-created_at", "-id")
+
+
+def sparring_request_get(*, request_id: UUID | str) -> SparringRequest:
+    """One request with what its serializer reads (authorization is the caller's), or Http404."""
+    found = with_effective_status(
+        _for_serializer(SparringRequest.objects.filter(pk=request_id)), timezone.now()
+    )
+    request = found.first()
+    if request is None:
+        raise Http404
+    return request

@@ -1,0 +1,143 @@
+"""Input and output shapes of the sparring API (API.md, "Sparring")."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from boxerconnect.api.serializers import RefSerializer
+from boxers.models import SparringKind, SparringStatus
+from boxers.sparring.selectors import compatibility
+
+MAX_WINDOW_DAYS = 90
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset (a naive datetime is a 400, not silently local time), in UTC."""
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_naive(value):
+            raise serializers.ValidationError("Give a time zone offset, e.g. 2026-05-01T18:00:00+01:00.")
+        return value.astimezone(UTC)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true/false (or 1/0) only: anything else is a 400, not a silent False."""
+
+    TRUE_VALUES = {"true", "True", "1", 1}
+    FALSE_VALUES = {"false", "False", "0", 0}
+
+
+# --- Availability ---------------------------------------------------------------------------------
+
+
+class SlotOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    boxer_id = serializers.UUIDField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    club = RefSerializer(allow_null=True)
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class SlotInputSerializer(serializers.Serializer):
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
+    club = serializers.UUIDField(allow_null=True, required=False)
+    note = serializers.CharField(max_length=500, allow_blank=True, required=False)
+
+
+class WindowInputSerializer(serializers.Serializer):
+    """?from=&to=: default now → now + 30 days; at most 90 days; `to` after `from`."""
+
+    from_ = AwareDateTimeField(required=False)
+    to = AwareDateTimeField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = self.fields.pop("from_")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start = attrs.get("from") or timezone.now()
+        end = attrs.get("to") or start + timedelta(days=30)
+        if end <= start:
+            raise serializers.ValidationError({"to": ["Must be after from."]})
+        if end - start > timedelta(days=MAX_WINDOW_DAYS):
+            raise serializers.ValidationError({"to": [f"A window spans at most {MAX_WINDOW_DAYS} days."]})
+        return {"from": start, "to": end}
+
+
+# --- Requests -------------------------------------------------------------------------------------
+
+
+class CompatibilitySerializer(serializers.Serializer):
+    weight_diff_kg = serializers.FloatField(allow_null=True)
+    bouts_diff = serializers.IntegerField()
+    experience_gap = serializers.IntegerField()
+    age_gap_years = serializers.FloatField(allow_null=True)
+
+
+class SparringRequestOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=SparringKind.choices)
+    status = serializers.SerializerMethodField()
+    from_boxer = RefSerializer()
+    to_boxer = RefSerializer()
+    proposed_start = serializers.DateTimeField()
+    proposed_end = serializers.DateTimeField()
+    venue_club = RefSerializer(allow_null=True)
+    message = serializers.CharField()
+    response_message = serializers.CharField()
+    compatibility = serializers.SerializerMethodField()
+    created_by = RefSerializer(allow_null=True)
+    responded_by = RefSerializer(allow_null=True)
+    expires_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_status(self, request: Any) -> str:
+        """A pending request past its expiry reads as expired."""
+        effective: str | None = getattr(request, "effective_status", None)
+        if effective is not None:
+            return effective
+        if request.status == SparringStatus.PENDING and request.expires_at <= timezone.now():
+            return SparringStatus.EXPIRED
+        status: str = request.status
+        return status
+
+    def get_compatibility(self, request: Any) -> dict[str, Any]:
+        fit = compatibility(request.from_boxer, request.to_boxer, timezone.localdate())
+        fit.pop("junior")
+        return fit
+
+
+class SparringRequestInputSerializer(serializers.Serializer):
+    from_boxer = serializers.UUIDField()
+    to_boxer = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=SparringKind.choices, default=SparringKind.SPARRING)
+    proposed_start = AwareDateTimeField()
+    proposed_end = AwareDateTimeField()
+    venue_club = serializers.UUIDField(allow_null=True, required=False)
+    message = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class ResponseInputSerializer(serializers.Serializer):
+    response_message = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class SparringRequestFilterSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=["incoming", "outgoing"], required=False)
+    status = serializers.ChoiceField(choices=SparringStatus.choices, required=False)
+    boxer = serializers.UUIDField(required=False)
+
+
+# --- Suggestions ----------------------------------------------------------------------------------
+
+
+class SuggestionQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SparringKind.choices, default=SparringKind.SPARRING)
+    radius_km = serializers.FloatField(min_value=1, max_value=500, default=50)
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
+    include_same_club = StrictBooleanField(default=False)
