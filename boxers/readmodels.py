@@ -14,9 +14,10 @@ boxerconnect/cache/stamped.py, so a warm read of a hot endpoint spends no SQL.
               boxer, club or user is_active write bumps.
 
 What a flood cannot do: a page is keyed on the validated, canonical parameters (unknown
-ones, their order and spelled-out defaults change nothing), only for a Host named literally
-in ALLOWED_HOSTS, and an empty page (a club or a search that matches nothing) is never
-stored; a profile is looked up only once its permission check found the boxer.
+ones, their order and spelled-out defaults change nothing), only for a Host named as written
+in ALLOWED_HOSTS (alone or with this server's port), and an empty page (a club or a search
+that matches nothing) is never stored; a profile is looked up only once its permission
+check found the boxer.
 
 Keys and what bumps them: boxerconnect/cache/keys.py; the writes are watched below
 (`WATCHES`, registered by BoxersConfig.ready()), whatever path makes them. A lookup is one
@@ -69,16 +70,26 @@ def profile_lookup_keys(boxer_id: UUID | str) -> list[str]:
     return [*gen_keys, key]
 
 
+def _listed_host(host: str, server_port: str) -> bool:
+    """Is `host` (the Host header Django validated) one of ALLOWED_HOSTS as written, alone or
+    with the port this server listens on? Django accepts any port and any letter case of an
+    allowed name, and a page's links name the host, so each spelling would be a page of its
+    own: only these (at most two per listed name) are cached."""
+    allowed = settings.ALLOWED_HOSTS
+    if host in allowed:
+        return True
+    name, _, port = host.rpartition(":")
+    return not host.endswith("]") and port == server_port and name in allowed
+
+
 def directory_page_key(request: Any, query: DirectoryQuery | None, day: date) -> str | None:
     """The key of the directory page `request` asks for, or None when that page is not cached:
     the read models are off, its parameters are invalid (`query` None: the request answers
-    400 or 404), or its Host is not literally one of ALLOWED_HOSTS (Django accepts any port
-    and any case of an allowed name, and the page's links name the host: each spelling would
-    be an entry of its own, so only the spellings the deployment lists are cached)."""
+    400 or 404), or its Host is not a listed spelling (`_listed_host`)."""
     if not enabled() or query is None:
         return None
     host = request.get_host()
-    if host not in settings.ALLOWED_HOSTS:
+    if not _listed_host(host, str(request.META.get("SERVER_PORT", ""))):
         return None
     return K.directory_page_key(f"{request.scheme}://{host}", day.isoformat(), query.query_string())
 

@@ -83,7 +83,7 @@ def test_equivalent_queries_share_an_entry(api, cardiff, first, second):
         {"HTTP_HOST": "testserver:8080"},
         {"HTTP_HOST": "TESTSERVER"},
         {"HTTP_HOST": "localhost:1"},
-        {"SERVER_PORT": "8443", "HTTP_HOST": "127.0.0.1:8443"},
+        {"SERVER_PORT": "8443", "HTTP_HOST": "127.0.0.1:9443"},
     ],
     ids=["port", "case", "other-port", "ip-port"],
 )
@@ -99,9 +99,20 @@ def test_a_host_spelling_not_listed_in_allowed_hosts_is_served_uncached(api, car
     assert directory_entries() == 0
 
 
+def test_a_listed_host_with_the_servers_own_port_is_cached(api, cardiff):
+    """Reached directly (gunicorn on :8000, no proxy), clients send the port: cached, once."""
+    url = f"{DIRECTORY}?page_size=1"
+    for _ in range(2):
+        with read_events("directory") as reads:
+            response = api.get(url, HTTP_HOST="localhost:8000", SERVER_PORT="8000")
+    assert reads.hit == 1
+    assert response.json()["next"] == "http://localhost:8000/api/v1/boxers/?page=2&page_size=1"
+    assert directory_entries() == 1
+
+
 def test_host_variants_cannot_multiply_entries_beyond_allowed_hosts(api, cardiff, settings):
     """1,000 requests over every Host spelling Django lets through: at most one entry per
-    (listed host, scheme)."""
+    (listed host, scheme, with or without the server's port)."""
     rates = dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])  # a separate defence
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     for port in range(1000):
@@ -111,9 +122,11 @@ def test_host_variants_cannot_multiply_entries_beyond_allowed_hosts(api, cardiff
         response = api.get(f"{DIRECTORY}?page_size=2", HTTP_HOST="localhost", secure=secure)
         assert response.json()["next"].split(":")[0] == ("https" if secure else "http")
 
-    # "127.0.0.1".upper() is itself, and listed; localhost over http and https
-    assert directory_entries() == 3
-    assert directory_entries() <= 2 * len(settings.ALLOWED_HOSTS)
+    api.get(f"{DIRECTORY}?page_size=2", HTTP_HOST="localhost:80")  # the test server's own port
+
+    # "127.0.0.1".upper() is itself, and listed; localhost over http and https, and with :80
+    assert directory_entries() == 4
+    assert directory_entries() <= 2 * 2 * len(settings.ALLOWED_HOSTS)  # scheme x (port or not)
 
 
 @pytest.mark.parametrize(
