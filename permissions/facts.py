@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from django.db.models import FilteredRelation, Model, OuterRef, Q, Subquery
+from django.db.models import FilteredRelation, Model, OuterRef, Q, Subquery, UUIDField
 
 from accounts.models import User
 from boxers.models import Boxer, CoachLink, CoachLinkStatus
@@ -165,7 +165,7 @@ def load_user_facts(subjects: list[Ids]) -> dict[Ids, UserFact | None]:
     coaching = ClubCoach.objects.filter(coach_id=OuterRef("pk"), status=ClubCoachStatus.ACTIVE)
     rows = (
         User.objects.filter(pk__in=ids)
-        .annotate(coach_club_id=Subquery(coaching.values("club_id")[:1]))
+        .annotate(coach_club_id=Subquery(coaching.values("club_id")[:1], output_field=UUIDField()))
         .values("id", "role", "is_active", "token_version", "boxer__id", "boxer__club_id", "coach_club_id")
     )
     owned: dict[str, list[str]] = {}
