@@ -6,7 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from accounts import services
-from accounts.models import LoginFailure, PasswordResetToken, RefreshToken, Role, User
+from accounts.models import LoginFailure, Notification, PasswordResetToken, RefreshToken, Role, User
 
 
 def _is_last_active_admin(user: User) -> bool:
@@ -173,3 +173,12 @@ class PasswordResetTokenAdmin(ReadOnlyAdmin):
 class LoginFailureAdmin(ReadOnlyAdmin):
     list_display = ["email", "ip", "created_at"]
     search_fields = ["email", "ip"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("recipient", "kind", "actor", "created_at", "read_at")
+    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    search_fields = ("recipient__email", "recipient__name", "actor__name")
+    list_select_related = ("recipient", "actor")
+    date_hierarchy = "created_at"

@@ -1,9 +1,11 @@
 """Django admin for boxer profiles (with their fights inline) and coach links."""
 
 from django.contrib import admin, messages
+from rest_framework.exceptions import APIException
 
 from boxers import services
-from boxers.models import Boxer, CoachLink, Fight
+from boxers.models import Availability, Boxer, CoachLink, Fight, SparringRequest
+from boxers.sparring import services as sparring_services
 
 
 class FightInline(admin.TabularInline):
@@ -80,3 +82,51 @@ class CoachLinkAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The (coach, boxer) pair names the cached fact: it is fixed once the link exists.
         return (*self.readonly_fields, "coach", "boxer") if obj is not None else self.readonly_fields
+
+
+@admin.register(Availability)
+class AvailabilityAdmin(admin.ModelAdmin):
+    """Slots are written through the API (the service checks overlaps); the admin reads them."""
+
+    list_display = ("boxer", "starts_at", "ends_at", "club", "note")
+    list_filter = (("club", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("boxer__name", "note")
+    list_select_related = ("boxer", "club")
+    date_hierarchy = "starts_at"
+    readonly_fields = ("id", "boxer", "starts_at", "ends_at", "club", "note", "created_at", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(SparringRequest)
+class SparringRequestAdmin(admin.ModelAdmin):
+    """Read-only rows; status changes only through actions that call the services (one
+    conditional UPDATE each, notifications included)."""
+
+    list_display = ("from_boxer", "to_boxer", "kind", "status", "proposed_start", "expires_at", "created_at")
+    list_filter = ("status", "kind")
+    search_fields = ("from_boxer__name", "to_boxer__name", "message")
+    list_select_related = ("from_boxer", "to_boxer")
+    date_hierarchy = "proposed_start"
+    readonly_fields = [field.name for field in SparringRequest._meta.fields]
+    actions = ["cancel", "expire_due"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Cancel selected requests (pending, or accepted and not started)")
+    def cancel(self, request, queryset) -> None:
+        done, refused = 0, 0
+        for found in queryset:
+            try:
+                sparring_services.sparring_request_cancel(request=found, user=request.user)
+                done += 1
+            except APIException:
+                refused += 1
+        self.message_user(request, f"{done} cancelled, {refused} could not be.", messages.SUCCESS)
+
+    @admin.action(description="Mark pending requests past their expiry expired (as the periodic job)")
+    def expire_due(self, request, queryset) -> None:
+        count = sparring_services.sparring_requests_expire()
+        self.message_user(request, f"{count} request(s) marked expired.", messages.SUCCESS)

@@ -412,7 +412,9 @@ class CoachLinkAcceptApi(CoachLinkObjectApi):
         params = CoachLinkAcceptInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         try:
-            link = services.coach_link_accept(link=link, rights=params.validated_data.get("rights"))
+            link = services.coach_link_accept(
+                link=link, rights=params.validated_data.get("rights"), actor=request.user
+            )
         except ValueError as exc:
             raise serializers.ValidationError({"rights": [str(exc)]}) from None
         return self.respond(link)
@@ -425,5 +427,5 @@ class CoachLinkDeclineApi(CoachLinkObjectApi):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request, pk):
-        services.coach_link_decline(link=self.get_object())
+        services.coach_link_decline(link=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

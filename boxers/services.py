@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
+from accounts.models import NotificationKind
 from boxerconnect.api.errors import Conflict
 from boxerconnect.cache.watch import rows_changed
 from boxers.models import Boxer, CoachLink, CoachLinkStatus, CoachRight, Fight, FightResult
@@ -165,12 +166,30 @@ def coach_link_request(*, coach, boxer: Boxer, rights: Iterable[str]) -> CoachLi
             link.save()
     except IntegrityError:
         raise Conflict("A link between this coach and boxer already exists.", code="link_exists") from None
+    _notify_link(NotificationKind.COACH_LINK_REQUESTED, link, recipient=boxer.user_id, actor=coach)
     return link
 
 
+def _notify_link(kind: str, link: CoachLink, *, recipient: Any, actor: Any) -> None:
+    from accounts.services.notifications import notify  # accounts' services create profiles
+
+    data = {
+        "coach_link_id": str(link.pk),
+        "coach_id": str(link.coach_id),
+        "coach_name": link.coach.name,
+        "boxer_id": str(link.boxer_id),
+        "boxer_name": link.boxer.name,
+        "rights": list(link.rights),
+    }
+    notify(kind=kind, recipients=[recipient], actor=actor, data=data)
+
+
 @transaction.atomic
-def coach_link_accept(*, link: CoachLink, rights: Iterable[str] | None = None) -> CoachLink:
-    """Activate a pending link, optionally with fewer rights than requested (never more).
+def coach_link_accept(
+    *, link: CoachLink, rights: Iterable[str] | None = None, actor: Any = None
+) -> CoachLink:
+    """Activate a pending link, optionally with fewer rights than requested (never more); the
+    coach is notified (`actor`: who accepted).
 
     Raises Conflict if the link is not pending and ValueError if `rights` widens the request.
     """
@@ -185,17 +204,19 @@ def coach_link_accept(*, link: CoachLink, rights: Iterable[str] | None = None) -
         link.rights = granted
     link.status = CoachLinkStatus.ACTIVE
     link.save(update_fields=["status", "rights", "updated_at"])
+    _notify_link(NotificationKind.COACH_LINK_ACCEPTED, link, recipient=link.coach_id, actor=actor)
     return link
 
 
 @transaction.atomic
-def coach_link_decline(*, link: CoachLink) -> None:
-    """Refuse a pending link: it is removed. Conflict if the link is already active."""
-    locked = CoachLink.objects.select_for_update().filter(pk=link.pk).first()
+def coach_link_decline(*, link: CoachLink, actor: Any = None) -> None:
+    """Refuse a pending link: it is removed, the coach notified. Conflict if the link is active."""
+    locked = CoachLink.objects.select_for_update().select_related("coach", "boxer").filter(pk=link.pk).first()
     if locked is None:
         return
     if locked.status != CoachLinkStatus.PENDING:
         raise Conflict("Only a pending link can be declined; remove an active one.", code="link_not_pending")
+    _notify_link(NotificationKind.COACH_LINK_DECLINED, locked, recipient=locked.coach_id, actor=actor)
     locked.delete()
 
 

@@ -33,6 +33,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import Role, User
 from boxers import services as boxer_services
+from boxers.demo import sparring_seed
 from boxers.models import Boxer, CoachLink, CoachRight, ExperienceLevel, FightMethod, FightResult
 from clubs import services
 from clubs.importing import clubs_import, read_rows
@@ -138,7 +139,9 @@ PENDING_REQUESTS = [
 ]
 # (coach index, boxer login, rights) — accepted links.
 LINKS = [
-    (0, "boxer.tomos", [CoachRight.EDIT_PROFILE, CoachRight.MANAGE_FIGHTS]),
+    (0, "boxer.tomos", [CoachRight.EDIT_PROFILE, CoachRight.MANAGE_FIGHTS, CoachRight.MANAGE_SPARRING]),
+    (0, "boxer.iwan", [CoachRight.MANAGE_SPARRING]),  # 16: his coach acts for him
+    (1, "boxer.kyle", [CoachRight.MANAGE_SPARRING]),
     (0, "boxer.alys", [CoachRight.MANAGE_FIGHTS]),
     (2, "boxer.nia", [CoachRight.EDIT_PROFILE, CoachRight.MANAGE_FIGHTS]),
     (3, "boxer.geraint", [CoachRight.MANAGE_FIGHTS]),
@@ -381,6 +384,11 @@ def demo_seed(*, password: str | None = None, logins_file: Path | None = None) -
         ).exists()
         if not exists and boxer.club_id != club.pk:
             services.membership_request_create(user=boxer.user, club=club, message=message)
+
+    users = {spec.login: boxers[spec.login].user for spec in BOXERS}
+    users.update({login: coach for (login, *_), coach in zip(COACHES, coaches, strict=True)})
+    users.update({login: owner for (login, *_), owner in zip(OWNERS, owners, strict=True)})
+    sparring_seed(boxers=boxers, users=users)
 
     write_logins_file(logins_file, logins)
     return logins

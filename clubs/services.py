@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts import services as account_services
-from accounts.models import Role, User
+from accounts.models import NotificationKind, Role, User
 from boxerconnect.api.errors import Conflict
 from boxers.models import Boxer
 from boxers.services import boxer_create, boxer_set_club
@@ -190,12 +190,32 @@ def membership_request_create(*, user: User, club: Club, message: str = "") -> M
         )
     try:
         with transaction.atomic():
-            return MembershipRequest.objects.create(user=user, club=club, message=message)
+            request = MembershipRequest.objects.create(user=user, club=club, message=message)
     except IntegrityError as exc:  # a concurrent request won the one-pending constraint
         raise Conflict(
             "You have already asked to join this club; the request is waiting for the club owner.",
             code="membership_pending",
         ) from exc
+    account_services.notify(
+        kind=NotificationKind.MEMBERSHIP_REQUESTED,
+        recipients=[club.owner_id],
+        actor=user,
+        data={
+            **_membership_data(request),
+            "user_id": str(user.pk),
+            "user_name": user.name,
+            "message": message,
+        },
+    )
+    return request
+
+
+def _membership_data(request: MembershipRequest) -> dict[str, Any]:
+    return {
+        "membership_request_id": str(request.pk),
+        "club_id": str(request.club_id),
+        "club_name": request.club.name,
+    }
 
 
 def request_status(request: MembershipRequest) -> str:
@@ -231,6 +251,12 @@ def membership_request_approve(*, request: MembershipRequest, reviewer: User | N
             code="requester_without_profile",
         )
     boxer_set_club(boxer=boxer, club=request.club)
+    account_services.notify(
+        kind=NotificationKind.MEMBERSHIP_APPROVED,
+        recipients=[request.user_id],
+        actor=reviewer,
+        data=_membership_data(request),
+    )
     return request
 
 
@@ -239,9 +265,16 @@ def membership_request_reject(
     *, request: MembershipRequest, reviewer: User | None, notes: str = ""
 ) -> MembershipRequest:
     """Reject a pending request with optional notes (409 if not pending)."""
-    return _transition(
+    request = _transition(
         request, MembershipStatus.REJECTED, reviewed_by=reviewer, reviewed_at=timezone.now(), notes=notes
     )
+    account_services.notify(
+        kind=NotificationKind.MEMBERSHIP_REJECTED,
+        recipients=[request.user_id],
+        actor=reviewer,
+        data={**_membership_data(request), "notes": notes},
+    )
+    return request
 
 
 @transaction.atomic

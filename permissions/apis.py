@@ -10,16 +10,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from boxerconnect.api.views import Api
+from boxers.models import SparringRequest
 from permissions.actions import RESOURCE_OF, Action
 from permissions.checker import authorizer_for, refs_for
+from permissions.facts import SparringObject
 from permissions.store import FactRef
 
-CHECKABLE = {action for action, kind in RESOURCE_OF.items() if kind in ("boxer", "club")}
+RESOURCE_TYPES = ["boxer", "club", "sparring_request"]
+CHECKABLE = {action for action, kind in RESOURCE_OF.items() if kind in RESOURCE_TYPES}
 
 
 class CheckInputSerializer(serializers.Serializer[dict[str, Any]]):
     action = serializers.ChoiceField(choices=sorted(a.value for a in CHECKABLE))
-    resource_type = serializers.ChoiceField(choices=["boxer", "club"])
+    resource_type = serializers.ChoiceField(choices=RESOURCE_TYPES)
     resource_id = serializers.UUIDField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -45,12 +48,14 @@ class PermissionCheckApi(Api):
         if not params.is_valid():
             return []
         data = params.validated_data
+        if data["resource_type"] == "sparring_request":
+            return [] if actor_id is None else [FactRef.user(actor_id)]  # its sides come with its row
         return refs_for(actor_id, Action(data["action"]), data["resource_id"])
 
     @extend_schema(
         parameters=[
             OpenApiParameter("action", str, required=True, enum=sorted(a.value for a in CHECKABLE)),
-            OpenApiParameter("resource_type", str, required=True, enum=["boxer", "club"]),
+            OpenApiParameter("resource_type", str, required=True, enum=RESOURCE_TYPES),
             OpenApiParameter("resource_id", str, required=True),
         ],
         responses=inline_serializer(
@@ -61,7 +66,18 @@ class PermissionCheckApi(Api):
         params = CheckInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        decision = authorizer_for(request).check(Action(data["action"]), data["resource_id"])
+        action, resource_id = Action(data["action"]), data["resource_id"]
+        if data["resource_type"] == "sparring_request":
+            sides = (
+                SparringRequest.objects.filter(pk=resource_id)
+                .values_list("from_boxer_id", "to_boxer_id")
+                .first()
+            )
+            if sides is None:
+                return Response({"allowed": False, "reason": "not found"})
+            decision = authorizer_for(request).check(action, obj=SparringObject(str(sides[0]), str(sides[1])))
+        else:
+            decision = authorizer_for(request).check(action, resource_id)
         # An invisible resource gets one reason whatever the cause: existence is not revealed.
         reason = decision.reason if decision.visible else "not found"
         return Response({"allowed": decision.allowed, "reason": reason})

@@ -286,14 +286,14 @@ def acts_for(actor: UserFact | None, boxer: BoxerFact | None, link: LinkFact | N
     if _is_admin(actor):
         return _allow("admin")
     is_owner = actor.id == boxer.owner_id
-    if is_owner:
-        if is_adult(boxer.date_of_birth, today):
-            return _allow("the boxer itself (18 or over)")
-        return _deny("a boxer under 18 is represented by its coach or club")
+    if is_owner and is_adult(boxer.date_of_birth, today):
+        return _allow("the boxer itself (18 or over)")
     if boxer.is_active and MANAGE_SPARRING in _link_rights(actor, link, boxer):
         return _allow("coach with manage_sparring")
     if boxer.is_active and _owns_club(actor, boxer.club_id):
         return _allow("owner of the boxer's club")
+    if is_owner:
+        return _deny("a boxer under 18 is represented by its coach or club")
     return _deny("does not act for this boxer")
 
 

@@ -19,11 +19,11 @@ from accounts.services import mail
 
 # What the mail of each kind says (its subject; the body adds the details from `data`).
 SUBJECTS = {
-    NotificationKind.SPARRING_REQUESTED: "New sparring request for {to_boxer_name}",
-    NotificationKind.SPARRING_ACCEPTED: "{to_boxer_name} accepted the sparring request",
-    NotificationKind.SPARRING_DECLINED: "{to_boxer_name} declined the sparring request",
-    NotificationKind.SPARRING_CANCELLED: "Sparring with {from_boxer_name} was cancelled",
-    NotificationKind.SPARRING_EXPIRED: "Your sparring request to {to_boxer_name} expired",
+    NotificationKind.SPARRING_REQUESTED: "Sparring request: {from_boxer_name} asks {to_boxer_name}",
+    NotificationKind.SPARRING_ACCEPTED: "{to_boxer_name} accepted sparring with {from_boxer_name}",
+    NotificationKind.SPARRING_DECLINED: "{to_boxer_name} declined sparring with {from_boxer_name}",
+    NotificationKind.SPARRING_CANCELLED: "Sparring of {from_boxer_name} with {to_boxer_name} was cancelled",
+    NotificationKind.SPARRING_EXPIRED: "Sparring request of {from_boxer_name} to {to_boxer_name} expired",
     NotificationKind.MEMBERSHIP_REQUESTED: "{user_name} asks to join {club_name}",
     NotificationKind.MEMBERSHIP_APPROVED: "Welcome to {club_name}",
     NotificationKind.MEMBERSHIP_REJECTED: "Your request to join {club_name} was declined",

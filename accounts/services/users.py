@@ -13,7 +13,6 @@ from accounts.services import passwords
 from accounts.services.passwords import password_errors
 from accounts.services.sessions import TokenPair, end_all_sessions, session_start
 from boxerconnect.api.errors import Conflict
-from boxers.services import boxer_create
 
 SELF_SERVICE_ROLES = (Role.BOXER, Role.COACH, Role.GYM_OWNER)
 
@@ -76,6 +75,8 @@ def user_register(*, email: str, password: str, name: str, role: str = Role.BOXE
         raise exceptions.ValidationError({"role": ["This role cannot be chosen at registration."]})
     user = user_create(email=email, name=name, role=role, password=password)
     if role == Role.BOXER:
+        from boxers.services import boxer_create  # boxers' services notify through accounts'
+
         boxer_create(user=user, name=user.name)
     return user, session_start(user=user)
 

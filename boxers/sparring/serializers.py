@@ -55,9 +55,10 @@ class WindowInputSerializer(serializers.Serializer):
     from_ = AwareDateTimeField(required=False)
     to = AwareDateTimeField(required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["from"] = self.fields.pop("from_")
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")  # a keyword in Python, a parameter in the URL
+        return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("from") or timezone.now()

@@ -224,33 +224,38 @@ def _mark_expired(request: SparringRequest, now: datetime) -> bool:
     return bool(expired)
 
 
+def _refused(request: SparringRequest, now: datetime) -> Conflict:
+    """Why a transition found the request in another state. A pending request past its expiry
+    is marked expired first, in a transaction of its own: it commits although the caller's
+    answer is a 409."""
+    with transaction.atomic():
+        expired = _mark_expired(request, now)
+    if expired or _reloaded(request).status == SparringStatus.EXPIRED:
+        return Conflict("This request has expired.", code="request_expired")
+    return Conflict("This request is no longer pending.", code="request_not_pending")
+
+
 def _respond(request: SparringRequest, user: User, status: str, response_message: str) -> SparringRequest:
     now = timezone.now()
-    if status == SparringStatus.ACCEPTED:
-        _lock_pair(request.from_boxer_id, request.to_boxer_id)
-    won = SparringRequest.objects.filter(
-        pk=request.pk, status=SparringStatus.PENDING, expires_at__gt=now
-    ).update(status=status, responded_by=user, response_message=response_message, updated_at=now)
-    if not won:
-        if _mark_expired(request, now) or _reloaded(request).status == SparringStatus.EXPIRED:
-            raise Conflict("This request has expired.", code="request_expired")
-        raise Conflict("This request is no longer pending.", code="request_not_pending")
-    request = _reloaded(request)
-    kind = (
-        NotificationKind.SPARRING_ACCEPTED
-        if status == SparringStatus.ACCEPTED
-        else NotificationKind.SPARRING_DECLINED
-    )
-    notify(
-        kind=kind,
-        recipients=acting_user_ids(request.from_boxer),
-        actor=user,
-        data={**_data(request), "message": response_message},
-    )
-    return request
+    with transaction.atomic():
+        if status == SparringStatus.ACCEPTED:
+            _lock_pair(request.from_boxer_id, request.to_boxer_id)
+        won = SparringRequest.objects.filter(
+            pk=request.pk, status=SparringStatus.PENDING, expires_at__gt=now
+        ).update(status=status, responded_by=user, response_message=response_message, updated_at=now)
+        if won:
+            request = _reloaded(request)
+            accepted = status == SparringStatus.ACCEPTED
+            notify(
+                kind=NotificationKind.SPARRING_ACCEPTED if accepted else NotificationKind.SPARRING_DECLINED,
+                recipients=acting_user_ids(request.from_boxer),
+                actor=user,
+                data={**_data(request), "message": response_message},
+            )
+            return request
+    raise _refused(request, now)
 
 
-@transaction.atomic
 def sparring_request_accept(
     *, request: SparringRequest, user: User, response_message: str = ""
 ) -> SparringRequest:
@@ -259,7 +264,6 @@ def sparring_request_accept(
     return _respond(request, user, SparringStatus.ACCEPTED, response_message)
 
 
-@transaction.atomic
 def sparring_request_decline(
     *, request: SparringRequest, user: User, response_message: str = ""
 ) -> SparringRequest:
@@ -267,29 +271,30 @@ def sparring_request_decline(
     return _respond(request, user, SparringStatus.DECLINED, response_message)
 
 
-@transaction.atomic
 def sparring_request_cancel(*, request: SparringRequest, user: User) -> SparringRequest:
     """The requesting side cancels: while pending, or accepted and not yet started (409 otherwise)."""
     now = timezone.now()
     cancellable = Q(status=SparringStatus.PENDING, expires_at__gt=now) | Q(
         status=SparringStatus.ACCEPTED, proposed_start__gt=now
     )
-    if not SparringRequest.objects.filter(cancellable, pk=request.pk).update(
-        status=SparringStatus.CANCELLED, updated_at=now
-    ):
-        _mark_expired(request, now)
-        raise Conflict(
-            "Only a pending request, or an accepted one not yet started, can be cancelled.",
-            code="request_not_cancellable",
-        )
-    request = _reloaded(request)
-    notify(
-        kind=NotificationKind.SPARRING_CANCELLED,
-        recipients=acting_user_ids(request.to_boxer),
-        actor=user,
-        data=_data(request),
+    with transaction.atomic():
+        if SparringRequest.objects.filter(cancellable, pk=request.pk).update(
+            status=SparringStatus.CANCELLED, updated_at=now
+        ):
+            request = _reloaded(request)
+            notify(
+                kind=NotificationKind.SPARRING_CANCELLED,
+                recipients=acting_user_ids(request.to_boxer),
+                actor=user,
+                data=_data(request),
+            )
+            return request
+    with transaction.atomic():
+        _mark_expired(request, now)  # an expired pending request says so (it was not cancellable)
+    raise Conflict(
+        "Only a pending request, or an accepted one not yet started, can be cancelled.",
+        code="request_not_cancellable",
     )
-    return request
 
 
 @transaction.atomic

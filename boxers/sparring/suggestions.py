@@ -42,6 +42,7 @@ from django.db.models.functions import (
     Cast,
     Coalesce,
     Cos,
+    Floor,
     Greatest,
     Least,
     Power,
@@ -105,9 +106,12 @@ def _distance(lat0: float, lon0: float) -> Any:
     half_dlat = (lat - Value(rlat0)) / 2
     half_dlon = (lon - Value(math.radians(lon0))) / 2
     a = Power(Sin(half_dlat), 2) + Value(math.cos(rlat0)) * Cos(lat) * Power(Sin(half_dlon), 2)
-    return ExpressionWrapper(
+    distance = ExpressionWrapper(
         2 * EARTH_RADIUS_KM * ASin(Sqrt(Least(a, Value(1.0)))), output_field=FloatField()
     )
+    # Spelled out: PostgreSQL's LEAST skips NULLs, so the formula alone never gives NULL.
+    placed = Q(club__latitude__isnull=False, club__longitude__isnull=False)
+    return Case(When(placed, then=distance), default=Value(None), output_field=FloatField())
 
 
 def candidates(boxer: Boxer, actor: UserFact | None, criteria: Criteria) -> QuerySet[Boxer]:
@@ -204,7 +208,11 @@ def _scored(
         + Cast(Least(F("overlapping_slots"), Value(3)) * Value(5), FloatField())
     )
     return (
-        found.annotate(weight_diff=weight_diff, score=Greatest(Least(score, Value(100.0)), Value(0.0)))
+        # Ordered by the whole-number score clients see (ties then go by distance, then id).
+        found.annotate(
+            weight_diff=weight_diff,
+            score=Cast(Floor(Greatest(Least(score, Value(100.0)), Value(0.0)) + Value(0.5)), IntegerField()),
+        )
         .select_related("club")
         .order_by(F("score").desc(), F("distance_km").asc(nulls_last=True), "id")
     )
@@ -242,7 +250,7 @@ def suggestions(*, boxer: Boxer, actor: UserFact | None, criteria: Criteria) -> 
     return [
         {
             "boxer": candidate,
-            "score": round(candidate.score),
+            "score": candidate.score,
             "reasons": reasons(boxer, candidate),
             "distance_km": None if candidate.distance_km is None else round(candidate.distance_km, 1),
             "weight_diff_kg": float(candidate.weight_diff),

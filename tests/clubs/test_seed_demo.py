@@ -10,8 +10,16 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Role, User
-from boxers.models import Boxer, CoachLink, CoachLinkStatus, Fight
+from accounts.models import Notification, Role, User
+from boxers.models import (
+    Availability,
+    Boxer,
+    CoachLink,
+    CoachLinkStatus,
+    Fight,
+    SparringRequest,
+    SparringStatus,
+)
 from clubs.models import Club, ClubCoach, MembershipRequest, MembershipStatus
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +43,9 @@ def snapshot():
         "links": CoachLink.objects.filter(status=CoachLinkStatus.ACTIVE).count(),
         "pending": MembershipRequest.objects.filter(status=MembershipStatus.PENDING).count(),
         "requests": MembershipRequest.objects.count(),
+        "sparring": SparringRequest.objects.count(),
+        "slots": Availability.objects.count(),
+        "notifications": Notification.objects.count(),
     }
 
 
@@ -58,7 +69,7 @@ def test_builds_a_realistic_world_and_rerunning_changes_nothing(settings):
     assert first["clubs"] == 142
     assert first["owned"] == 4
     assert first["coaches"] == 5
-    assert first["links"] == 6
+    assert first["links"] == 8
     assert first["pending"] == 4
     assert first["boxers"] == 44
     assert first["members"] == 40
@@ -286,3 +297,21 @@ def test_pending_requests_carry_the_boxers_messages(settings):
     )
 
     assert sum(bool(m) for m in messages) >= 3
+
+
+def test_the_demo_has_sparring_in_every_state_with_slots_and_notifications(settings, client_for):
+    settings.DEBUG = True
+
+    seed()
+
+    statuses = set(SparringRequest.objects.values_list("status", flat=True))
+    assert statuses == {status.value for status in SparringStatus}
+    assert Availability.objects.count() >= 10
+    assert Notification.objects.filter(kind="sparring_requested").exists()
+    tomos = Boxer.objects.get(user__email="boxer.tomos@demo.example.org")
+    coach = User.objects.get(email="coach.dai@demo.example.org")
+    # the demo coach acts for its boxer: it gets suggestions across clubs
+    found = client_for(coach).get(f"/api/v1/boxers/{tomos.pk}/suggestions/").json()["results"]
+    assert found and all(
+        item["boxer"]["club"]["id"] != str(tomos.club_id) for item in found if item["boxer"]["club"]
+    )

@@ -50,6 +50,8 @@ NOT_RUN = {
     "make bench": "minutes of benchmarks (wrk, PostgreSQL, Redis); never part of make test",
     "docker compose up -d db redis": "needs a Docker engine; test_deployment.py checks the compose file",
     "gunicorn -c gunicorn.conf.py boxerconnect.wsgi": "the production server: tests/e2e live tests start it",
+    "manage.py worker": "a long-running process: make run starts one beside the server (run above), and the "
+    "live tests start real workers (tests/support/workers.py)",
     "manage.py check --deploy --fail-level WARNING": "needs production settings: test_deployment.py has them",
 }
 # Server starts: the test starts `make run` itself, on a free port.

@@ -2,11 +2,14 @@
 
 import re
 import tempfile
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import requests
 
+from accounts.models import User
 from accounts.tokens import access_token_for
 from tests.accounts.factories import GymOwnerFactory
 from tests.clubs.factories import ClubFactory
@@ -92,6 +95,7 @@ def app(django_db_setup, django_db_blocker, mail_dir):
             env={**mail_env, "DJANGO_THROTTLE_RATES": "register=100/hour", "GUNICORN_GRACEFUL_TIMEOUT": "3"},
         )
         worker = LiveWorker(env={**mail_env, "REDIS_URL": redis_server.url})
+    server.worker = worker  # its log explains a mail that did not come
     yield server
     worker.stop()
     server.cleanup()
@@ -196,7 +200,8 @@ def test_password_reset_through_the_mail_ends_every_session(app, mail_dir):
 
     asked = person.post("/api/v1/auth/password/reset/", {"email": "Bianca@Example.com"}, token="")
     unknown = person.post("/api/v1/auth/password/reset/", {"email": "nobody@example.com"}, token="")
-    mails = poll(lambda: mails_to(mail_dir, "bianca@example.com"), timeout=5)
+    mails = poll(lambda: mails_to(mail_dir, "bianca@example.com"), timeout=30)  # sent by the worker
+    assert mails, app.worker.log_path.read_text()[-3000:]
     token = RESET_LINK.search(mails[0]).group("token")
     weak = person.post(
         "/api/v1/auth/password/reset/confirm/", {"token": token, "new_password": "123"}, token=""
@@ -249,3 +254,85 @@ def test_logout_all_kills_the_access_and_refresh_tokens_of_every_session(app):
     assert access_after == [401, 401]
     assert refresh_after == [401, 401]
     assert relogin.status_code == 200
+
+
+def test_sparring_journey_across_two_clubs_with_notifications_and_mails(app, mail_dir):
+    # Two gym owners sign up; their clubs (with coordinates) are set up before they log in.
+    owners, clubs = [Client(app), Client(app)], []
+    places = (("Cardiff Bay ABC", "51.4637", "-3.1644"), ("Newport Sporting ABC", "51.5842", "-2.9977"))
+    emails = ("olwen@example.com", "osian@example.com")
+    for owner, (name, lat, lon), email in zip(owners, places, emails, strict=True):
+        owner.register(email, f"Owner of {name}", role="gym_owner")
+        user = User.objects.get(email=email)
+        clubs.append(ClubFactory(name=name, owner=user, latitude=Decimal(lat), longitude=Decimal(lon)))
+        owner.login(email)
+    coach_a, coach_b, boxer_x, boxer_y = (Client(app) for _ in range(4))
+    coach_a.register("coach.anwen@example.com", "Anwen Coach", role="coach")
+    coach_b.register("coach.bryn@example.com", "Bryn Coach", role="coach")
+    profiles = []
+    for boxer, email, name, weight, club, owner in (
+        (boxer_x, "xander@example.com", "Xander Price", 70, clubs[0], owners[0]),
+        (boxer_y, "yusuf@example.com", "Yusuf Khan", 72.5, clubs[1], owners[1]),
+    ):
+        boxer.register(email, name)
+        profile = boxer.get("/api/v1/boxers/me/").json()
+        boxer.patch(
+            f"/api/v1/boxers/{profile['id']}/",
+            {"gender": "male", "weight_kg": weight, "experience_level": "amateur"},
+        )
+        asked = boxer.post(f"/api/v1/clubs/{club.pk}/membership-requests/", {"message": "Hello coach"})
+        approved = owner.post(f"/api/v1/membership-requests/{asked.json()['id']}/approve/")
+        assert approved.status_code == 200, approved.text
+        profiles.append(profile)
+    x, y = profiles
+    for coach, boxer, profile in ((coach_a, boxer_x, x), (coach_b, boxer_y, y)):
+        link = coach.post("/api/v1/coach-links/", {"boxer": profile["id"], "rights": ["manage_sparring"]})
+        assert boxer.post(f"/api/v1/coach-links/{link.json()['id']}/accept/").status_code == 200
+
+    found = coach_a.get(f"/api/v1/boxers/{x['id']}/suggestions/").json()["results"]
+    begins = datetime.now(UTC) + timedelta(days=3)
+    proposed = coach_a.post(
+        "/api/v1/sparring-requests/",
+        {
+            "from_boxer": x["id"],
+            "to_boxer": y["id"],
+            "proposed_start": begins.isoformat(),
+            "proposed_end": (begins + timedelta(hours=2)).isoformat(),
+            "venue_club": str(clubs[0].pk),
+            "message": "Six rounds at ours?",
+        },
+    )
+    incoming = coach_b.get("/api/v1/sparring-requests/", params={"direction": "incoming"}).json()
+    b_notes = coach_b.get("/api/v1/notifications/").json()["results"]
+    accepted = coach_b.post(
+        f"/api/v1/sparring-requests/{proposed.json()['id']}/accept/", {"response_message": "Deal"}
+    )
+    a_notes = coach_a.get("/api/v1/notifications/", params={"unread": "true"}).json()["results"]
+    x_notes = boxer_x.get("/api/v1/notifications/").json()["results"]
+    mails_b = poll(
+        lambda: [
+            m
+            for m in mails_to(mail_dir, "coach.bryn@example.com")
+            if "Sparring request: Xander Price asks Yusuf Khan" in m
+        ],
+        timeout=30,
+    )
+    mails_a = poll(
+        lambda: [
+            m
+            for m in mails_to(mail_dir, "coach.anwen@example.com")
+            if "Yusuf Khan accepted sparring with Xander Price" in m
+        ],
+        timeout=30,
+    )
+
+    assert [item["boxer"]["id"] for item in found] == [y["id"]]
+    assert 15 < found[0]["distance_km"] < 25 and "2.5 kg heavier" in found[0]["reasons"]
+    assert proposed.status_code == 201, proposed.text
+    assert [r["id"] for r in incoming["results"]] == [proposed.json()["id"]]
+    assert b_notes[0]["kind"] == "sparring_requested" and b_notes[0]["actor"]["name"] == "Anwen Coach"
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert [n["kind"] for n in a_notes][:1] == ["sparring_accepted"]
+    assert "sparring_accepted" in [n["kind"] for n in x_notes]  # the boxer is told too (18+)
+    assert mails_b and mails_a, app.worker.log_path.read_text()[-3000:]
+    assert "Six rounds at ours?" in mails_b[0]

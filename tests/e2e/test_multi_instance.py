@@ -1,10 +1,14 @@
 """Two app instances (separate gunicorn masters) sharing PostgreSQL and Redis: a write through
 one is enforced by the other on the very next request, iteration after iteration."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from accounts.tokens import access_token_for
+from tests.accounts.factories import GymOwnerFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
+from tests.clubs.factories import ClubFactory
 from tests.e2e.support import metric_value
 from tests.support.live import LiveApp
 from tests.support.servers import RedisServer
@@ -149,3 +153,47 @@ def test_a_profile_changed_through_one_instance_is_read_new_from_the_other(two_i
         metrics = app.get("/metrics").text
         assert metric_value(metrics, "read_cache_events_total", model="profile", event="hit") > 0
         assert metric_value(metrics, "read_cache_events_total", model="directory", event="hit") > 0
+
+
+def test_sparring_rights_end_with_the_right_or_the_membership_across_instances(two_instances):
+    """Revoking `manage_sparring` (the boxer narrows the link) or the club membership (the
+    owner removes the boxer) ends acting for the boxer on the other instance's next request."""
+    a, b = two_instances
+    owner_user = GymOwnerFactory()
+    club = ClubFactory(owner=owner_user)
+    link = CoachLinkFactory(rights=["manage_sparring"], boxer=BoxerFactory(club=club))
+    boxer = link.boxer
+    as_boxer = bearer(access_token_for(boxer.user))
+    as_coach = bearer(access_token_for(link.coach))
+    as_owner = bearer(access_token_for(owner_user))
+    slots = f"/api/v1/boxers/{boxer.pk}/availability/"
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    outcomes = []
+
+    def add_slot(app, headers, i: int, minute: int) -> int:
+        begins = starts + timedelta(hours=5 * i, minutes=minute)
+        body = {"starts_at": begins.isoformat(), "ends_at": (begins + timedelta(minutes=30)).isoformat()}
+        return app.request("POST", slots, json=body, headers=headers).status_code
+
+    for i in range(ITERATIONS // 5):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        link_path = f"/api/v1/coach-links/{link.pk}/"
+        warm = add_slot(reader, as_coach, i, 0)
+        narrowed = writer.request("PATCH", link_path, json={"rights": ["edit_profile"]}, headers=as_boxer)
+        after_narrowing = add_slot(reader, as_coach, i, 40)
+        widened = writer.request("PATCH", link_path, json={"rights": ["manage_sparring"]}, headers=as_boxer)
+        after_widening = add_slot(reader, as_coach, i, 80)
+
+        owner_warm = add_slot(reader, as_owner, i, 120)
+        removed = writer.request("DELETE", f"/api/v1/clubs/{club.pk}/boxers/{boxer.pk}/", headers=as_owner)
+        after_removal = add_slot(reader, as_owner, i, 160)
+        asked = writer.request("POST", f"/api/v1/clubs/{club.pk}/membership-requests/", headers=as_boxer)
+        approved = writer.request(
+            "POST", f"/api/v1/membership-requests/{asked.json()['id']}/approve/", headers=as_owner
+        )
+        after_rejoining = add_slot(reader, as_owner, i, 200)
+        assert (narrowed.status_code, widened.status_code, removed.status_code) == (200, 200, 204)
+        assert (asked.status_code, approved.status_code) == (201, 200), approved.text
+        outcomes.append((warm, after_narrowing, after_widening, owner_warm, after_removal, after_rejoining))
+
+    assert outcomes == [(201, 403, 201, 201, 403, 201)] * (ITERATIONS // 5)
