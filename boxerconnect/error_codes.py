@@ -133,8 +133,23 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
     ErrorCode(
         "coach_in_another_club",
         409,
-        "The coach already belongs to a club (a coach belongs to one club at most).",
+        "The coach already coaches at another club (a coach coaches at one club at most: it "
+        "leaves that one first).",
+        "POST /api/v1/clubs/{id}/coaches/, POST /api/v1/clubs/{id}/coaches/{user_id}/accept/",
+    ),
+    ErrorCode(
+        "coach_already_invited",
+        409,
+        "The coach is already invited to, or coaching at, this club.",
         "POST /api/v1/clubs/{id}/coaches/",
+    ),
+    ErrorCode(
+        "not_invited",
+        409,
+        "There is no pending invitation to answer: the coach already accepted it (leave the club "
+        "with DELETE instead).",
+        "POST /api/v1/clubs/{id}/coaches/{user_id}/accept/, "
+        "POST /api/v1/clubs/{id}/coaches/{user_id}/decline/",
     ),
     ErrorCode(
         "already_member",

@@ -1,25 +1,28 @@
 """HTTP API of boxer profiles, fight records and coach links (thin views over services)."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import User
 from boxerconnect.api.errors import model_errors_as_400
+from boxerconnect.api.pagination import PageNumberPagination
 from boxerconnect.api.serializers import RefSerializer
 from boxerconnect.api.views import Api, GenericApi, ListApi
 from boxers import readmodels, selectors, services
-from boxers.filters import BoxerFilter
+from boxers.filters import BoxerFilter, DirectoryQuery, directory_query
 from boxers.models import CoachLinkStatus, CoachRight, ExperienceLevel, FightMethod, FightResult, Gender
-from boxers.serializers import BoxerOutputSerializer
+from boxers.serializers import BoxerOutputSerializer, profile_entry, profile_for, profile_representation
 from permissions.actions import Action
 from permissions.checker import authorizer_for, store_for
 from permissions.drf import ActionPermission
 from permissions.facts import CoachLinkObject
+from permissions.store import FactRef
 
 # --- Serializers -----------------------------------------------------------------------------
 
@@ -80,12 +83,25 @@ class FightInputSerializer(serializers.Serializer):
 
 
 class CoachLinkOutputSerializer(serializers.Serializer):
+    """A coach link. `boxer` is null for a caller who may not view the profile (its coach,
+    once the boxer soft-deleted it or hid it before accepting)."""
+
+    # Reads annotate `boxer_visible` in SQL (boxers/selectors.py, the rule of boxer.view).
+
     id = serializers.UUIDField()
     coach = RefSerializer()
-    boxer = RefSerializer()
+    boxer = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=CoachLinkStatus.choices)
     rights = serializers.ListField(child=serializers.ChoiceField(choices=CoachRight.choices))
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(
+        RefSerializer(allow_null=True, help_text="Null when the caller may not view the profile.")
+    )
+    def get_boxer(self, link) -> dict | None:
+        if not link.boxer_visible:
+            return None
+        return {"id": str(link.boxer_id), "name": link.boxer.name}
 
 
 def _rights_field(**kwargs) -> serializers.ListField:
@@ -108,12 +124,41 @@ class CoachLinkAcceptInputSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
+def _directory_query(paginator, request) -> DirectoryQuery | None:
+    """The canonical form of a directory request, as `paginator` reads its page and size."""
+    return directory_query(
+        request.query_params,
+        page_size=paginator.get_page_size(request),
+        default_page_size=paginator.page_size,
+        last_page_strings=tuple(paginator.last_page_strings),
+    )
+
+
+class DirectoryPagination(PageNumberPagination):
+    """Page links built from the canonical query (boxers/filters.py, `DirectoryQuery`) that
+    the page is cached under: unknown parameters dropped, one order, defaults left out. So
+    every spelling of one query gets the same body, and the cache can key on that form."""
+
+    def get_next_link(self):
+        return self._link(self.page.next_page_number()) if self.page.has_next() else None
+
+    def get_previous_link(self):
+        return self._link(self.page.previous_page_number()) if self.page.has_previous() else None
+
+    def _link(self, number):
+        query = _directory_query(self, self.request)
+        assert query is not None  # the page was found: its parameters are valid
+        return self.request.build_absolute_uri(self.request.path) + query.query_string(page=number)
+
+
 class BoxerListCreateApi(ListApi):
     """GET: the public directory (filters, orderings). POST: create the caller's own profile."""
 
     serializer_class = BoxerOutputSerializer
     filterset_class = BoxerFilter
+    pagination_class = DirectoryPagination
     required_actions = {"POST": Action.BOXER_CREATE}
+    _directory: tuple[date, str | None] | None = None
 
     def get_permissions(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
@@ -123,16 +168,29 @@ class BoxerListCreateApi(ListApi):
     def get_queryset(self):
         return selectors.boxer_search_queryset()
 
+    def directory(self, request) -> tuple[date, str | None]:
+        """The day this request's age groups are computed on, and its page's cache key (None:
+        not cached), worked out once per request."""
+        if self._directory is None:
+            day = timezone.localdate()
+            query = _directory_query(self.paginator, request)
+            self._directory = (day, readmodels.directory_page_key(request, query, day))
+        return self._directory
+
     def read_model_keys(self, request) -> list[str]:
         if request.method not in ("GET", "HEAD"):
             return []
-        return readmodels.lookup_keys("directory", request.build_absolute_uri())
+        return readmodels.directory_lookup_keys(self.directory(request)[1])
+
+    def get_serializer_context(self):
+        day = self._directory[0] if self._directory is not None else None
+        return {**super().get_serializer_context(), "today": day}
 
     def list(self, request, *args, **kwargs):
         """A page of the directory, from the read-model cache while no boxer, club or user
-        changed (the page's links are absolute: it is cached by its whole URI)."""
+        changed (keyed on its canonical query: see `readmodels.directory_page_key`)."""
         data = readmodels.directory_page(
-            request.build_absolute_uri(),
+            self.directory(request)[1],
             lambda: super(BoxerListCreateApi, self).list(request).data,
             store_for(request),
         )
@@ -148,11 +206,13 @@ class BoxerListCreateApi(ListApi):
         with model_errors_as_400():
             boxer = services.boxer_create(user=request.user, **data)
         boxer = selectors.boxer_get(boxer_id=boxer.pk)
-        return Response(BoxerOutputSerializer(boxer).data, status=status.HTTP_201_CREATED)
+        # The caller's own new profile: the owner may boxer.update it, so it sees its date of birth.
+        body = profile_for(boxer, actor=authorizer_for(request).actor, show_private=True)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class BoxerMeApi(GenericApi):
-    """The caller's own profile, or 404."""
+    """The caller's own profile (with its date of birth), or 404."""
 
     serializer_class = BoxerOutputSerializer
     permission_classes = [IsAuthenticated]
@@ -161,11 +221,17 @@ class BoxerMeApi(GenericApi):
         boxer = selectors.boxer_of_user(user_id=request.user.pk)
         if boxer is None:
             raise exceptions.NotFound("You have no boxer profile.")
-        return Response(BoxerOutputSerializer(boxer).data)
+        return Response(profile_for(boxer, actor=authorizer_for(request).actor, show_private=True))
 
 
 class BoxerDetailApi(GenericApi):
-    """One profile: read (boxer.view), partial update (boxer.update), soft delete (boxer.delete)."""
+    """One profile: read (boxer.view), partial update (boxer.update), soft delete (boxer.delete).
+
+    GET serves the profile read model (the public body, the same for every caller) and adds
+    what this caller may see from the facts its permission check read in the request's one
+    round trip: the age group of the day and the date of birth from the boxer's fact, an
+    unpublished club by `club.view` on the club's fact in the entry. No SQL, no second trip.
+    """
 
     serializer_class = BoxerOutputSerializer
     permission_classes = [ActionPermission]
@@ -175,13 +241,20 @@ class BoxerDetailApi(GenericApi):
     def read_model_keys(self, request) -> list[str]:
         if request.method not in ("GET", "HEAD"):
             return []
-        return readmodels.lookup_keys("profile", self.kwargs["pk"])
+        return readmodels.profile_lookup_keys(self.kwargs["pk"])
 
     def get(self, request, pk):
-        profile = readmodels.profile(
-            pk, lambda: BoxerOutputSerializer(selectors.boxer_get(boxer_id=pk)).data, store_for(request)
+        store = store_for(request)
+        authorizer = authorizer_for(request)
+        entry = readmodels.profile(pk, lambda: profile_entry(selectors.boxer_get(boxer_id=pk)), store)
+        fact = store.get(FactRef.boxer(pk))  # read (and memoised) by the permission check
+        body = profile_representation(
+            entry,
+            actor=authorizer.actor,
+            date_of_birth=fact.date_of_birth,
+            show_private=authorizer.check(Action.BOXER_UPDATE, pk).allowed,
         )
-        return Response(profile)
+        return Response(body)
 
     @extend_schema(request=BoxerUpdateInputSerializer, responses=BoxerOutputSerializer)
     def patch(self, request, pk):
@@ -190,7 +263,8 @@ class BoxerDetailApi(GenericApi):
         boxer = selectors.boxer_get(boxer_id=pk)
         with model_errors_as_400():
             boxer = services.boxer_update(boxer=boxer, data=dict(params.validated_data))
-        return Response(BoxerOutputSerializer(boxer).data)
+        # boxer.update was required: the caller may see the date of birth.
+        return Response(profile_for(boxer, actor=authorizer_for(request).actor, show_private=True))
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
@@ -277,7 +351,7 @@ class CoachLinkListCreateApi(ListApi):
             boxer=selectors.boxer_get(boxer_id=boxer_id),
             rights=params.validated_data["rights"],
         )
-        link = selectors.coach_link_get(link_id=link.pk)
+        link = selectors.coach_link_get(link_id=link.pk, actor=authorizer.actor)
         return Response(CoachLinkOutputSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
@@ -288,12 +362,17 @@ class CoachLinkObjectApi(GenericApi):
     serializer_class = CoachLinkOutputSerializer
 
     def get_object(self):
-        link = selectors.coach_link_get(link_id=self.kwargs["pk"])
+        link = selectors.coach_link_get(link_id=self.kwargs["pk"], actor=authorizer_for(self.request).actor)
         self.check_object_permissions(self.request, link)
         return link
 
     def permission_object(self, link) -> CoachLinkObject:
         return CoachLinkObject(coach_id=str(link.coach_id), boxer_owner_id=str(link.boxer.user_id))
+
+    def respond(self, link) -> Response:
+        """The link as it is now, as this caller may see it."""
+        fresh = selectors.coach_link_get(link_id=link.pk, actor=authorizer_for(self.request).actor)
+        return Response(CoachLinkOutputSerializer(fresh).data)
 
 
 class CoachLinkDetailApi(CoachLinkObjectApi):
@@ -314,7 +393,7 @@ class CoachLinkDetailApi(CoachLinkObjectApi):
         params = CoachLinkRightsInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         link = services.coach_link_set_rights(link=link, rights=params.validated_data["rights"])
-        return Response(CoachLinkOutputSerializer(link).data)
+        return self.respond(link)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
@@ -338,7 +417,7 @@ class CoachLinkAcceptApi(CoachLinkObjectApi):
             )
         except ValueError as exc:
             raise serializers.ValidationError({"rights": [str(exc)]}) from None
-        return Response(CoachLinkOutputSerializer(link).data)
+        return self.respond(link)
 
 
 class CoachLinkDeclineApi(CoachLinkObjectApi):

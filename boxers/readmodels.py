@@ -1,18 +1,28 @@
 """Read models of boxer bodies: whole API representations cached on the stamped protocol of
 boxerconnect/cache/stamped.py, so a warm read of a hot endpoint spends no SQL.
 
-  profile     the body of GET /api/v1/boxers/{id}/ (served after its permission check),
-              stamped [nonce, the boxer's profile generation, the clubs generation]. The
-              clubs generation is bumped after any club write commits, so a profile read
-              before that commit is dead, whatever club its boxer had joined meanwhile.
-  directory   one page of GET /api/v1/boxers/ (public, the same for every caller), by its
-              absolute URI (its `next`/`previous` links are absolute), stamped [nonce, the
-              directory generation], which every boxer, club or user is_active write bumps.
+  profile     what GET /api/v1/boxers/{id}/ serves (after its permission check): the public
+              body and an unpublished club (boxers/serializers.py, `profile_entry`), the
+              same for every caller; the view adds per caller what that caller may see
+              (age group of the day, date of birth, the unpublished club). Stamped [nonce,
+              the boxer's profile generation, the clubs generation]. The clubs generation
+              is bumped after any club write commits, so a profile read before that commit
+              is dead, whatever club its boxer had joined meanwhile.
+  directory   one non-empty page of GET /api/v1/boxers/ (public, the same for every
+              caller), keyed by its origin, the day and its canonical query
+              (`directory_page_key`), stamped [nonce, the directory generation], which every
+              boxer, club or user is_active write bumps.
+
+What a flood cannot do: a page is keyed on the validated, canonical parameters (unknown
+ones, their order and spelled-out defaults change nothing), only for a Host named as written
+in ALLOWED_HOSTS (alone or with this server's port), and an empty page (a club or a search
+that matches nothing) is never stored; a profile is looked up only once its permission
+check found the boxer.
 
 Keys and what bumps them: boxerconnect/cache/keys.py; the writes are watched below
 (`WATCHES`, registered by BoxersConfig.ready()), whatever path makes them. A lookup is one
 round trip, or none of its own when the keys were read along with the request's facts
-(`permissions.checker.prime` reads `lookup_keys` through the view's `read_model_keys`).
+(`permissions.checker.prime` reads `*_lookup_keys` through the view's `read_model_keys`).
 
 Disabled by `READ_MODEL_CACHE=false` (the default when the cache is in-process: management
 commands run beside the server would not share it, and their writes would be missed).
@@ -20,6 +30,7 @@ commands run beside the server would not share it, and their writes would be mis
 
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +42,7 @@ from accounts.models import User
 from boxerconnect import metrics
 from boxerconnect.cache import keys as K
 from boxerconnect.cache import stamped, watch
+from boxers.filters import DirectoryQuery
 from boxers.models import Boxer
 from clubs.models import Club
 from permissions.store import FactStore
@@ -50,16 +62,41 @@ def _profile_stamp(boxer_id: UUID | str) -> tuple[str, tuple[str, ...]]:
     return K.profile_key(boxer_id), (K.profile_generation_key(boxer_id), K.clubs_generation_key())
 
 
-def _directory_stamp(uri: str) -> tuple[str, tuple[str, ...]]:
-    return K.directory_page_key(uri), (K.directory_generation_key(),)
-
-
-def lookup_keys(model: str, ident: UUID | str) -> list[str]:
-    """The keys a lookup of `model` reads (for `FactStore.read_along`); none when disabled."""
+def profile_lookup_keys(boxer_id: UUID | str) -> list[str]:
+    """The keys a profile lookup reads (for `FactStore.read_along`); none when disabled."""
     if not enabled():
         return []
-    key, gen_keys = _profile_stamp(ident) if model == "profile" else _directory_stamp(str(ident))
+    key, gen_keys = _profile_stamp(boxer_id)
     return [*gen_keys, key]
+
+
+def _listed_host(host: str, server_port: str) -> bool:
+    """Is `host` (the Host header Django validated) one of ALLOWED_HOSTS as written, alone or
+    with the port this server listens on? Django accepts any port and any letter case of an
+    allowed name, and a page's links name the host, so each spelling would be a page of its
+    own: only these (at most two per listed name) are cached."""
+    allowed = settings.ALLOWED_HOSTS
+    if host in allowed:
+        return True
+    name, _, port = host.rpartition(":")
+    return not host.endswith("]") and port == server_port and name in allowed
+
+
+def directory_page_key(request: Any, query: DirectoryQuery | None, day: date) -> str | None:
+    """The key of the directory page `request` asks for, or None when that page is not cached:
+    the read models are off, its parameters are invalid (`query` None: the request answers
+    400 or 404), or its Host is not a listed spelling (`_listed_host`)."""
+    if not enabled() or query is None:
+        return None
+    host = request.get_host()
+    if not _listed_host(host, str(request.META.get("SERVER_PORT", ""))):
+        return None
+    return K.directory_page_key(f"{request.scheme}://{host}", day.isoformat(), query.query_string())
+
+
+def directory_lookup_keys(key: str | None) -> list[str]:
+    """The keys a directory page lookup reads (for `FactStore.read_along`)."""
+    return [] if key is None else [K.directory_generation_key(), key]
 
 
 def read_through(
@@ -68,9 +105,11 @@ def read_through(
     gen_keys: tuple[str, ...],
     compute: Callable[[], Any],
     store: FactStore | None = None,
+    cacheable: Callable[[Any], bool] | None = None,
 ) -> Any:
     """The value of read model `model` under `key`, stamped with `gen_keys` (stamped.py), or
-    `compute()`'s (stored). Counts the hit, miss or bypass in `read_cache_events_total`."""
+    `compute()`'s (stored unless `cacheable` refuses it). Counts the hit, miss or bypass in
+    `read_cache_events_total`."""
     if not enabled():
         return compute()
     raw = store.take_raw([K.NONCE_KEY, *gen_keys, key]) if store is not None else None
@@ -79,21 +118,29 @@ def read_through(
         # As the API renders it (Decimal, dates, UUIDs...), so a hit renders the same bytes.
         return orjson.loads(json.dumps(compute(), cls=JSONEncoder))
 
-    value, event = stamped.read_through(key, gen_keys, rendered, raw)
+    value, event = stamped.read_through(key, gen_keys, rendered, raw, cacheable)
     _EVENTS[model][event].inc()
     return value
 
 
 def profile(boxer_id: UUID | str, compute: Callable[[], Any], store: FactStore | None = None) -> Any:
-    """GET /api/v1/boxers/{id}/'s body: stamped with the boxer's and the club names' generations."""
+    """The profile entry of one boxer (`compute` builds it): stamped with the boxer's and the
+    club names' generations. Look it up only once the boxer is known to exist (after the
+    view's permission check), or a flood of random ids would each leave an entry."""
     key, gen_keys = _profile_stamp(boxer_id)
     return read_through("profile", key, gen_keys, compute, store)
 
 
-def directory_page(uri: str, compute: Callable[[], Any], store: FactStore | None = None) -> Any:
-    """One page of GET /api/v1/boxers/, by its absolute URI."""
-    key, gen_keys = _directory_stamp(uri)
-    return read_through("directory", key, gen_keys, compute, store)
+def _has_results(page: Any) -> bool:
+    return bool(page.get("results"))
+
+
+def directory_page(key: str | None, compute: Callable[[], Any], store: FactStore | None = None) -> Any:
+    """One page of GET /api/v1/boxers/ under `key` (`directory_page_key`; None: not cached).
+    An empty page is computed, never stored: anyone can ask for one that matches nothing."""
+    if key is None:
+        return compute()
+    return read_through("directory", key, (K.directory_generation_key(),), compute, store, _has_results)
 
 
 def _boxer_keys(boxer: Boxer) -> list[str]:

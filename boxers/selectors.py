@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from boxers.models import Boxer, CoachLink, Fight
@@ -42,18 +42,25 @@ def fight_get(*, boxer_id: UUID | str, fight_id: UUID | str) -> Fight:
     return fight
 
 
+def _with_boxer_visibility(links: QuerySet[CoachLink], actor: UserFact | None) -> QuerySet[CoachLink]:
+    """Annotate `boxer_visible`: may `actor` view the link's profile (boxer_scope, the rule of
+    boxer.view, in the same query)? A link names its boxer only to those who may."""
+    viewable = Boxer.objects.filter(boxer_scope(actor), pk=OuterRef("boxer_id"))
+    return links.annotate(boxer_visible=Exists(viewable))
+
+
 def coach_link_list(*, actor: UserFact | None) -> QuerySet[CoachLink]:
-    """Links the actor may see (coach_link_scope), newest first, with coach and boxer loaded."""
-    return (
-        CoachLink.objects.filter(coach_link_scope(actor))
-        .select_related("coach", "boxer")
-        .order_by("-created_at", "-id")
-    )
+    """Links the actor may see (coach_link_scope), newest first, with coach and boxer loaded
+    and `boxer_visible` annotated."""
+    links = CoachLink.objects.filter(coach_link_scope(actor)).select_related("coach", "boxer")
+    return _with_boxer_visibility(links, actor).order_by("-created_at", "-id")
 
 
-def coach_link_get(*, link_id: UUID | str) -> CoachLink:
-    """One link with its coach and boxer (visibility is checked by the caller), or Http404."""
-    link = CoachLink.objects.select_related("coach", "boxer").filter(pk=link_id).first()
+def coach_link_get(*, link_id: UUID | str, actor: UserFact | None) -> CoachLink:
+    """One link with its coach and boxer and `boxer_visible` for `actor` (visibility of the
+    link itself is checked by the caller), or Http404."""
+    links = CoachLink.objects.select_related("coach", "boxer").filter(pk=link_id)
+    link = _with_boxer_visibility(links, actor).first()
     if link is None:
         raise Http404
     return link

@@ -76,11 +76,15 @@ class ClubAdmin(admin.ModelAdmin):
 
 @admin.register(ClubCoach)
 class ClubCoachAdmin(admin.ModelAdmin):
-    list_display = ("coach", "club", "is_head", "created_at")
-    list_filter = ("is_head", "club__region")
+    """Invitations and active coaches. The status is read-only: a new row is an invitation,
+    and only the coach makes it active (POST /clubs/{id}/coaches/{user_id}/accept/)."""
+
+    list_display = ("coach", "club", "status", "is_head", "created_at")
+    list_filter = ("status", "is_head", "club__region")
     search_fields = ("coach__email", "coach__name", "club__name")
     list_select_related = ("coach", "club")
     autocomplete_fields = ("club",)
+    readonly_fields = ("status", "created_at")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "coach":

@@ -13,15 +13,16 @@ from accounts.serializers import UserOutputSerializer
 from boxerconnect.api.serializers import RefSerializer
 from boxerconnect.api.views import Api, GenericApi, ListApi
 from boxers.models import Boxer, ExperienceLevel, Gender
-from boxers.serializers import BoxerOutputSerializer
+from boxers.serializers import BoxerOutputSerializer, profile_for
 from clubs import selectors, services
 from clubs.filters import ClubFilter, MembershipRequestFilter
-from clubs.models import Club, MembershipRequest
+from clubs.models import Club, ClubCoach, ClubCoachStatus, MembershipRequest
 from permissions.actions import Action
-from permissions.checker import authorizer_for
+from permissions.checker import authorizer_for, refs_for
 from permissions.drf import ActionPermission
-from permissions.facts import ClubFact, MembershipObject
+from permissions.facts import ClubCoachObject, ClubFact, MembershipObject
 from permissions.rules import decide_club
+from permissions.store import FactRef
 
 # --- Serializers ---------------------------------------------------------------------------
 
@@ -120,6 +121,12 @@ class MembersOutputSerializer(serializers.Serializer):
 class CoachInputSerializer(serializers.Serializer):
     user = serializers.UUIDField()
     is_head = serializers.BooleanField(default=False)
+
+
+class ClubCoachInvitationSerializer(serializers.Serializer):
+    user = serializers.UUIDField()
+    is_head = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=ClubCoachStatus.choices)
 
 
 class MembershipRequestOutputSerializer(serializers.Serializer):
@@ -319,14 +326,16 @@ class ClubOwnerApi(Api):
 
 
 class ClubMembersApi(Api):
-    """The club's boxers and coaches (owner, its coaches, its boxers, admins)."""
+    """The club's boxers and coaches (owner, its coaches, its boxers, admins): only the boxers
+    the caller may view (list = check) and the coaches who accepted."""
 
     permission_classes = [ActionPermission]
     required_action = Action.CLUB_VIEW_MEMBERS
 
     @extend_schema(responses=MembersOutputSerializer)
     def get(self, request, pk):
-        boxers = selectors.club_member_boxers(club_id=pk).values(
+        actor = authorizer_for(request).actor
+        boxers = selectors.club_member_boxers(club_id=pk, actor=actor).values(
             "id", "name", "experience_level", "wins", "losses", "draws"
         )
         coaches = [
@@ -349,35 +358,89 @@ class ClubBoxerApi(Api):
 
 
 class ClubCoachListApi(Api):
-    """The club owner (or an admin) attaches a coach."""
+    """The club owner (or an admin) invites a coach: nothing is granted until it accepts."""
 
     permission_classes = [ActionPermission]
     required_action = Action.CLUB_MANAGE_MEMBERS
 
-    @extend_schema(
-        request=CoachInputSerializer,
-        responses={201: inline_serializer("ClubCoach", COACH_FIELDS)},
-    )
+    @extend_schema(request=CoachInputSerializer, responses={201: ClubCoachInvitationSerializer})
     def post(self, request, pk):
         params = CoachInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        club_coach = services.club_coach_add(
+        club_coach = services.club_coach_invite(
             club=club_or_404(pk), user_id=data["user"], is_head=data["is_head"]
         )
-        data = {"id": str(club_coach.coach_id), "name": club_coach.coach.name, "is_head": club_coach.is_head}
-        return Response(data, status=status.HTTP_201_CREATED)
+        body = {"user": str(club_coach.coach_id), "is_head": club_coach.is_head, "status": club_coach.status}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def club_coach_object(club_coach: ClubCoach) -> ClubCoachObject:
+    return ClubCoachObject(
+        coach_id=str(club_coach.coach_id), club_id=str(club_coach.club_id), status=club_coach.status
+    )
 
 
 class ClubCoachApi(Api):
-    """The club owner (or an admin) detaches a coach."""
+    """DELETE: the club owner (or an admin) removes a coach or withdraws an invitation
+    (club.manage_members); the coach itself leaves the club or drops the invitation
+    (club_coach.leave)."""
 
-    permission_classes = [ActionPermission]
-    required_action = Action.CLUB_MANAGE_MEMBERS
+    permission_classes = [IsAuthenticated]
+
+    def permission_refs(self, request, actor_id) -> list[FactRef]:
+        # The club's fact rides in the request's one round trip (club.manage_members).
+        return refs_for(actor_id, Action.CLUB_MANAGE_MEMBERS, self.kwargs["pk"])
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk, user_id):
-        services.club_coach_remove(club=club_or_404(pk), user_id=user_id)
+        authorizer = authorizer_for(request)
+        if authorizer.actor_id == str(user_id):  # the coach named in the URL: leaving
+            club_coach = selectors.club_coach_get(club_id=pk, coach_id=user_id)
+            authorizer.require(Action.CLUB_COACH_LEAVE, obj=club_coach_object(club_coach))
+            services.club_coach_leave(club_coach=club_coach)
+        else:
+            authorizer.require(Action.CLUB_MANAGE_MEMBERS, pk)
+            services.club_coach_remove(club=club_or_404(pk), user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _ClubCoachInvitationApi(Api):
+    """Loads the (club, coach) row of the URL and checks the view's club_coach action on it."""
+
+    permission_classes = [IsAuthenticated, ActionPermission]
+
+    def get_object(self) -> ClubCoach:
+        club_coach = selectors.club_coach_get(club_id=self.kwargs["pk"], coach_id=self.kwargs["user_id"])
+        self.check_object_permissions(self.request, club_coach)
+        return club_coach
+
+    def permission_object(self, club_coach: ClubCoach) -> ClubCoachObject:
+        return club_coach_object(club_coach)
+
+
+class ClubCoachAcceptApi(_ClubCoachInvitationApi):
+    """The invited coach accepts: it coaches at the club from its next request."""
+
+    required_action = Action.CLUB_COACH_ACCEPT
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("ClubCoachAccepted", {"status": serializers.CharField()}),
+    )
+    def post(self, request, pk, user_id):
+        club_coach = services.club_coach_accept(club_coach=self.get_object())
+        return Response({"status": club_coach.status})
+
+
+class ClubCoachDeclineApi(_ClubCoachInvitationApi):
+    """The invited coach refuses: the invitation is removed."""
+
+    required_action = Action.CLUB_COACH_DECLINE
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, pk, user_id):
+        services.club_coach_decline(club_coach=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -426,7 +489,15 @@ class ClubBoxerAccountsApi(Api):
         params = BoxerAccountInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         user, boxer = services.club_boxer_account_create(club=club_or_404(pk), **params.validated_data)
-        data = BoxerAccountOutputSerializer({"user": user, "boxer": boxer}).data
+        authorizer = authorizer_for(request)
+        data = {
+            "user": UserOutputSerializer(user).data,
+            "boxer": profile_for(
+                boxer,
+                actor=authorizer.actor,
+                show_private=authorizer.check(Action.BOXER_UPDATE, boxer.pk).allowed,
+            ),
+        }
         return Response(data, status=status.HTTP_201_CREATED)
 
 

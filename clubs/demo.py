@@ -353,7 +353,9 @@ def demo_seed(*, password: str | None = None, logins_file: Path | None = None) -
     for login, name, club_index, is_head in COACHES:
         coach = _user(login, name, Role.COACH, passwords, logins)
         if club_index is not None and not ClubCoach.objects.filter(coach=coach).exists():
-            services.club_coach_add(club=owned[club_index], user_id=coach.pk, is_head=is_head)
+            # The owner invites, the coach accepts: as through the API.
+            invitation = services.club_coach_invite(club=owned[club_index], user_id=coach.pk, is_head=is_head)
+            services.club_coach_accept(club_coach=invitation)
         coaches.append(coach)
 
     boxers: dict[str, Boxer] = {}

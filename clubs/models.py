@@ -61,24 +61,39 @@ class Club(models.Model):
         return self.name
 
 
+class ClubCoachStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    ACTIVE = "active", "Active"
+
+
 class ClubCoach(models.Model):
-    """A coach attached to a club; a coach belongs to at most one club."""
+    """A coach invited to or coaching at a club. An invitation grants nothing until the coach
+    accepts it; a coach is active at one club at most, while invitations from several clubs
+    may wait (accepting one while active elsewhere is a conflict)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="club_coaches")
-    coach = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="club_coach"
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coach_positions"
     )
     is_head = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=ClubCoachStatus.choices, default=ClubCoachStatus.INVITED)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-is_head", "created_at"]
         verbose_name = "club coach"
         verbose_name_plural = "club coaches"
+        constraints = [
+            models.UniqueConstraint(fields=["club", "coach"], name="clubs_one_row_per_club_and_coach"),
+            models.UniqueConstraint(
+                fields=["coach"], condition=Q(status="active"), name="clubs_one_active_club_per_coach"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.coach.name} coaches at {self.club.name}"
+        verb = "coaches at" if self.status == ClubCoachStatus.ACTIVE else "is invited to"
+        return f"{self.coach.name} {verb} {self.club.name}"
 
 
 class MembershipStatus(models.TextChoices):

@@ -3,10 +3,12 @@
 from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from boxers.models import Boxer
-from clubs.models import Club, ClubCoach, MembershipRequest
-from permissions.selectors import club_scope
+from clubs.models import Club, ClubCoach, ClubCoachStatus, MembershipRequest
+from permissions.facts import UserFact
+from permissions.selectors import boxer_scope, club_scope
 
 
 def _with_counts(queryset: QuerySet[Club]) -> QuerySet[Club]:
@@ -43,15 +45,30 @@ def club_regions() -> list[str]:
     return list(rows)
 
 
-def club_member_boxers(*, club_id: UUID | str) -> QuerySet[Boxer]:
-    """Active boxer profiles in the club, by name."""
-    return Boxer.objects.filter(club_id=club_id, is_active=True).order_by("name", "id")
+def club_member_boxers(*, club_id: UUID | str, actor: UserFact | None) -> QuerySet[Boxer]:
+    """Boxer profiles in the club that `actor` may view, by name: the list applies
+    `boxer_scope`, the rule of boxer.view (hidden profiles only to those who may see them,
+    soft-deleted ones only to their owner and admins)."""
+    return Boxer.objects.filter(boxer_scope(actor), club_id=club_id).order_by("name", "id")
 
 
 def club_coaches(*, club_id: UUID | str) -> QuerySet[ClubCoach]:
-    """The club's coaches (head coaches first) with their users."""
-    coaches = ClubCoach.objects.filter(club_id=club_id).select_related("coach")
+    """The club's coaches who accepted (invitations are no one's business yet) and whose
+    accounts are active, head coaches first, with their users."""
+    coaches = ClubCoach.objects.filter(
+        club_id=club_id, status=ClubCoachStatus.ACTIVE, coach__is_active=True
+    ).select_related("coach")
     return coaches.order_by("-is_head", "created_at")
+
+
+def club_coach_get(*, club_id: UUID | str, coach_id: UUID | str) -> ClubCoach:
+    """The (club, coach) row, an invitation or an active coach, with its club; Http404."""
+    row = (
+        ClubCoach.objects.select_related("club").filter(club_id=club_id, coach_id=UUID(str(coach_id))).first()
+    )
+    if row is None:
+        raise Http404
+    return row
 
 
 def membership_request_list_for_club(*, club_id: UUID | str) -> QuerySet[MembershipRequest]:

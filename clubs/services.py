@@ -17,7 +17,7 @@ from accounts.models import NotificationKind, Role, User
 from boxerconnect.api.errors import Conflict
 from boxers.models import Boxer
 from boxers.services import boxer_create, boxer_set_club
-from clubs.models import Club, ClubCoach, MembershipRequest, MembershipStatus
+from clubs.models import Club, ClubCoach, ClubCoachStatus, MembershipRequest, MembershipStatus
 
 PROFILE_FIELDS = (
     "name",
@@ -89,25 +89,80 @@ def club_remove_boxer(*, club: Club, boxer_id) -> None:
     boxer_set_club(boxer=boxer, club=None)
 
 
+def _coaching_elsewhere(coach_id: Any, club: Club) -> bool:
+    active = ClubCoach.objects.filter(coach_id=coach_id, status=ClubCoachStatus.ACTIVE)
+    return active.exclude(club_id=club.pk).exists()
+
+
 @transaction.atomic
-def club_coach_add(*, club: Club, user_id, is_head: bool = False) -> ClubCoach:
-    """Attach a coach (role coach, 400 otherwise) who is in no club yet (409 otherwise)."""
+def club_coach_invite(*, club: Club, user_id: Any, is_head: bool = False) -> ClubCoach:
+    """Invite a coach (role coach, 400 otherwise) to the club. The invitation grants nothing
+    until the coach accepts it (`club_coach_accept`). 409 if the coach is active at another
+    club, or already invited to or coaching at this one; invitations from several clubs may
+    wait side by side. The `coach_invited` notification belongs here (on commit)."""
     user = User.objects.filter(pk=user_id).first()
     if user is None or user.role != Role.COACH:
         raise ValidationError({"user": ["The user must exist and have role coach."]})
-    if ClubCoach.objects.filter(coach_id=user.pk).exists():
-        raise Conflict("This coach already belongs to a club.", code="coach_in_another_club")
+    if _coaching_elsewhere(user.pk, club):
+        raise Conflict("This coach already belongs to another club.", code="coach_in_another_club")
+    if ClubCoach.objects.filter(coach_id=user.pk, club_id=club.pk).exists():
+        raise Conflict(
+            "This coach is already invited to or coaching at this club.", code="coach_already_invited"
+        )
     try:
         with transaction.atomic():
-            club_coach = ClubCoach.objects.create(club=club, coach=user, is_head=is_head)
-    except IntegrityError as exc:  # a concurrent add won the one-club-per-coach constraint
-        raise Conflict("This coach already belongs to a club.", code="coach_in_another_club") from exc
-    return club_coach
+            return ClubCoach.objects.create(
+                club=club, coach=user, is_head=is_head, status=ClubCoachStatus.INVITED
+            )
+    except IntegrityError as exc:  # a concurrent invitation from this club won
+        raise Conflict(
+            "This coach is already invited to or coaching at this club.", code="coach_already_invited"
+        ) from exc
 
 
 @transaction.atomic
-def club_coach_remove(*, club: Club, user_id) -> None:
-    """Detach a coach from the club (404 if not one of its coaches)."""
+def club_coach_accept(*, club_coach: ClubCoach) -> ClubCoach:
+    """The invited coach accepts: it coaches at the club from its next request. 409 if the row
+    is no invitation (any more), or the coach is active at another club (leave it first; the
+    one-active-club constraint settles two concurrent accepts)."""
+    row = ClubCoach.objects.select_for_update().filter(pk=club_coach.pk).first()
+    if row is None:
+        raise NotFound("No such invitation.")
+    if row.status != ClubCoachStatus.INVITED:
+        raise Conflict("There is no pending invitation to accept.", code="not_invited")
+    if _coaching_elsewhere(row.coach_id, row.club):
+        raise Conflict("This coach already belongs to another club.", code="coach_in_another_club")
+    row.status = ClubCoachStatus.ACTIVE
+    try:
+        with transaction.atomic():
+            row.save(update_fields=["status"])
+    except IntegrityError as exc:
+        raise Conflict("This coach already belongs to another club.", code="coach_in_another_club") from exc
+    return row
+
+
+@transaction.atomic
+def club_coach_decline(*, club_coach: ClubCoach) -> None:
+    """The invited coach refuses: the invitation is removed. 409 once accepted (leave instead)."""
+    row = ClubCoach.objects.select_for_update().filter(pk=club_coach.pk).first()
+    if row is None:
+        return
+    if row.status != ClubCoachStatus.INVITED:
+        raise Conflict(
+            "There is no pending invitation to decline; leave the club instead.", code="not_invited"
+        )
+    row.delete()
+
+
+@transaction.atomic
+def club_coach_leave(*, club_coach: ClubCoach) -> None:
+    """The coach leaves the club (or drops an invitation): its rights there end on its next request."""
+    ClubCoach.objects.filter(pk=club_coach.pk).delete()
+
+
+@transaction.atomic
+def club_coach_remove(*, club: Club, user_id: Any) -> None:
+    """The club removes a coach or withdraws an invitation (404 if the user has neither)."""
     deleted, _ = ClubCoach.objects.filter(club_id=club.pk, coach_id=user_id).delete()
     if not deleted:
         raise NotFound("No such coach in this club.")

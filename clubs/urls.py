@@ -15,6 +15,16 @@ urlpatterns = [
     path("clubs/<uuid:pk>/coaches/", apis.ClubCoachListApi.as_view(), name="club-coaches"),
     path("clubs/<uuid:pk>/coaches/<uuid:user_id>/", apis.ClubCoachApi.as_view(), name="club-coach"),
     path(
+        "clubs/<uuid:pk>/coaches/<uuid:user_id>/accept/",
+        apis.ClubCoachAcceptApi.as_view(),
+        name="club-coach-accept",
+    ),
+    path(
+        "clubs/<uuid:pk>/coaches/<uuid:user_id>/decline/",
+        apis.ClubCoachDeclineApi.as_view(),
+        name="club-coach-decline",
+    ),
+    path(
         "clubs/<uuid:pk>/membership-requests/",
         apis.ClubMembershipRequestsApi.as_view(),
         name="club-membership-requests",

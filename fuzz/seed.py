@@ -41,7 +41,7 @@ def main() -> None:
     club = club_services.club_create(name="Fuzz Gym", owner=owner, region="East Division", city="Cardiff")
     hidden_club = club_services.club_create(name="Hidden Gym", is_published=False)
     request = club_services.membership_request_create(user=boxer_user, club=club)
-    club_services.club_coach_add(club=club, user_id=coach.pk)
+    club_services.club_coach_accept(club_coach=club_services.club_coach_invite(club=club, user_id=coach.pk))
 
     users = {"admin": admin, "boxer": boxer_user, "coach": coach, "gym_owner": owner}
     ids = [

@@ -36,6 +36,9 @@ class Action(StrEnum):
     SPARRING_RESPOND = "sparring.respond"
     SPARRING_CANCEL = "sparring.cancel"
     SPARRING_COMPLETE = "sparring.complete"
+    CLUB_COACH_ACCEPT = "club_coach.accept"
+    CLUB_COACH_DECLINE = "club_coach.decline"
+    CLUB_COACH_LEAVE = "club_coach.leave"
 
 
 # Which resource an action is checked on (the /permissions/check/ endpoint and the DRF
@@ -73,6 +76,9 @@ RESOURCE_OF: dict[Action, str | None] = {
     Action.SPARRING_RESPOND: "sparring_request",
     Action.SPARRING_CANCEL: "sparring_request",
     Action.SPARRING_COMPLETE: "sparring_request",
+    Action.CLUB_COACH_ACCEPT: "club_coach",
+    Action.CLUB_COACH_DECLINE: "club_coach",
+    Action.CLUB_COACH_LEAVE: "club_coach",
 }
 
 # Everything a user who may act for a boxer (permissions.rules.acts_for) may attempt.
@@ -120,6 +126,9 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
             Action.COACH_LINK_REQUEST,
             Action.COACH_LINK_REMOVE,
             Action.CLUB_VIEW_MEMBERS,
+            Action.CLUB_COACH_ACCEPT,
+            Action.CLUB_COACH_DECLINE,
+            Action.CLUB_COACH_LEAVE,
         }
     ),
     "gym_owner": frozenset(

@@ -19,7 +19,7 @@ from rest_framework import exceptions
 from boxerconnect.api.errors import BadRequest
 from permissions import denials
 from permissions.actions import RESOURCE_OF, Action
-from permissions.facts import CoachLinkObject, MembershipObject, SparringObject, UserFact
+from permissions.facts import ClubCoachObject, CoachLinkObject, MembershipObject, SparringObject, UserFact
 from permissions.rules import (
     NOT_ACCEPTING_MEMBERS,
     Decision,
@@ -27,6 +27,7 @@ from permissions.rules import (
     decide_boxer,
     decide_boxer_sparring,
     decide_club,
+    decide_club_coach,
     decide_coach_link,
     decide_global,
     decide_membership,
@@ -39,7 +40,8 @@ from permissions.store import FactRef, FactStore
 BOXER_SPARRING_ACTIONS = frozenset(
     {Action.AVAILABILITY_VIEW, Action.AVAILABILITY_MANAGE, Action.SPARRING_REQUEST}
 )
-LoadedObject = CoachLinkObject | MembershipObject | SparringObject
+# Objects a view loads and passes to `check` for actions not checked on a boxer or club id.
+LoadedObject = CoachLinkObject | MembershipObject | SparringObject | ClubCoachObject
 
 
 def refs_for(actor_id: UUID | str | None, action: Action, resource_id: UUID | str | None) -> list[FactRef]:
@@ -101,8 +103,8 @@ class Authorizer:
         *,
         obj: LoadedObject | None = None,
     ) -> Decision:
-        """Decide `action`; boxer/club actions take `resource_id`, link, membership and
-        sparring-request actions the loaded `obj`."""
+        """Decide `action`; boxer/club actions take `resource_id`, link, membership,
+        sparring-request and club-coach actions the loaded `obj`."""
         if type(action) is not Action:
             action = Action(action)
         kind = RESOURCE_OF[action]
@@ -113,13 +115,16 @@ class Authorizer:
             if not isinstance(obj, SparringObject):
                 raise ValueError(f"{action} needs the loaded request")
             return self._decide_sparring(action, obj)
-        if kind in ("coach_link", "membership"):
+        if kind in ("coach_link", "membership", "club_coach"):
             if obj is None:
                 raise ValueError(f"{action} needs the loaded object")
             self.prefetch(action, [])
             if kind == "coach_link":
                 assert isinstance(obj, CoachLinkObject)
                 return decide_coach_link(self.actor, action, obj)
+            if kind == "club_coach":
+                assert isinstance(obj, ClubCoachObject)
+                return decide_club_coach(self.actor, action, obj)
             assert isinstance(obj, MembershipObject)
             return decide_membership(self.actor, action, obj)
         if resource_id is None:

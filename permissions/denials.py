@@ -53,6 +53,9 @@ WHAT: dict[Action, str] = {
     Action.SPARRING_RESPOND: "accept or decline this sparring request",
     Action.SPARRING_CANCEL: "cancel this sparring request",
     Action.SPARRING_COMPLETE: "mark this sparring session completed",
+    Action.CLUB_COACH_ACCEPT: "accept this invitation to coach at the club",
+    Action.CLUB_COACH_DECLINE: "decline this invitation to coach at the club",
+    Action.CLUB_COACH_LEAVE: "leave this club as its coach",
 }
 
 # Who acts for a boxer (permissions.rules.acts_for), in words.
@@ -100,6 +103,9 @@ WHO: dict[Action, str] = {
     Action.SPARRING_RESPOND: "those who act for the requested boxer",
     Action.SPARRING_CANCEL: "those who act for the requesting boxer",
     Action.SPARRING_COMPLETE: "those who act for either boxer",
+    Action.CLUB_COACH_ACCEPT: "the invited coach",
+    Action.CLUB_COACH_DECLINE: "the invited coach",
+    Action.CLUB_COACH_LEAVE: "the coach itself",
 }
 
 ROLE_NAMES = {

@@ -14,10 +14,11 @@ from boxerconnect.cache import stamped
 from boxerconnect.cache.guarded import guarded
 from boxerconnect.cache.keys import NONCE_KEY
 from boxers.models import CoachLink
-from clubs.models import MembershipRequest
+from clubs.models import ClubCoach, MembershipRequest
 from permissions.actions import RESOURCE_OF, Action
-from permissions.checker import Authorizer
-from permissions.facts import CoachLinkObject, MembershipObject
+from permissions.checker import Authorizer, LoadedObject
+from permissions.facts import ClubCoachObject, CoachLinkObject, MembershipObject
+from permissions.rules import role_may
 
 
 def counters(metrics_dir: str | None) -> dict[str, Any]:
@@ -85,12 +86,17 @@ def find_user(ref: str) -> User | None:
     return user
 
 
-def loaded_object(action: Action, resource: str) -> CoachLinkObject | MembershipObject:
-    """CoachLinkObject / MembershipObject for link and membership actions."""
+def loaded_object(action: Action, resource: str) -> LoadedObject:
+    """CoachLinkObject / MembershipObject / ClubCoachObject for actions on loaded rows."""
     try:
         pk = UUID(resource)
     except ValueError:
         raise CommandError(f"{resource!r} is not a UUID") from None
+    if RESOURCE_OF[action] == "club_coach":
+        row = ClubCoach.objects.filter(pk=pk).first()
+        if row is None:
+            raise CommandError(f"no club coach row {resource}")
+        return ClubCoachObject(coach_id=str(row.coach_id), club_id=str(row.club_id), status=row.status)
     if RESOURCE_OF[action] == "coach_link":
         link = CoachLink.objects.select_related("boxer").filter(pk=pk).first()
         if link is None:
@@ -143,6 +149,8 @@ def explain(user_ref: str, action_name: str, resource: str | None) -> dict[str, 
         )
     if decision.allowed:
         http = 200
+    elif user is None and not role_may(None, action):
+        http = 401  # credentials are asked for before any object is looked up
     elif not decision.visible:
         http = 404
     else:

@@ -2,11 +2,15 @@
 
 A view sets `required_action` (or `required_actions`, a dict by HTTP method) and, for
 boxer/club actions, `resource_kwarg` (the URL kwarg holding the resource id, default "pk").
-Link and membership actions are checked on the loaded object: the view's
-`permission_object(obj)` returns a CoachLinkObject, MembershipObject or SparringObject. A view may declare
-field-level actions (`field_actions = {"is_verified": Action.BOXER_VERIFY}`): a write that
-sends such a field also needs that action on the resource.
-Invisible → 404 (the object's existence is not revealed); visible but not allowed → 403.
+Link, membership, sparring-request and club-coach actions are checked on the loaded
+object: the view's `permission_object(obj)` returns a CoachLinkObject, MembershipObject,
+SparringObject or ClubCoachObject. A view may declare field-level actions (`field_actions =
+{"is_verified": Action.BOXER_VERIFY}`): a write that sends such a field also needs that
+action on the resource.
+Anonymous callers whose role may never attempt the action → 401 (DRF answers it, with
+`WWW-Authenticate`), decided before any object is looked up: a hidden object and a missing
+one look the same to them. Invisible → 404 (the object's existence is not revealed);
+visible but not allowed → 403.
 """
 
 from typing import Any
@@ -17,9 +21,9 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from permissions.actions import RESOURCE_OF, Action
 from permissions.checker import authorizer_for, required_action, resource_id_of
 from permissions.denials import denial
-from permissions.rules import Decision
+from permissions.rules import Decision, role_may
 
-OBJECT_KINDS = ("coach_link", "membership", "sparring_request")
+OBJECT_KINDS = ("coach_link", "membership", "sparring_request", "club_coach")
 
 
 class ActionPermission(BasePermission):
@@ -32,9 +36,11 @@ class ActionPermission(BasePermission):
         action = required_action(view, request)
         if action is None:
             return False  # an undeclared method is closed, not open
+        authorizer = authorizer_for(request)
+        if authorizer.actor_id is None and not role_may(None, action):
+            return False  # anonymous: DRF answers 401 before any object is read
         if RESOURCE_OF[action] in OBJECT_KINDS:
             return True  # decided on the object in has_object_permission
-        authorizer = authorizer_for(request)
         resource_id = resource_id_of(view, action)
         if not self._enforce(authorizer.check(action, resource_id), request, action):
             return False

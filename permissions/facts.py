@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from django.db.models import Model, Q
+from django.db.models import FilteredRelation, Model, OuterRef, Q, Subquery, UUIDField
 
 from accounts.models import User
 from boxers.models import Boxer, CoachLink, CoachLinkStatus
-from clubs.models import Club, ClubCoach
+from clubs.models import Club, ClubCoach, ClubCoachStatus
 
 Ids = tuple[str, ...]
 
@@ -133,6 +133,16 @@ class SparringObject:
 
 
 @dataclass(frozen=True)
+class ClubCoachObject:
+    """A loaded club-coach row (an invitation or an active coach), for club_coach.* actions
+    (not cached: the view loads the row)."""
+
+    coach_id: str
+    club_id: str
+    status: str
+
+
+@dataclass(frozen=True)
 class MembershipObject:
     """A loaded membership request, for membership.* actions (not cached)."""
 
@@ -151,8 +161,12 @@ def _s(value: UUID | str | None) -> str | None:
 
 def load_user_facts(subjects: list[Ids]) -> dict[Ids, UserFact | None]:
     ids = [s[0] for s in subjects]
-    rows = User.objects.filter(pk__in=ids).values(
-        "id", "role", "is_active", "token_version", "boxer__id", "boxer__club_id", "club_coach__club_id"
+    # Only an accepted position counts: an invitation grants nothing (one active per coach).
+    coaching = ClubCoach.objects.filter(coach_id=OuterRef("pk"), status=ClubCoachStatus.ACTIVE)
+    rows = (
+        User.objects.filter(pk__in=ids)
+        .annotate(coach_club_id=Subquery(coaching.values("club_id")[:1], output_field=UUIDField()))
+        .values("id", "role", "is_active", "token_version", "boxer__id", "boxer__club_id", "coach_club_id")
     )
     owned: dict[str, list[str]] = {}
     for owner_id, club_id in (
@@ -169,7 +183,7 @@ def load_user_facts(subjects: list[Ids]) -> dict[Ids, UserFact | None]:
             token_version=row["token_version"],
             boxer_id=_s(row["boxer__id"]),
             boxer_club_id=_s(row["boxer__club_id"]),
-            coach_club_id=_s(row["club_coach__club_id"]),
+            coach_club_id=_s(row["coach_club_id"]),
             owned_club_ids=tuple(owned.get(uid, ())),
         )
     return found
@@ -208,26 +222,36 @@ def load_club_facts(subjects: list[Ids]) -> dict[Ids, ClubFact | None]:
     return found
 
 
-def load_link_facts(subjects: list[Ids]) -> dict[Ids, LinkFact]:
-    """Links by (coach id, boxer id); a pair without a link has status None (never absent)."""
-    by_coach: dict[str, list[str]] = {}
+def load_link_facts(subjects: list[Ids]) -> dict[Ids, LinkFact | None]:
+    """Links by (coach id, boxer id); a pair without a link has status None, a pair whose
+    boxer does not exist loads as None (absent: nothing is cached for it, see stamped.store).
+
+    One query: the boxers, each joined to its links from the coaches asked about.
+    """
+    coach_ids = {coach_id for coach_id, _boxer_id in subjects}
+    rows = (
+        Boxer.objects.filter(pk__in={boxer_id for _coach_id, boxer_id in subjects})
+        .annotate(link=FilteredRelation("coach_links", condition=Q(coach_links__coach_id__in=coach_ids)))
+        .values_list("pk", "link__coach_id", "link__status", "link__rights")
+    )
+    boxers: set[str] = set()
+    links: dict[Ids, tuple[str, list[str]]] = {}
+    for row_boxer, row_coach, status, rights in rows:
+        boxers.add(str(row_boxer))
+        if row_coach is not None:
+            links[(str(row_coach), str(row_boxer))] = (status, rights)
+    found: dict[Ids, LinkFact | None] = {}
     for coach_id, boxer_id in subjects:
-        by_coach.setdefault(coach_id, []).append(boxer_id)
-    query = Q(pk__in=[])
-    for coach_id, boxer_ids in by_coach.items():
-        query |= Q(coach_id=coach_id, boxer_id__in=boxer_ids)
-    rows = {
-        (str(row["coach_id"]), str(row["boxer_id"])): row
-        for row in CoachLink.objects.filter(query).values("coach_id", "boxer_id", "status", "rights")
-    }
-    found: dict[Ids, LinkFact] = {}
-    for coach_id, boxer_id in subjects:
-        row = rows.get((coach_id, boxer_id))
-        found[(coach_id, boxer_id)] = LinkFact(
-            coach_id=coach_id,
-            boxer_id=boxer_id,
-            status=row["status"] if row else None,
-            rights=tuple(sorted(row["rights"])) if row else (),
+        link = links.get((coach_id, boxer_id))
+        found[(coach_id, boxer_id)] = (
+            None
+            if boxer_id not in boxers
+            else LinkFact(
+                coach_id=coach_id,
+                boxer_id=boxer_id,
+                status=link[0] if link else None,
+                rights=tuple(sorted(link[1])) if link else (),
+            )
         )
     return found
 
@@ -306,7 +330,7 @@ FAMILIES: dict[str, FactFamily] = {
             sources=(
                 Source(User, lambda u: _ids(u.pk), _f("role", "is_active", "token_version")),
                 Source(Boxer, lambda b: _ids(b.user_id), _f("user", "club"), _f("user")),
-                Source(ClubCoach, lambda c: _ids(c.coach_id), _f("coach", "club"), _f("coach")),
+                Source(ClubCoach, lambda c: _ids(c.coach_id), _f("coach", "club", "status"), _f("coach")),
                 Source(Club, lambda c: _ids(c.owner_id), _f("owner"), _f("owner")),
                 Source(Club, _member_users_of_club, _f()),  # their boxer_club_id is set to NULL
             ),

@@ -10,6 +10,7 @@ from datetime import date
 from permissions.actions import ANONYMOUS, ROLE_GRANTS, Action
 from permissions.facts import (
     BoxerFact,
+    ClubCoachObject,
     ClubFact,
     CoachLinkObject,
     LinkFact,
@@ -338,3 +339,19 @@ def decide_sparring(actor: UserFact | None, action: Action, sides: tuple[Decisio
             else _deny("only the requesting side may cancel")
         )
     raise ValueError(f"{action} is not a sparring request action")
+
+
+def decide_club_coach(actor: UserFact | None, action: Action, club_coach: ClubCoachObject) -> Decision:
+    """club_coach.accept / decline / leave on a loaded club-coach row: the coach's own
+    consent, so only that coach may (the club's owner and admins see the row: 403; anyone
+    else: 404). The club's owner removes a coach with club.manage_members instead."""
+    if action not in (Action.CLUB_COACH_ACCEPT, Action.CLUB_COACH_DECLINE, Action.CLUB_COACH_LEAVE):
+        raise ValueError(f"{action} is not a club coach action")
+    is_coach = actor is not None and role_of(actor) != ANONYMOUS and actor.id == club_coach.coach_id
+    if not (is_coach or _is_admin(actor) or _owns_club(actor, club_coach.club_id)):
+        return _hidden("not a party to this invitation")
+    if not is_coach:
+        return _deny("only the coach itself may accept, decline or leave")
+    if not role_may(actor, action):
+        return _deny(f"role {role_of(actor)} may not {action}", code=ROLE_NOT_ALLOWED)
+    return _allow("the coach itself")

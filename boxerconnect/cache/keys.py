@@ -20,8 +20,10 @@ trip when the writing transaction commits; see stamped.py):
                                 club (save, delete, import_clubs).
   read:g:directory              generation_ttl(). Bumped by any committed write of a boxer or
                                 of an existing club, and by a user's is_active.
-  read:f:profile:<boxer>        entry_ttl(). {"s": [nonce, profile gen, clubs gen], "v": body}.
-  read:f:directory:<sha256>     entry_ttl(). {"s": [nonce, directory gen], "v": one page}.
+  read:f:profile.v2:<boxer>     entry_ttl(). {"s": [nonce, profile gen, clubs gen], "v": the
+                                public body and what callers allowed more may add to it}.
+  read:f:directory.v2:<sha256>  entry_ttl(). {"s": [nonce, directory gen], "v": one non-empty
+                                page}, by origin, day and canonical query (never the raw URI).
   throttle_<scope>_<ident>      the rate's window. A hit counter (boxerconnect/throttling.py).
   boxerconnect:adopted-run-id   no TTL, no prefix. The run id of the Redis instance whose
                                 contents were vetted (events.py).
@@ -32,6 +34,7 @@ Read models are declared with their writes in the app whose bodies they are
 """
 
 import hashlib
+import json
 from functools import lru_cache
 from uuid import UUID
 
@@ -79,8 +82,12 @@ def fact_generation_key(family: str, ids: tuple[str, ...]) -> str:
 
 
 def profile_key(boxer_id: UUID | str) -> str:
-    """The body of GET /api/v1/boxers/{id}/, stamped [nonce, profile gen, clubs gen]."""
-    return f"read:f:profile:{hex_id(boxer_id)}"
+    """The body of GET /api/v1/boxers/{id}/, stamped [nonce, profile gen, clubs gen].
+
+    v2: the value holds the public body and the parts only some callers see (an unpublished
+    club); v1 entries were one body and must never be read as this shape.
+    """
+    return f"read:f:profile.v2:{hex_id(boxer_id)}"
 
 
 def profile_generation_key(boxer_id: UUID | str) -> str:
@@ -98,9 +105,13 @@ def directory_generation_key() -> str:
     return DIRECTORY_GEN_KEY
 
 
-def directory_page_key(uri: str) -> str:
-    """One page of GET /api/v1/boxers/, by the SHA-256 of its absolute URI."""
-    return f"read:f:directory:{hashlib.sha256(uri.encode()).hexdigest()}"
+def directory_page_key(origin: str, day: str, query: str) -> str:
+    """One page of GET /api/v1/boxers/: by the origin its links name (`scheme://host`), the
+    day its age groups were computed on and its canonical query string (boxers/filters.py,
+    `DirectoryQuery`), hashed. Never the raw URI: unknown parameters, their order or a
+    default spelled out would each make a new entry."""
+    canonical = json.dumps([origin, day, query])  # unambiguous whatever the parts hold
+    return f"read:f:directory.v2:{hashlib.sha256(canonical.encode()).hexdigest()}"
 
 
 def throttle_key(scope: str, ident: str) -> str:

@@ -203,7 +203,15 @@ def store(nonce: str | None, items: list[StoreItem]) -> None:
     bump (or another reader) got there first and the read may predate it: nothing is stored
     for that entry. At most three round trips (nonce, generations, entries); cache trouble
     stores nothing.
+
+    A value of None means "absent" (a subject that does not exist). It is stored only under
+    generations that exist already (a deletion bumps, and so creates, them): a read of
+    something that never existed creates no key at all, so requests for random ids cannot
+    fill the cache. Generations are created by writes, and by reads of what exists.
     """
+    items = [item for item in items if item[3] is not None or all(item[1])]
+    if not items:
+        return
     try:
         if not nonce:
             fresh = token()  # after a flush or restart: a new namespace (never expires)
@@ -236,6 +244,7 @@ def read_through(
     generation_keys: tuple[str, ...],
     compute: Callable[[], Any],
     raw: list[bytes | None] | None = None,
+    cacheable: Callable[[Any], bool] | None = None,
 ) -> tuple[Any, str]:
     """The value under `key` if its stamp is current, else `compute()` (stored): returns
     (value, "hit" | "miss" | "bypass").
@@ -243,7 +252,8 @@ def read_through(
     `raw` is what an earlier round trip already read for [NONCE_KEY, *generation_keys, key]
     (the read-along of a request, see permissions/store.py); without it the lookup is one
     round trip of its own. `compute` returns JSON-compatible data; an exception from it
-    propagates and nothing is stored.
+    propagates and nothing is stored, nor is a value `cacheable` refuses (an answer anyone
+    can make up, such as an empty page, would only fill the cache).
     """
     if raw is None:
         raw = read([NONCE_KEY, *generation_keys, key])
@@ -253,7 +263,8 @@ def read_through(
     if is_current(nonce, gens, entry):
         return cast(dict[str, Any], entry)["v"], "hit"
     value = compute()
-    store(nonce, [(generation_keys, tuple(gens), key, value)])
+    if cacheable is None or cacheable(value):
+        store(nonce, [(generation_keys, tuple(gens), key, value)])
     return value, "miss"
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role
 from boxerconnect.error_codes import BY_CODE, ERROR_CODES, markdown_table
 from boxers.models import Boxer, CoachLinkStatus, SparringRequest
-from clubs.models import MembershipStatus
+from clubs.models import ClubCoachStatus, MembershipStatus
 from tests.accounts.factories import PASSWORD, AdminFactory, CoachFactory, GymOwnerFactory, UserFactory
 from tests.boxerconnect.subproc import REPO, run_python
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
@@ -117,6 +117,18 @@ def _coach_in_another_club(c):
     coach = ClubCoachFactory().coach
     body = {"user": str(coach.pk)}
     return c.client_for(club.owner).post(f"/api/v1/clubs/{club.pk}/coaches/", body, format="json")
+
+
+def _coach_already_invited(c):
+    club = ClubFactory(owner=GymOwnerFactory())
+    coach = ClubCoachFactory(club=club, status=ClubCoachStatus.INVITED).coach
+    body = {"user": str(coach.pk)}
+    return c.client_for(club.owner).post(f"/api/v1/clubs/{club.pk}/coaches/", body, format="json")
+
+
+def _not_invited(c):
+    row = ClubCoachFactory()  # accepted already
+    return c.client_for(row.coach).post(f"/api/v1/clubs/{row.club_id}/coaches/{row.coach_id}/accept/")
 
 
 def _already_member(c):
@@ -299,6 +311,8 @@ TRIGGERS = {
     "link_exists": _link_exists,
     "link_not_pending": _link_not_pending,
     "coach_in_another_club": _coach_in_another_club,
+    "coach_already_invited": _coach_already_invited,
+    "not_invited": _not_invited,
     "already_member": _already_member,
     "membership_pending": _membership_pending,
     "membership_not_pending": _membership_not_pending,

@@ -56,26 +56,29 @@ HIDDEN_FROM = ["anonymous", "other_boxer", "coach_pending", "coach_unrelated", "
 
 
 def hidden_table():
-    """Not searchable: the public table, except a 404 for everyone who may not see it."""
+    """Not searchable: the public table, except a 404 for everyone who may not see it (an
+    anonymous write stays 401: credentials are asked for before any object is looked up)."""
     table = []
     for method, url, actor, status, payload in public_table():
-        table.append((method, url, actor, 404 if actor in HIDDEN_FROM else status, payload))
+        hidden = actor in HIDDEN_FROM and status != 401
+        table.append((method, url, actor, 404 if hidden else status, payload))
     return table
 
 
 def deleted_table():
-    """Soft-deleted: only the owner and admins see it; linked coaches and the club owner get 404."""
+    """Soft-deleted: only the owner and admins see it; linked coaches and the club owner get
+    404; anonymous writes are 401 as everywhere."""
     return [
         *rows("GET", BOXER, 404, anonymous=404, owner=200, admin=200),
-        *rows("PATCH", BOXER, 404, anonymous=404, owner=200, admin=200),
-        *rows("PATCH", BOXER, 404, anonymous=404, payload=VERIFY, owner=403, admin=200),
-        *rows("DELETE", BOXER, 404, anonymous=404, owner=204, admin=204),
-        *rows("POST", LEAVE, 404, anonymous=404, owner=204, admin=204),
+        *rows("PATCH", BOXER, 404, owner=200, admin=200),
+        *rows("PATCH", BOXER, 404, payload=VERIFY, owner=403, admin=200),
+        *rows("DELETE", BOXER, 404, owner=204, admin=204),
+        *rows("POST", LEAVE, 404, owner=204, admin=204),
         *rows("GET", FIGHTS, 404, anonymous=404, owner=200, admin=200),
-        *rows("POST", FIGHTS, 404, anonymous=404, owner=403, admin=201),
+        *rows("POST", FIGHTS, 404, owner=403, admin=201),
         *rows("GET", FIGHT, 404, anonymous=404, owner=200, admin=200),
-        *rows("PATCH", FIGHT, 404, anonymous=404, owner=403, admin=200),
-        *rows("DELETE", FIGHT, 404, anonymous=404, owner=403, admin=204),
+        *rows("PATCH", FIGHT, 404, owner=403, admin=200),
+        *rows("DELETE", FIGHT, 404, owner=403, admin=204),
     ]
 
 

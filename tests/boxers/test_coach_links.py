@@ -216,3 +216,40 @@ def test_link_list_query_count_is_constant(db, client_for, django_assert_max_num
         response = client.get(LINKS, {"page_size": 100})
 
     assert response.json()["count"] == 8
+
+
+# --- A link names its boxer only to those who may view the profile ------------------------
+
+
+@pytest.mark.parametrize("change", ["soft-deleted", "hidden before accepting"])
+def test_a_link_names_its_boxer_only_to_those_who_may_still_view_the_profile(db, client_for, change):
+    """The attack: a soft-deleted profile (404 for its coach everywhere else) kept its name in
+    the coach's link list. The link stays visible, so the coach may still remove it."""
+    boxer = BoxerFactory(name="Gwen Gone")
+    coach = CoachFactory()
+    status = "active" if change == "soft-deleted" else "pending"
+    link = CoachLinkFactory(coach=coach, boxer=boxer, status=status)
+    owner, coach_client = client_for(boxer.user), client_for(coach)
+    assert coach_client.get(LINKS).json()["results"][0]["boxer"]["name"] == "Gwen Gone"
+
+    if change == "soft-deleted":
+        assert owner.delete(f"/api/v1/boxers/{boxer.pk}/").status_code == 204
+    else:
+        assert (
+            owner.patch(f"/api/v1/boxers/{boxer.pk}/", {"is_searchable": False}, format="json").status_code
+            == 200
+        )
+
+    listed = coach_client.get(LINKS)
+    single = coach_client.get(link_url(link.pk))
+    assert listed.json()["results"][0]["id"] == str(link.pk)
+    assert listed.json()["results"][0]["boxer"] is None
+    assert single.status_code == 200 and single.json()["boxer"] is None
+    for response in (listed, single):
+        assert "Gwen Gone" not in response.content.decode()
+        assert str(boxer.pk) not in response.content.decode()
+    assert coach_client.get(f"/api/v1/boxers/{boxer.pk}/").status_code == 404  # list = check
+    for who in (owner, client_for(AdminFactory())):
+        assert who.get(LINKS).json()["results"][0]["boxer"] == {"id": str(boxer.pk), "name": "Gwen Gone"}
+        assert who.get(link_url(link.pk)).json()["boxer"]["name"] == "Gwen Gone"
+    assert coach_client.delete(link_url(link.pk)).status_code == 204

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from clubs.models import ClubCoachStatus
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory
 from tests.boxers.factories import BoxerFactory
 from tests.clubs.factories import ClubCoachFactory, ClubFactory, MembershipRequestFactory
@@ -14,8 +15,9 @@ def world(db):
     """club (published, owned by `owner`), hidden (unpublished, same owner), other_club.
 
     boxer_in and member are boxers in club; boxer_out is in no club; applicant (a boxer in no
-    club) has a pending request to club; coach_in coaches at club, coach_other at other_club;
-    free_coach is a coach in no club.
+    club) has a pending request to club; coach_in coaches at club, coach_other at other_club
+    (and is invited to hidden); coach_invited is invited to club and to hidden and coaches
+    nowhere yet; free_coach is a coach in no club.
     """
     owner = GymOwnerFactory(name="Olwen Owner")
     other_owner = GymOwnerFactory()
@@ -28,6 +30,9 @@ def world(db):
     applicant = BoxerFactory()
     coach_in = ClubCoachFactory(club=club).coach
     coach_other = ClubCoachFactory(club=other_club).coach
+    ClubCoachFactory(club=hidden, coach=coach_other, status=ClubCoachStatus.INVITED)
+    coach_invited = ClubCoachFactory(club=club, status=ClubCoachStatus.INVITED).coach
+    ClubCoachFactory(club=hidden, coach=coach_invited, status=ClubCoachStatus.INVITED)
     request = MembershipRequestFactory(user=applicant.user, club=club)
     return SimpleNamespace(
         club=club,
@@ -46,6 +51,7 @@ def world(db):
             "other_owner": other_owner,
             "admin": AdminFactory(),
             "applicant": applicant.user,
+            "coach_invited": coach_invited,
         },
     )
 

@@ -2,7 +2,7 @@
 
 import factory
 
-from clubs.models import Club, ClubCoach, MembershipRequest
+from clubs.models import Club, ClubCoach, ClubCoachStatus, MembershipRequest
 from tests.accounts.factories import CoachFactory, UserFactory
 
 
@@ -22,11 +22,14 @@ class ClubFactory(factory.django.DjangoModelFactory):
 
 
 class ClubCoachFactory(factory.django.DjangoModelFactory):
+    """A coach who accepted: coaching at the club (status="invited" for a pending invitation)."""
+
     class Meta:
         model = ClubCoach
 
     club = factory.SubFactory(ClubFactory)
     coach = factory.SubFactory(CoachFactory)
+    status = ClubCoachStatus.ACTIVE
 
 
 class MembershipRequestFactory(factory.django.DjangoModelFactory):

@@ -15,7 +15,8 @@ rows = partial(matrix.rows, ACTORS)
 
 OWNER_ADMIN = {"owner": 200, "admin": 200}
 HIDDEN_OWNER_ADMIN = {"owner": 200, "admin": 200}
-MEMBERS = {"boxer_in": 200, "coach_in": 200, "owner": 200, "admin": 200}
+MEMBERS = {"boxer_in": 200, "coach_in": 200, "owner": 200, "admin": 200}  # not coach_invited
+OTHER_PARTIES = {"owner": 403, "admin": 403}  # parties to an invitation other than its coach
 
 TABLE = [
     *rows("GET", "/api/v1/clubs/", 200, anonymous=200),
@@ -25,29 +26,27 @@ TABLE = [
     *rows("GET", "/api/v1/clubs/{club}/", 200, anonymous=200),
     *rows("GET", "/api/v1/clubs/{hidden}/", 404, anonymous=404, **HIDDEN_OWNER_ADMIN),
     *rows("PATCH", "/api/v1/clubs/{club}/", 403, payload={"description": "Open nightly"}, **OWNER_ADMIN),
-    *rows("PATCH", "/api/v1/clubs/{hidden}/", 404, anonymous=404, payload={"city": "Bangor"}, **OWNER_ADMIN),
+    *rows("PATCH", "/api/v1/clubs/{hidden}/", 404, payload={"city": "Bangor"}, **OWNER_ADMIN),
     *rows("PATCH", "/api/v1/clubs/{club}/", 403, payload={"is_verified": True}, admin=200),
     *rows("PATCH", "/api/v1/clubs/{club}/", 403, payload={"owner": "{other_owner}"}, admin=200),
     *rows("DELETE", "/api/v1/clubs/{club}/", 403, admin=204),
-    *rows("DELETE", "/api/v1/clubs/{hidden}/", 404, anonymous=404, admin=204, owner=403),
+    *rows("DELETE", "/api/v1/clubs/{hidden}/", 404, admin=204, owner=403),
     *rows("PUT", "/api/v1/clubs/{club}/owner/", 403, payload={"user": "{other_owner}"}, admin=200),
     *rows(
         "PUT",
         "/api/v1/clubs/{hidden}/owner/",
         404,
-        anonymous=404,
         payload={"user": "{other_owner}"},
         admin=200,
         owner=403,
     ),
     *rows("GET", "/api/v1/clubs/{club}/members/", 403, **MEMBERS),
-    *rows("GET", "/api/v1/clubs/{hidden}/members/", 404, anonymous=404, **HIDDEN_OWNER_ADMIN),
+    *rows("GET", "/api/v1/clubs/{hidden}/members/", 404, **HIDDEN_OWNER_ADMIN),
     *rows("DELETE", "/api/v1/clubs/{club}/boxers/{member}/", 403, owner=204, admin=204),
     *rows(
         "DELETE",
         "/api/v1/clubs/{hidden}/boxers/{member}/",
         404,
-        anonymous=404,
         owner=404,
         admin=404,
     ),
@@ -59,12 +58,70 @@ TABLE = [
         owner=201,
         admin=201,
     ),
-    *rows("DELETE", "/api/v1/clubs/{club}/coaches/{coach_in}/", 403, owner=204, admin=204),
+    *rows(
+        "POST",
+        "/api/v1/clubs/{club}/coaches/",
+        403,
+        payload={"user": "{coach_other}"},  # coaching at another club
+        owner=409,
+        admin=409,
+    ),
+    *rows(
+        "POST",
+        "/api/v1/clubs/{club}/coaches/",
+        403,
+        payload={"user": "{coach_invited}"},  # invited already
+        owner=409,
+        admin=409,
+    ),
+    # The club removes a coach or withdraws an invitation; the coach itself leaves.
+    *rows("DELETE", "/api/v1/clubs/{club}/coaches/{coach_in}/", 403, owner=204, admin=204, coach_in=204),
+    *rows(
+        "DELETE",
+        "/api/v1/clubs/{club}/coaches/{coach_invited}/",
+        403,
+        owner=204,
+        admin=204,
+        coach_invited=204,
+    ),
+    # Only the invited coach answers its invitation; the club's owner and admins see it (403),
+    # anyone else gets 404. An active row is no invitation: 409.
+    *rows(
+        "POST",
+        "/api/v1/clubs/{club}/coaches/{coach_invited}/accept/",
+        404,
+        **OTHER_PARTIES,
+        coach_invited=200,
+    ),
+    *rows(
+        "POST",
+        "/api/v1/clubs/{club}/coaches/{coach_invited}/decline/",
+        404,
+        **OTHER_PARTIES,
+        coach_invited=204,
+    ),
+    *rows("POST", "/api/v1/clubs/{club}/coaches/{coach_in}/accept/", 404, **OTHER_PARTIES, coach_in=409),
+    *rows("POST", "/api/v1/clubs/{club}/coaches/{coach_in}/decline/", 404, **OTHER_PARTIES, coach_in=409),
+    # An unpublished club's invitation is answered too; accepting while active elsewhere: 409.
+    *rows(
+        "POST",
+        "/api/v1/clubs/{hidden}/coaches/{coach_invited}/accept/",
+        404,
+        **OTHER_PARTIES,
+        coach_invited=200,
+    ),
+    *rows(
+        "POST", "/api/v1/clubs/{hidden}/coaches/{coach_other}/accept/", 404, **OTHER_PARTIES, coach_other=409
+    ),
+    *rows(
+        "POST", "/api/v1/clubs/{hidden}/coaches/{coach_other}/decline/", 404, **OTHER_PARTIES, coach_other=204
+    ),
+    # No such row: nothing to answer.
+    *rows("POST", "/api/v1/clubs/{club}/coaches/{free_coach}/accept/", 404),
     *rows(
         "POST",
         "/api/v1/clubs/{hidden}/coaches/",
         404,
-        anonymous=404,
         payload={"user": "{free_coach}"},
         owner=201,
         admin=201,
@@ -73,7 +130,6 @@ TABLE = [
         "DELETE",
         "/api/v1/clubs/{hidden}/coaches/{coach_in}/",
         404,
-        anonymous=404,
         owner=404,
         admin=404,
     ),
@@ -87,7 +143,7 @@ TABLE = [
     ),
     *rows("POST", "/api/v1/clubs/{hidden}/membership-requests/", 404, owner=403, admin=403),
     *rows("GET", "/api/v1/clubs/{club}/membership-requests/", 403, **OWNER_ADMIN),
-    *rows("GET", "/api/v1/clubs/{hidden}/membership-requests/", 404, anonymous=404, **OWNER_ADMIN),
+    *rows("GET", "/api/v1/clubs/{hidden}/membership-requests/", 404, **OWNER_ADMIN),
     *rows(
         "POST",
         "/api/v1/clubs/{club}/boxer-accounts/",
@@ -100,7 +156,6 @@ TABLE = [
         "POST",
         "/api/v1/clubs/{hidden}/boxer-accounts/",
         404,
-        anonymous=404,
         payload={"email": "hidden.boxer@example.com", "name": "Hidden Boxer"},
         owner=201,
         admin=201,
@@ -135,6 +190,8 @@ def _fill(text, world):
         "request": world.request.pk,
         "free_coach": world.free_coach.pk,
         "coach_in": world.users["coach_in"].pk,
+        "coach_other": world.users["coach_other"].pk,
+        "coach_invited": world.users["coach_invited"].pk,
         "other_owner": world.users["other_owner"].pk,
     }
     return text.format(**{key: str(value) for key, value in ids.items()})

@@ -236,16 +236,29 @@ def test_removing_a_boxer_of_another_club_is_404(client_for, owner, club):
     assert stranger.club_id is not None
 
 
-def test_added_coach_sees_members_on_the_next_request_and_loses_it_when_removed(client_for, owner, club):
+def test_an_invited_coach_sees_members_only_once_it_accepts_and_loses_it_when_removed(
+    client_for, owner, club
+):
     coach = CoachFactory()
     coach_client, owner_client = client_for(coach), client_for(owner)
     assert coach_client.get(url(club, "members/")).status_code == 403
 
-    added = owner_client.post(url(club, "coaches/"), {"user": str(coach.pk), "is_head": True}, format="json")
+    invited = owner_client.post(
+        url(club, "coaches/"), {"user": str(coach.pk), "is_head": True}, format="json"
+    )
 
-    assert added.status_code == 201
-    assert added.json() == {"id": str(coach.pk), "name": coach.name, "is_head": True}
+    assert invited.status_code == 201
+    assert invited.json() == {"user": str(coach.pk), "is_head": True, "status": "invited"}
+    assert coach_client.get(url(club, "members/")).status_code == 403  # an invitation grants nothing
+    assert owner_client.get(url(club, "members/")).json()["coaches"] == []
+
+    accepted = coach_client.post(url(club, f"coaches/{coach.pk}/accept/"))
+
+    assert accepted.status_code == 200 and accepted.json() == {"status": "active"}
     assert coach_client.get(url(club, "members/")).status_code == 200
+    assert owner_client.get(url(club, "members/")).json()["coaches"] == [
+        {"id": str(coach.pk), "name": coach.name, "is_head": True}
+    ]
 
     removed = owner_client.delete(url(club, f"coaches/{coach.pk}/"))
 

@@ -181,18 +181,46 @@ def test_a_fact_decoded_before_is_reused_only_for_the_very_same_bytes(
     assert forged.visible  # same stamp, other bytes: decoded again, not served from the memo
 
 
-def test_a_cached_absent_fact_is_a_hit_not_a_miss(private_redis, django_assert_num_queries):
-    missing = uuid.uuid4()
+def test_an_absent_fact_is_cached_once_a_write_made_its_generation(
+    private_redis, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """A deleted profile (its deletion bumped, and so created, its generation) is cached as
+    absent: a hit, not a miss, and distinguishable from one."""
+    boxer = BoxerFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        Boxer.objects.filter(pk=boxer.pk).first().delete()
     with django_assert_num_queries(1):
-        cold = Authorizer(None).check(Action.BOXER_VIEW, missing)
+        cold = Authorizer(None).check(Action.BOXER_VIEW, boxer.pk)
 
     with Events() as events, django_assert_num_queries(0):
-        warm = Authorizer(None).check(Action.BOXER_VIEW, missing)
+        warm = Authorizer(None).check(Action.BOXER_VIEW, boxer.pk)
 
-    entry = caches["guarded"].get(FactRef.boxer(missing).fact_key)
+    entry = caches["guarded"].get(FactRef.boxer(boxer.pk).fact_key)
     assert not cold.visible and not warm.visible
     assert entry["v"] is None and len(entry["s"]) == 2
     assert (events.hit, events.miss) == (1, 0)
+
+
+def test_reading_what_never_existed_creates_no_key(private_redis, django_assert_num_queries):
+    """Generations are created by writes (and reads of what exists), never by a read of an id
+    nobody wrote: a flood of random ids leaves nothing behind. Each such read is a miss."""
+    coach = CoachFactory()
+    Authorizer(coach.pk).check(Action.BOXER_VIEW, BoxerFactory().pk)  # the coach's own fact, stored
+    server = private_redis.client()
+    keys_before = server.dbsize()
+    missing = [uuid.uuid4() for _ in range(20)]
+
+    for boxer_id in missing:
+        with Events() as events, django_assert_num_queries(2):  # the boxer and the (coach, boxer) link
+            decision = Authorizer(coach.pk).check(Action.BOXER_UPDATE, boxer_id)
+        assert not decision.visible
+        assert (events.hit, events.miss) == (1, 2)  # the coach's fact is a hit; nothing else stored
+
+    assert server.dbsize() == keys_before
+    for boxer_id in missing:
+        for ref in (FactRef.boxer(boxer_id), FactRef.link(coach.pk, boxer_id)):
+            assert caches["guarded"].get(ref.gen_key) is None
+            assert caches["guarded"].get(ref.fact_key) is None
 
 
 def test_flushall_cannot_revive_entries_restored_from_before_it(private_redis, django_assert_num_queries):
@@ -304,13 +332,13 @@ def test_distinct_facts_never_share_a_key(facts):
 @given(
     st.lists(refs, min_size=1, max_size=20),
     st.sets(st.uuids(), max_size=20),
-    st.sets(st.text(), max_size=20),
+    st.sets(st.tuples(st.text(), st.dates().map(str), st.text()), max_size=20),
 )
-def test_read_model_keys_never_share_a_key_with_each_other_or_a_fact(facts, boxers, uris):
+def test_read_model_keys_never_share_a_key_with_each_other_or_a_fact(facts, boxers, pages):
     keys = [cache_keys.profile_key(b) for b in boxers] + [
         cache_keys.profile_generation_key(b) for b in boxers
     ]
-    keys += [cache_keys.directory_page_key(uri) for uri in uris]
+    keys += [cache_keys.directory_page_key(*page) for page in pages]
     keys += [cache_keys.DIRECTORY_GEN_KEY, cache_keys.CLUBS_GEN_KEY]
     keys += [ref.fact_key for ref in set(facts)] + [ref.gen_key for ref in set(facts)]
     keys.append(cache_keys.nonce_key())

@@ -12,6 +12,7 @@ from accounts.models import User
 from boxerconnect.cache import watch
 from boxerconnect.cache.watch import rows_changed
 from boxers.models import Boxer, CoachLink, Fight
+from clubs.models import ClubCoachStatus
 from permissions import invalidation
 from permissions.checker import Authorizer
 from permissions.facts import FAMILIES, FactFamily, Source
@@ -97,6 +98,19 @@ def test_a_coach_moved_to_another_club_bumps_its_fact(private_redis):
         club_coach.save()
 
     assert gens.bumped == [True]
+
+
+def test_a_coach_accepting_an_invitation_bumps_its_fact_and_then_coaches_there(private_redis):
+    invitation = ClubCoachFactory(status=ClubCoachStatus.INVITED)
+    coach = invitation.coach
+    assert Authorizer(coach.pk).actor.coach_club_id is None  # cached: an invitation grants nothing
+
+    with Generations(FactRef.user(coach.pk)) as gens:
+        invitation.status = ClubCoachStatus.ACTIVE
+        invitation.save(update_fields=["status"])
+
+    assert gens.bumped == [True]
+    assert Authorizer(coach.pk).actor.coach_club_id == str(invitation.club_id)
 
 
 def test_deactivating_a_user_bumps_its_fact_and_its_profiles(private_redis):

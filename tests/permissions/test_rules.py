@@ -12,12 +12,21 @@ from datetime import date
 import pytest
 
 from permissions.actions import RESOURCE_OF, Action
-from permissions.facts import BoxerFact, ClubFact, CoachLinkObject, LinkFact, MembershipObject, UserFact
+from permissions.facts import (
+    BoxerFact,
+    ClubCoachObject,
+    ClubFact,
+    CoachLinkObject,
+    LinkFact,
+    MembershipObject,
+    UserFact,
+)
 from permissions.rules import (
     acts_for,
     decide_boxer,
     decide_boxer_sparring,
     decide_club,
+    decide_club_coach,
     decide_coach_link,
     decide_global,
     decide_membership,
@@ -339,6 +348,58 @@ def test_a_request_of_a_club_without_owner_is_seen_by_requester_and_admin_only()
     assert seen == {"admin", "the requester"}
 
 
+# --- Club coach rows: invitations and active coaches (checked on the loaded row) -------
+
+INVITED = user("coach")
+ROW_CLUB_OWNER = user("gym_owner", owns=[CLUB])
+CLUB_COACH_ROWS = {
+    "invited": ClubCoachObject(coach_id=INVITED.id, club_id=CLUB, status="invited"),
+    "active": ClubCoachObject(coach_id=INVITED.id, club_id=CLUB, status="active"),
+}
+CLUB_COACH_ACTORS = {
+    "anonymous": None,
+    "admin": user("admin"),
+    "the coach": INVITED,
+    "the club's owner": ROW_CLUB_OWNER,
+    "another coach": user("coach"),
+    "another coach of the club": user("coach", coach_club_id=CLUB),
+    "another gym owner": user("gym_owner", owns=[OTHER_CLUB]),
+    "a boxer of the club": user("boxer", boxer_id=_id(), boxer_club_id=CLUB),
+    "the coach, deactivated": INVITED.__class__(**{**INVITED.to_json(), "is_active": False}),
+    "the coach, now a boxer": INVITED.__class__(**{**INVITED.to_json(), "role": "boxer"}),
+}
+# The coach's own consent: the club's owner and admins see the row but may not answer for it.
+CLUB_COACH_PARTIES = {"admin", "the coach", "the club's owner", "the coach, now a boxer"}
+CLUB_COACH_ALLOWED = {
+    Action.CLUB_COACH_ACCEPT: {"the coach"},
+    Action.CLUB_COACH_DECLINE: {"the coach"},
+    Action.CLUB_COACH_LEAVE: {"the coach"},
+}
+
+
+@pytest.mark.parametrize(
+    ("action", "row", "name"), list(itertools.product(CLUB_COACH_ALLOWED, CLUB_COACH_ROWS, CLUB_COACH_ACTORS))
+)
+def test_club_coach_decision_table(action, row, name):
+    want = expected(CLUB_COACH_ALLOWED[action], CLUB_COACH_PARTIES, name)
+
+    decision = decide_club_coach(CLUB_COACH_ACTORS[name], action, CLUB_COACH_ROWS[row])
+
+    assert outcome(decision) == want, decision.reason
+
+
+def test_an_invitation_grants_nothing_until_accepted():
+    """The user fact names a club it coaches at only for an accepted row (facts.py), so an
+    invited coach is any coach to the club's rules."""
+    invited, coaching = user("coach"), user("coach", coach_club_id=CLUB)
+
+    seen = [
+        decide_club(actor, Action.CLUB_VIEW_MEMBERS, club_fact("published")) for actor in (invited, coaching)
+    ]
+
+    assert [outcome(decision) for decision in seen] == [DENY, ALLOW]
+
+
 # --- Actions on no object -------------------------------------------------------------
 
 GLOBAL_ACTORS = {
@@ -530,6 +591,7 @@ def test_the_tables_cover_every_action_exactly_once():
         CLUB_ALLOWED,
         LINK_ALLOWED,
         MEMBERSHIP_ALLOWED,
+        CLUB_COACH_ALLOWED,
         GLOBAL_ALLOWED,
         BOXER_SPARRING_ALLOWED,
         SPARRING_ALLOWED,

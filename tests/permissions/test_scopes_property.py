@@ -2,8 +2,9 @@
 
 Hypothesis draws small random graphs of users (every role, some inactive), clubs (published
 or not, with or without owners), boxers (searchable, hidden, soft-deleted, in clubs), coach
-links (pending/active, any subset of rights), club coaches and membership requests; the
-link list scope is held to `coach_link.view` on each loaded object, "acts for" to
+links (pending/active, any subset of rights), club coaches (invited/active) and membership
+requests; the link list scope is held to `coach_link.view` on each loaded object, the boxer
+a listed link names and each club's member list to `boxer.view`, "acts for" to
 `availability.manage`, and the sparring-request scope to `sparring.view`. Boxers are 18 today,
 18 tomorrow, or without a date of birth. Each example lives in a
 savepoint that is rolled back, on real PostgreSQL.
@@ -21,7 +22,9 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from boxers.models import Boxer, CoachLink, SparringRequest
+from boxers.selectors import coach_link_list
 from clubs.models import Club, ClubCoach, MembershipRequest
+from clubs.selectors import club_member_boxers
 from permissions.actions import Action
 from permissions.checker import Authorizer
 from permissions.facts import CoachLinkObject, SparringObject
@@ -80,7 +83,11 @@ def graphs(draw):
     requests = {}
     if clubs:
         club_at = st.integers(0, len(clubs) - 1)
-        club_coaches = draw(st.dictionaries(user_index, club_at, max_size=3))
+        club_coaches = draw(
+            st.dictionaries(
+                user_index, st.tuples(club_at, st.sampled_from(["invited", "active"])), max_size=3
+            )
+        )
         requests = draw(
             st.dictionaries(
                 st.tuples(user_index, club_at),
@@ -133,8 +140,8 @@ def build(users, clubs, profiles, links, club_coaches, requests, sparring):
         CoachLink.objects.create(
             coach=made_users[coach], boxer=boxers[owner], status=status, rights=sorted(rights)
         )
-    for coach, club in club_coaches.items():
-        ClubCoach.objects.create(coach=made_users[coach], club=made_clubs[club])
+    for coach, (club, status) in club_coaches.items():
+        ClubCoach.objects.create(coach=made_users[coach], club=made_clubs[club], status=status)
     for (user, club), status in requests.items():
         MembershipRequest.objects.create(user=made_users[user], club=made_clubs[club], status=status)
     seen_pairs = set()
@@ -188,6 +195,20 @@ def mismatches(made_users, made_clubs, boxers):
         }
         if scoped != checked:
             found.append((actor, Action.COACH_LINK_VIEW, scoped - checked, checked - scoped))
+        # A listed link names its boxer only to those the single check lets view the profile.
+        for link in coach_link_list(actor=actor).filter(boxer__in=boxers):
+            if link.boxer_visible != authorizer.check(Action.BOXER_VIEW, link.boxer_id).allowed:
+                found.append((actor, "link boxer", link.pk, link.boxer_visible))
+        # A club's member list shows the members the single check lets the actor view.
+        for club in made_clubs:
+            listed = set(club_member_boxers(club_id=club.pk, actor=actor).values_list("pk", flat=True))
+            checked = {
+                b.pk
+                for b in boxers
+                if b.club_id == club.pk and authorizer.check(Action.BOXER_VIEW, b.pk).allowed
+            }
+            if listed != checked:
+                found.append((actor, "club members", listed - checked, checked - listed))
     return found
 
 

@@ -83,4 +83,5 @@ CLUB_ACTORS = [
     "other_owner",
     "admin",
     "applicant",
+    "coach_invited",
 ]
