@@ -369,7 +369,7 @@ class ClubCoachListApi(Api):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         club_coach = services.club_coach_invite(
-            club=club_or_404(pk), user_id=data["user"], is_head=data["is_head"]
+            club=club_or_404(pk), user_id=data["user"], is_head=data["is_head"], invited_by=request.user
         )
         body = {"user": str(club_coach.coach_id), "is_head": club_coach.is_head, "status": club_coach.status}
         return Response(body, status=status.HTTP_201_CREATED)

@@ -95,11 +95,13 @@ def _coaching_elsewhere(coach_id: Any, club: Club) -> bool:
 
 
 @transaction.atomic
-def club_coach_invite(*, club: Club, user_id: Any, is_head: bool = False) -> ClubCoach:
+def club_coach_invite(
+    *, club: Club, user_id: Any, is_head: bool = False, invited_by: User | None = None
+) -> ClubCoach:
     """Invite a coach (role coach, 400 otherwise) to the club. The invitation grants nothing
     until the coach accepts it (`club_coach_accept`). 409 if the coach is active at another
     club, or already invited to or coaching at this one; invitations from several clubs may
-    wait side by side. The `coach_invited` notification belongs here (on commit)."""
+    wait side by side. The coach is notified (`coach_invited`) in the same transaction."""
     user = User.objects.filter(pk=user_id).first()
     if user is None or user.role != Role.COACH:
         raise ValidationError({"user": ["The user must exist and have role coach."]})
@@ -111,9 +113,16 @@ def club_coach_invite(*, club: Club, user_id: Any, is_head: bool = False) -> Clu
         )
     try:
         with transaction.atomic():
-            return ClubCoach.objects.create(
+            invitation = ClubCoach.objects.create(
                 club=club, coach=user, is_head=is_head, status=ClubCoachStatus.INVITED
             )
+            account_services.notify(
+                kind=NotificationKind.COACH_INVITED,
+                recipients=[user.pk],
+                actor=invited_by,
+                data={"club_id": str(club.pk), "club_name": club.name, "is_head": is_head},
+            )
+            return invitation
     except IntegrityError as exc:  # a concurrent invitation from this club won
         raise Conflict(
             "This coach is already invited to or coaching at this club.", code="coach_already_invited"

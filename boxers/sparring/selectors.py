@@ -26,15 +26,6 @@ from permissions.selectors import acting_for_scope, sparring_request_scope
 EXPERIENCE_ORDER = [level.value for level in ExperienceLevel]  # beginner < ... < professional
 
 
-def age_on(date_of_birth: date, today: date) -> int:
-    """Whole years of age on `today`."""
-    return (
-        today.year
-        - date_of_birth.year
-        - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
-    )
-
-
 def within_years(a: date, b: date, years: int) -> bool:
     """Are two dates of birth at most `years` calendar years apart?"""
     older, younger = sorted((a, b))

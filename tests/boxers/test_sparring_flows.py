@@ -172,6 +172,19 @@ def test_membership_and_coach_link_events_notify_their_people(client_for):
     client_for(boxer.user).post(f"/api/v1/coach-links/{pending.json()['id']}/decline/")
     assert notified("coach_link_declined") == {other_coach.pk}
 
+    invited = client_for(owner).post(
+        f"/api/v1/clubs/{club.pk}/coaches/", {"user": str(coach.pk), "is_head": False}, format="json"
+    )
+    assert invited.status_code == 201, invited.content
+    assert notified("coach_invited") == {coach.pk}
+    note = Notification.objects.get(kind="coach_invited")
+    assert (note.actor_id, note.data["club_name"]) == (owner.pk, club.name)
+    taken = client_for(owner).post(  # a second invitation is a 409 and notifies nobody again
+        f"/api/v1/clubs/{club.pk}/coaches/", {"user": str(coach.pk), "is_head": False}, format="json"
+    )
+    assert taken.status_code == 409
+    assert Notification.objects.filter(kind="coach_invited").count() == 1
+
 
 @pytest.mark.django_db
 def test_notifications_are_mailed_through_the_queue_to_those_who_want_mail(client_for):

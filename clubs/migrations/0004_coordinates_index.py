@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clubs', '0002_membership_message_and_names'),
+        ('clubs', '0003_clubcoach_invitations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
