@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from boxerconnect.api.errors import model_errors_as_400
-from boxerconnect.api.pagination import PageNumberPagination
+from boxerconnect.api.pagination import BoundedCountPagination
 from boxerconnect.api.serializers import RefSerializer
 from boxerconnect.api.views import Api, GenericApi, ListApi
 from boxers import readmodels, selectors, services
@@ -134,10 +134,12 @@ def _directory_query(paginator, request) -> DirectoryQuery | None:
     )
 
 
-class DirectoryPagination(PageNumberPagination):
+class DirectoryPagination(BoundedCountPagination):
     """Page links built from the canonical query (boxers/filters.py, `DirectoryQuery`) that
     the page is cached under: unknown parameters dropped, one order, defaults left out. So
-    every spelling of one query gets the same body, and the cache can key on that form."""
+    every spelling of one query gets the same body, and the cache can key on that form.
+    Counting stops at 1,000 matching rows (`BoundedCountPagination`: above, the count is an
+    estimate, exact on the last page), so a page costs the same whatever the table's size."""
 
     def get_next_link(self):
         return self._link(self.page.next_page_number()) if self.page.has_next() else None
