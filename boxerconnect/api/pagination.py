@@ -52,16 +52,17 @@ class BoundedCountPaginator(Paginator):
         self._seen_end: int | None = None  # the exact count, once a page reached the end
 
     def _rows(self) -> Any:
-        return self.object_list.select_related(None).order_by().values("pk")
+        queryset: Any = self.object_list  # a QuerySet
+        return queryset.select_related(None).order_by().values("pk")
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         capped = self._rows()[: self.exact_limit + 1].count()
         if capped <= self.exact_limit:
             return capped
         if self._seen_end is not None:
             return self._seen_end
-        connection = connections[self.object_list.db]
+        connection = connections[self._rows().db]
         if connection.vendor != "postgresql":
             return self._rows().count()
         self.count_is_exact = False
