@@ -160,7 +160,7 @@ class BoxerListCreateApi(ListApi):
     filterset_class = BoxerFilter
     pagination_class = DirectoryPagination
     required_actions = {"POST": Action.BOXER_CREATE}
-    _directory: tuple[date, str | None] | None = None
+    _directory: tuple[date, str | None, tuple[str, ...]] | None = None
 
     def get_permissions(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
@@ -170,19 +170,25 @@ class BoxerListCreateApi(ListApi):
     def get_queryset(self):
         return selectors.boxer_search_queryset()
 
-    def directory(self, request) -> tuple[date, str | None]:
-        """The day this request's age groups are computed on, and its page's cache key (None:
-        not cached), worked out once per request."""
+    def directory(self, request) -> tuple[date, str | None, tuple[str, ...]]:
+        """The day this request's age groups are computed on, its page's cache key (None:
+        not cached) and the generations the page is stamped with, worked out once per
+        request."""
         if self._directory is None:
             day = timezone.localdate()
             query = _directory_query(self.paginator, request)
-            self._directory = (day, readmodels.directory_page_key(request, query, day))
+            key = readmodels.directory_page_key(request, query, day)
+            gens = (
+                readmodels.directory_generation_keys(query) if key is not None and query is not None else ()
+            )
+            self._directory = (day, key, gens)
         return self._directory
 
     def read_model_keys(self, request) -> list[str]:
         if request.method not in ("GET", "HEAD"):
             return []
-        return readmodels.directory_lookup_keys(self.directory(request)[1])
+        _day, key, gens = self.directory(request)
+        return readmodels.directory_lookup_keys(key, gens)
 
     def get_serializer_context(self):
         day = self._directory[0] if self._directory is not None else None
@@ -191,8 +197,10 @@ class BoxerListCreateApi(ListApi):
     def list(self, request, *args, **kwargs):
         """A page of the directory, from the read-model cache while no boxer, club or user
         changed (keyed on its canonical query: see `readmodels.directory_page_key`)."""
+        _day, key, gens = self.directory(request)
         data = readmodels.directory_page(
-            self.directory(request)[1],
+            key,
+            gens,
             lambda: super(BoxerListCreateApi, self).list(request).data,
             store_for(request),
         )
