@@ -217,13 +217,28 @@ def seed_size(size: int, clubs: int) -> tuple[Any, Any, float]:
 # --- Measuring --------------------------------------------------------------------------------
 
 
-def timed(samples: list[Any], call: Callable[[Any], None]) -> list[float]:
+def timed(samples: Any, call: Callable[[Any], None]) -> tuple[list[float], float]:
+    """Wall-clock ms of each call, and the mean CPU ms per call of this process and of its
+    PostgreSQL backend (on this machine): what a call costs whatever else the machine runs,
+    where the wall clock also counts waiting for a CPU."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+
+    def backend_cpu_ms() -> float:
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
     times = []
+    cpu_before, pg_before = time.process_time(), backend_cpu_ms()
     for sample in samples:
         begun = time.perf_counter()
         call(sample)
         times.append((time.perf_counter() - begun) * 1000)
-    return times
+    cpu = (time.process_time() - cpu_before) * 1000 + backend_cpu_ms() - pg_before
+    return times, cpu / max(len(times), 1)
 
 
 def used_memory(redis_url: str) -> int:
@@ -334,23 +349,29 @@ def run_size(size: int, args: argparse.Namespace, redis: RedisServer) -> dict[st
 
     get("/api/v1/boxers/me/", None, **bearer)  # warms the viewer's own facts and the connection
     times: dict[str, list[float]] = {}
+    cpu: dict[str, float] = {}
+
+    def measure(query: str, samples: Any, call: Callable[[Any], Any]) -> None:
+        times[query], cpu[query] = timed(samples, call)
+
     with override_settings(READ_MODEL_CACHE=False):
         get("/api/v1/boxers/")
-        times["directory first page"] = timed(range(n), lambda _: get("/api/v1/boxers/"))
-        times["filtered search"] = timed(filters, lambda q: get(f"/api/v1/boxers/{q}"))
-        times["name search"] = timed(names, lambda q: get(f"/api/v1/boxers/{q}"))
-        times["page 500 (deep)"] = timed(range(n), lambda _: get("/api/v1/boxers/?page=500&page_size=10"))
-    times["boxer detail, cold"] = timed(detail_ids, lambda pk: get(f"/api/v1/boxers/{pk}/", **bearer))
-    times["boxer detail, warm"] = timed(detail_ids, lambda pk: get(f"/api/v1/boxers/{pk}/", **bearer))
-    times["suggestions"] = timed(
+        measure("directory first page", range(n), lambda _: get("/api/v1/boxers/"))
+        measure("filtered search", filters, lambda q: get(f"/api/v1/boxers/{q}"))
+        measure("name search", names, lambda q: get(f"/api/v1/boxers/{q}"))
+        measure("page 500 (deep)", range(n), lambda _: get("/api/v1/boxers/?page=500&page_size=10"))
+    measure("boxer detail, cold", detail_ids, lambda pk: get(f"/api/v1/boxers/{pk}/", **bearer))
+    measure("boxer detail, warm", detail_ids, lambda pk: get(f"/api/v1/boxers/{pk}/", **bearer))
+    measure(
+        "suggestions",
         suggest,
         lambda s: get(
             f"/api/v1/boxers/{s[0]}/suggestions/", HTTP_AUTHORIZATION=f"Bearer {owner_tokens[s[1]]}"
         ),
     )
     requests_seen = len(get("/api/v1/sparring-requests/?page_size=100", **coach_bearer).json()["results"])
-    times["coach's requests"] = timed(range(n), lambda _: get("/api/v1/sparring-requests/", **coach_bearer))
-    times["clubs directory"] = timed(range(n), lambda _: get("/api/v1/clubs/"))
+    measure("coach's requests", range(n), lambda _: get("/api/v1/sparring-requests/", **coach_bearer))
+    measure("clubs directory", range(n), lambda _: get("/api/v1/clubs/"))
 
     # Redis memory: 1,000 more profiles (anonymous reads of listed boxers), 1,000 pages of 20.
     caches["default"].clear()
@@ -370,6 +391,7 @@ def run_size(size: int, args: argparse.Namespace, redis: RedisServer) -> dict[st
     rss = worker_rss(redis, size)
     return {
         "times": times,
+        "cpu": cpu,
         "profile_kb": (after_profiles - before) / 1024,
         "page_kb": (after_pages - after_profiles) / 1024,
         "rss": rss,
@@ -420,6 +442,13 @@ def report(results: dict[int, dict[str, Any]]) -> None:
         )
         ratio = median(results[top]["times"][query]) / median(results[base]["times"][query])
         print(f"{query:<22}{cells}{ratio:>22.2f}")
+    print("\n== CPU ms per call, mean (this process + its PostgreSQL backend)")
+    print(f"{'query':<22}" + "".join(f"{f'{s:,}':>14}" for s in sizes) + f"{f'{top:,}/{base:,}':>22}")
+    for query in QUERIES:
+        cells = "".join(f"{results[s]['cpu'][query]:>14.2f}" for s in sizes)
+        print(
+            f"{query:<22}{cells}{results[top]['cpu'][query] / max(results[base]['cpu'][query], 0.01):>22.2f}"
+        )
     for s in sizes:
         r = results[s]
         rss = ", ".join(f"{mb:.0f}" for mb in r["rss"])
