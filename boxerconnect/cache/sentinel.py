@@ -122,8 +122,15 @@ def ensure_watching(connection: Any) -> None:
         _watched.add(key)
         for sentinel in manager.sentinels:
             threading.Thread(
-                target=_watch, args=(sentinel,), name="redis-sentinel-watch", daemon=True
+                target=_watch, args=(key, sentinel), name="redis-sentinel-watch", daemon=True
             ).start()
+
+
+def stop_watching() -> None:
+    """Let this process's watchers end and forget its pools (tests whose sentinels are gone)."""
+    with _lock:
+        _watched.clear()
+        _pools.clear()
 
 
 def _check_primaries() -> None:
@@ -136,15 +143,15 @@ def _check_primaries() -> None:
             pool.get_master_address()
 
 
-def _watch(sentinel: Any) -> None:
-    while True:
+def _watch(key: tuple[int, int], sentinel: Any) -> None:
+    while key in _watched:
         pubsub = None
         try:
             pubsub = sentinel.pubsub(ignore_subscribe_messages=True)
             pubsub.subscribe("+switch-master")
             _check_primaries()  # a switch that happened while not subscribed
             polled = time.monotonic()
-            while True:
+            while key in _watched:
                 message = pubsub.get_message(timeout=1.0)
                 if message is not None or time.monotonic() - polled >= POLL_SECONDS:
                     _check_primaries()
