@@ -72,10 +72,26 @@ class EpochSentinel(Sentinel):
         return address
 
 
+class PrimaryConnectionPool(SentinelConnectionPool):
+    """redis-py's Sentinel pool, except for a connection to a former primary handed back
+    after a switch: redis-py closes and forgets it without giving its slot back (one slot
+    lost per connection in use at each failover, until a pool with `max_connections` is
+    exhausted); here it is closed and kept, and reconnects to the current primary when
+    next used."""
+
+    def owns_connection(self, connection: Any) -> bool:
+        if connection.pid != self.pid:
+            return False
+        if self.is_master and self.master_address != (connection.host, connection.port):
+            connection.disconnect()
+        return True
+
+
 class SentinelConnectionFactory(DjangoRedisSentinelFactory):  # type: ignore[misc]
     """django-redis's Sentinel connection factory, asking the sentinels with `EpochSentinel`."""
 
     def __init__(self, options: dict[str, Any]) -> None:
+        options.setdefault("CONNECTION_POOL_CLASS", "boxerconnect.cache.sentinel.PrimaryConnectionPool")
         super().__init__(options)
         connection_kwargs = self.make_connection_params(None)
         connection_kwargs.pop("url")

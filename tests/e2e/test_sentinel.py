@@ -299,6 +299,10 @@ def test_failovers_under_load_serve_no_5xx_and_lose_no_revocation(sentinel_cache
         assert poll(lambda: events.primary_switches > switches, timeout=3)
         assert held_port() == second.port
         assert first.client().info("replication")["role"] == "master"
+        # The connection handed back was closed and kept, not dropped with its slot.
+        pool = caches["guarded"].client.get_client(write=True).connection_pool
+        assert isinstance(pool, sentinel.PrimaryConnectionPool)
+        assert pool._created_connections == len(pool._available_connections) + len(pool._in_use_connections)
         cluster.wait_until_ready(timeout=45)  # the old primary now replicates the new one
         wait_for_iterations(lanes, switch_1, 3)
         after_1 = iterations_since(lanes, switch_1)
