@@ -10,6 +10,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,6 @@ import redis
 
 from tests.support.servers import free_port
 
-SERVICE = "bc-primary"
 DATA_PASSWORD = "data-pass"
 SENTINEL_PASSWORD = "sentinel-pass"
 DOWN_AFTER_MS = 1000
@@ -84,6 +84,9 @@ class SentinelCluster:
     primary after a failover: ask `primary()`)."""
 
     def __init__(self) -> None:
+        # A name of its own: a process keeps django-redis pools by URL (which holds the name),
+        # so a later cluster must not reach an earlier one's pool and sentinels.
+        self.service = f"bc-primary-{uuid.uuid4().hex[:8]}"
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail("redis-server is not installed (apt-get install redis-server)")
@@ -120,11 +123,11 @@ class SentinelCluster:
             f"dir {self.dir}\n"
             f"requirepass {SENTINEL_PASSWORD}\n"
             f"sentinel sentinel-pass {SENTINEL_PASSWORD}\n"
-            f"sentinel monitor {SERVICE} 127.0.0.1 {primary_port} 2\n"
-            f"sentinel auth-pass {SERVICE} {DATA_PASSWORD}\n"
-            f"sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER_MS}\n"
-            f"sentinel failover-timeout {SERVICE} {FAILOVER_TIMEOUT_MS}\n"
-            f"sentinel parallel-syncs {SERVICE} 1\n"
+            f"sentinel monitor {self.service} 127.0.0.1 {primary_port} 2\n"
+            f"sentinel auth-pass {self.service} {DATA_PASSWORD}\n"
+            f"sentinel down-after-milliseconds {self.service} {DOWN_AFTER_MS}\n"
+            f"sentinel failover-timeout {self.service} {FAILOVER_TIMEOUT_MS}\n"
+            f"sentinel parallel-syncs {self.service} 1\n"
         )
         return _Process(binary, [str(conf), "--sentinel"], port, SENTINEL_PASSWORD)
 
@@ -142,7 +145,7 @@ class SentinelCluster:
     def primary(self) -> _Process:
         """The data node every live sentinel names as primary (they must agree)."""
         named = {
-            tuple(s.client().execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", SERVICE))
+            tuple(s.client().execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service))
             for s in self.sentinels
             if s.alive
         }
@@ -156,8 +159,8 @@ class SentinelCluster:
 
     def _ready(self) -> bool:
         for s in self.sentinels:
-            state = s.client().sentinel_masters()[SERVICE]
-            replicas = [_pairs(r) for r in s.client().execute_command("SENTINEL", "REPLICAS", SERVICE)]
+            state = s.client().sentinel_masters()[self.service]
+            replicas = [_pairs(r) for r in s.client().execute_command("SENTINEL", "REPLICAS", self.service)]
             if state["num-other-sentinels"] < 2 or not state["is_master"] or state["is_sdown"]:
                 return False
             if not any(r["master-link-status"] == "ok" and "s_down" not in r["flags"] for r in replicas):
@@ -187,7 +190,7 @@ class SentinelCluster:
 
     def failover(self) -> None:
         """`SENTINEL FAILOVER`: a manual failover, the old primary still up (demoted later)."""
-        self.sentinels[0].client().execute_command("SENTINEL", "FAILOVER", SERVICE)
+        self.sentinels[0].client().execute_command("SENTINEL", "FAILOVER", self.service)
 
     def stop(self) -> None:
         for process in [*self.sentinels, *self.servers]:
