@@ -4,8 +4,10 @@
 `club_scope(actor)` filters `Club.objects` to the clubs `club.view` allows (anonymous: the
 public directory and the published clubs), `coach_link_scope(actor)` filters links to those
 `coach_link.view` allows, `acting_for_scope(actor, today)` filters boxers to those the actor
-acts for (`rules.acts_for`), and `sparring_request_scope(actor, today)` filters requests to
-those `sparring.view` allows (acting for either side). The property tests hold each equal
+acts for (`rules.acts_for`), `acting_users_scope(boxer_id, today)` filters users to those
+who act for a boxer (the people told of its sparring), and `sparring_request_scope(actor,
+today)` filters requests to those `sparring.view` allows (acting for either side). The
+property tests hold each equal
 to `Authorizer.check` for every object; the list selectors use them, so each visibility
 rule is written once in SQL.
 """
@@ -16,7 +18,7 @@ from uuid import UUID
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
-from boxers.models import CoachLink, CoachLinkStatus
+from boxers.models import Boxer, CoachLink, CoachLinkStatus
 from permissions.actions import ANONYMOUS, Action
 from permissions.facts import UserFact
 from permissions.rules import ADULT_AGE, MANAGE_SPARRING, role_may, role_of, years_before
@@ -99,6 +101,27 @@ def acting_for_scope(actor: UserFact | None, today: date, prefix: str = "") -> Q
         )
         scope |= Q(Exists(links), **{f"{prefix}is_active": True})
     return scope
+
+
+def acting_users_scope(boxer_id: UUID | str, today: date) -> Q:
+    """Users who act for the boxer (`rules.acts_for`) other than by being admins, for
+    `User.objects`: active users only (an inactive one acts for nobody); its own user when
+    the boxer is 18 or over (or without a date of birth); users with role coach holding an
+    active link with manage_sparring to the active profile; the owner of the active
+    profile's club. The same rule as acting_for_scope, read from the boxer's side."""
+    boxer = Boxer.objects.filter(pk=UUID(str(boxer_id)))
+    adult = Q(date_of_birth__isnull=True) | Q(date_of_birth__lte=years_before(today, ADULT_AGE))
+    own = Exists(boxer.filter(adult, user_id=OuterRef("pk")))
+    coaching = Exists(
+        CoachLink.objects.filter(
+            _has_right(MANAGE_SPARRING),
+            coach_id=OuterRef("pk"),
+            boxer__in=boxer.filter(is_active=True),
+            status=CoachLinkStatus.ACTIVE,
+        )
+    )
+    club_owner = Exists(boxer.filter(is_active=True, club__owner_id=OuterRef("pk")))
+    return Q(is_active=True) & (Q(own) | Q(coaching, role="coach") | Q(club_owner))
 
 
 def sparring_request_scope(actor: UserFact | None, today: date) -> Q:

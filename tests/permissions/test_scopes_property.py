@@ -5,13 +5,16 @@ or not, with or without owners), boxers (searchable, hidden, soft-deleted, in cl
 links (pending/active, any subset of rights), club coaches (invited/active) and membership
 requests; the link list scope is held to `coach_link.view` on each loaded object, the boxer
 a listed link names and each club's member list to `boxer.view`, "acts for" to
-`availability.manage`, and the sparring-request scope to `sparring.view`. Boxers are 18 today,
+`availability.manage`, the users told of a boxer's sparring to `rules.acts_for` (an admin's
+role left out: admins are not notified as admins), and the sparring-request scope to
+`sparring.view`. Boxers are 18 today,
 18 tomorrow, or without a date of birth. Each example lives in a
 savepoint that is rolled back, on real PostgreSQL.
 """
 
 import os
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -23,12 +26,13 @@ from hypothesis import strategies as st
 from accounts.models import User
 from boxers.models import Boxer, CoachLink, SparringRequest
 from boxers.selectors import coach_link_list
+from boxers.sparring.selectors import acting_user_ids
 from clubs.models import Club, ClubCoach, MembershipRequest
 from clubs.selectors import club_member_boxers
 from permissions.actions import Action
 from permissions.checker import Authorizer
 from permissions.facts import CoachLinkObject, SparringObject
-from permissions.rules import years_before
+from permissions.rules import acts_for, years_before
 from permissions.selectors import (
     acting_for_scope,
     boxer_scope,
@@ -36,6 +40,7 @@ from permissions.selectors import (
     coach_link_scope,
     sparring_request_scope,
 )
+from permissions.store import FactRef
 from tests.boxers.factories import SparringRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,6 +214,29 @@ def mismatches(made_users, made_clubs, boxers):
             }
             if listed != checked:
                 found.append((actor, "club members", listed - checked, checked - listed))
+    found += recipient_mismatches(made_users, boxers)
+    return found
+
+
+def recipient_mismatches(made_users, boxers):
+    """Those told of a boxer's sparring are exactly those acts_for allows, an admin judged
+    without its admin role (as its own adult user or its club's owner)."""
+    found = []
+    today = timezone.localdate()
+    for boxer in boxers:
+        told = set(acting_user_ids(boxer))
+        checked = set()
+        for user in made_users:
+            authorizer = Authorizer(user.pk)
+            actor = authorizer.actor
+            if actor.role == "admin":
+                actor = replace(actor, role="gym_owner")
+            fact = authorizer.store.get(FactRef.boxer(boxer.pk))
+            link = authorizer.store.get(FactRef.link(user.pk, boxer.pk))
+            if acts_for(actor, fact, link, today).allowed:
+                checked.add(user.pk)
+        if told != checked:
+            found.append((boxer.pk, "notified", told - checked, checked - told))
     return found
 
 
