@@ -14,12 +14,16 @@ MAX_WINDOW_DAYS = 90
 
 
 class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with an offset (a naive datetime is a 400, not silently local time), in UTC."""
+    """ISO 8601 with an offset (a naive datetime is a 400, not silently local time), in UTC
+    (a time that falls outside years 1 to 9999 in UTC is a 400 too)."""
 
     def enforce_timezone(self, value: datetime) -> datetime:
         if timezone.is_naive(value):
             raise serializers.ValidationError("Give a time zone offset, e.g. 2026-05-01T18:00:00+01:00.")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            self.fail("overflow")
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -62,7 +66,10 @@ class WindowInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("from") or timezone.now()
-        end = attrs.get("to") or start + timedelta(days=30)
+        try:
+            end = attrs.get("to") or start + timedelta(days=30)
+        except OverflowError:
+            raise serializers.ValidationError({"from": ["Datetime value out of range."]}) from None
         if end <= start:
             raise serializers.ValidationError({"to": ["Must be after from."]})
         if end - start > timedelta(days=MAX_WINDOW_DAYS):
