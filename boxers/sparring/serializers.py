@@ -1,5 +1,6 @@
 """Input and output shapes of the sparring API (API.md, "Sparring")."""
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,17 @@ class AwareDateTimeField(serializers.DateTimeField):
             return value.astimezone(UTC)
         except OverflowError:
             self.fail("overflow")
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a number: "nan" passes min_value and max_value (every comparison with
+    NaN is false), so it is refused here (inf and -inf fail the bounds already)."""
+
+    def to_internal_value(self, data: Any) -> float:
+        value: float = super().to_internal_value(data)
+        if not math.isfinite(value):
+            raise serializers.ValidationError("A valid number is required.", code="invalid")
+        return value
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -146,6 +158,6 @@ class SparringRequestFilterSerializer(serializers.Serializer):
 
 class SuggestionQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SparringKind.choices, default=SparringKind.SPARRING)
-    radius_km = serializers.FloatField(min_value=1, max_value=500, default=50)
+    radius_km = FiniteFloatField(min_value=1, max_value=500, default=50)
     limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
     include_same_club = StrictBooleanField(default=False)

@@ -253,6 +253,8 @@ def test_overlapping_slots_count_exactly_and_score_up_to_three(client_for, me):
     [
         {"radius_km": 0},
         {"radius_km": 501},
+        {"radius_km": "nan"},  # passes both bounds (NaN compares false), so it is refused itself
+        {"radius_km": "NaN"},
         {"limit": 51},
         {"limit": 0},
         {"kind": "brawl"},
