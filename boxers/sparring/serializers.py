@@ -5,11 +5,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from boxerconnect.api.serializers import RefSerializer
-from boxers.models import SparringKind, SparringStatus
+from boxers.models import Availability, SparringKind, SparringStatus
 from boxers.sparring.selectors import compatibility
+from permissions.actions import Action
+from permissions.facts import ClubFact
+from permissions.rules import decide_club
 
 MAX_WINDOW_DAYS = 90
 
@@ -49,13 +53,34 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class SlotOutputSerializer(serializers.Serializer):
+    """A slot of availability. `club` is null for a caller who may not view the club (an
+    unpublished club is named only to its owner and admins), as in a profile."""
+
+    # The caller is the serializer context's "actor" (its user fact; absent: anonymous).
     id = serializers.UUIDField()
     boxer_id = serializers.UUIDField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    club = RefSerializer(allow_null=True)
+    club = serializers.SerializerMethodField()
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(
+        RefSerializer(allow_null=True, help_text="Null when the caller may not view the club (unpublished).")
+    )
+    def get_club(self, slot: Availability) -> dict[str, Any] | None:
+        club = slot.club
+        if club is None:
+            return None
+        fact = ClubFact(
+            id=str(club.pk),
+            owner_id=None if club.owner_id is None else str(club.owner_id),
+            is_published=club.is_published,
+            accepting_members=club.accepting_members,
+        )
+        if not decide_club(self.context.get("actor"), Action.CLUB_VIEW, fact):
+            return None
+        return {"id": str(club.pk), "name": club.name}
 
 
 class SlotInputSerializer(serializers.Serializer):

@@ -177,6 +177,26 @@ def test_a_slot_names_only_a_club_the_caller_can_view(client_for):
     assert Availability.objects.count() == 1
 
 
+def test_a_slot_shows_an_unpublished_club_only_to_those_who_may_view_it(client_for):
+    # Its owner puts a slot at its unpublished club; that club is a 404 to others, and the
+    # boxer's profile shows them no club: the slot must not name it either.
+    owner = GymOwnerFactory()
+    club = ClubFactory(owner=owner, is_published=False)
+    boxer = BoxerFactory(club=club)
+    made = client_for(owner).post(
+        slots_url(boxer), {"starts_at": at(2), "ends_at": at(2, 1), "club": str(club.pk)}, format="json"
+    )
+    stranger = client_for(BoxerFactory().user)
+
+    listed = stranger.get(slots_url(boxer)).json()["results"]
+
+    assert made.status_code == 201
+    assert made.json()["club"] == {"id": str(club.pk), "name": club.name}  # its owner sees it
+    assert client_for(owner).get(slots_url(boxer)).json()["results"][0]["club"]["id"] == str(club.pk)
+    assert stranger.get(f"/api/v1/clubs/{club.pk}/").status_code == 404
+    assert [slot["club"] for slot in listed] == [None]
+
+
 # --- Requests -------------------------------------------------------------------------------------
 
 
