@@ -4,7 +4,8 @@
 `club_scope(actor)` filters `Club.objects` to the clubs `club.view` allows (anonymous: the
 public directory and the published clubs), `coach_link_scope(actor)` filters links to those
 `coach_link.view` allows, `acting_for_scope(actor, today)` filters boxers to those the actor
-acts for (`rules.acts_for`), `acting_users_scope(boxer_id, today)` filters users to those
+acts for (`rules.acts_for`), `availability_view_scope(actor, today)` filters them to those
+whose slots `availability.view` shows it, `acting_users_scope(boxer_id, today)` filters users to those
 who act for a boxer (the people told of its sparring), and `sparring_request_scope(actor,
 today)` filters requests to those `sparring.view` allows (acting for either side). The
 property tests hold each equal
@@ -21,7 +22,14 @@ from django.db.models import Exists, OuterRef, Q
 from boxers.models import Boxer, CoachLink, CoachLinkStatus
 from permissions.actions import ANONYMOUS, Action
 from permissions.facts import UserFact
-from permissions.rules import ADULT_AGE, MANAGE_SPARRING, role_may, role_of, years_before
+from permissions.rules import (
+    ADULT_AGE,
+    MANAGE_SPARRING,
+    MINOR_AVAILABILITY_ROLES,
+    role_may,
+    role_of,
+    years_before,
+)
 
 NOTHING = Q(pk__in=[])
 PUBLIC_BOXERS = Q(is_active=True, is_searchable=True, user__is_active=True)
@@ -101,6 +109,22 @@ def acting_for_scope(actor: UserFact | None, today: date, prefix: str = "") -> Q
         )
         scope |= Q(Exists(links), **{f"{prefix}is_active": True})
     return scope
+
+
+def availability_view_scope(actor: UserFact | None, today: date, prefix: str = "") -> Q:
+    """Boxers whose slots `availability.view` shows the actor, among the profiles it may view
+    (boxer_scope decides those): every one for roles coach, gym_owner and admin; otherwise
+    those 18 or over (or without a date of birth), its own, and those it acts for. Nothing
+    for anonymous callers. `prefix` applies it through a relation ("boxer__")."""
+    if not role_may(actor, Action.AVAILABILITY_VIEW):
+        return NOTHING
+    if role_of(actor) in MINOR_AVAILABILITY_ROLES:
+        return Q()
+    assert actor is not None
+    adult = Q(**{f"{prefix}date_of_birth__isnull": True}) | Q(
+        **{f"{prefix}date_of_birth__lte": years_before(today, ADULT_AGE)}
+    )
+    return adult | Q(**{f"{prefix}user_id": UUID(actor.id)}) | acting_for_scope(actor, today, prefix)
 
 
 def acting_users_scope(boxer_id: UUID | str, today: date) -> Q:

@@ -154,7 +154,9 @@ class SuggestionsApi(Api):
         params.is_valid(raise_exception=True)
         boxer = boxer_selectors.boxer_get(boxer_id=pk)
         try:
-            found = suggestions(boxer=boxer, criteria=Criteria(**params.validated_data))
+            found = suggestions(
+                boxer=boxer, criteria=Criteria(**params.validated_data), actor=authorizer_for(request).actor
+            )
         except IncompleteProfile:
             raise BadRequest(
                 "Set the boxer's gender and weight to get suggestions.", code="incomplete_profile"

@@ -5,10 +5,10 @@ or not, with or without owners), boxers (searchable, hidden, soft-deleted, in cl
 links (pending/active, any subset of rights), club coaches (invited/active) and membership
 requests; the link list scope is held to `coach_link.view` on each loaded object, the boxer
 a listed link names and each club's member list to `boxer.view`, "acts for" to
-`availability.manage`, the users told of a boxer's sparring to `rules.acts_for` (an admin's
-role left out: admins are not notified as admins), and the sparring-request scope to
-`sparring.view`. Boxers are 18 today,
-18 tomorrow, or without a date of birth. Each example lives in a
+`availability.manage`, the boxers whose slots an actor sees to `availability.view`, the
+users told of a boxer's sparring to `rules.acts_for` (an admin's role left out: admins are
+not notified as admins), and the sparring-request scope to `sparring.view`. Boxers are 18
+today, 18 tomorrow, or without a date of birth. Each example lives in a
 savepoint that is rolled back, on real PostgreSQL.
 """
 
@@ -35,6 +35,7 @@ from permissions.facts import CoachLinkObject, SparringObject
 from permissions.rules import acts_for, years_before
 from permissions.selectors import (
     acting_for_scope,
+    availability_view_scope,
     boxer_scope,
     club_scope,
     coach_link_scope,
@@ -177,6 +178,11 @@ def mismatches(made_users, made_clubs, boxers):
         checked = {b.pk for b in boxers if authorizer.check(Action.AVAILABILITY_MANAGE, b.pk).allowed}
         if scoped != checked:
             found.append((actor, "acts for", scoped - checked, checked - scoped))
+        slots_shown = boxer_scope(actor) & availability_view_scope(actor, today)
+        scoped = set(Boxer.objects.filter(slots_shown).values_list("pk", flat=True))
+        checked = {b.pk for b in boxers if authorizer.check(Action.AVAILABILITY_VIEW, b.pk).allowed}
+        if scoped != checked:
+            found.append((actor, Action.AVAILABILITY_VIEW, scoped - checked, checked - scoped))
         requests = SparringRequest.objects.filter(from_boxer__in=boxers)
         scoped = set(requests.filter(sparring_request_scope(actor, today)).values_list("pk", flat=True))
         checked = {
