@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from boxers.ages import age_on
 from boxers.models import (
     Availability,
     Boxer,
@@ -42,14 +43,20 @@ def bouts(boxer: Boxer) -> int:
 
 def compatibility(a: Boxer, b: Boxer, today: date) -> dict[str, Any]:
     """How two boxers compare: weight difference (kg), difference in recorded bouts, steps
-    between experience levels, age gap in years (None where a figure is missing), and
-    whether either is under 18 (`junior`)."""
+    between experience levels, age gap in whole years (None where a figure is missing), and
+    whether either is under 18 (`junior`).
+
+    The age gap is whole years on purpose: any adult may propose to a searchable minor and
+    reads this block, and a finer gap (tenths of a year) would give the minor's birth date
+    to within days to someone who knows their own — a date only those who may edit the
+    profile see."""
     weight = None
     if a.weight_kg is not None and b.weight_kg is not None:
         weight = float(abs(Decimal(a.weight_kg) - Decimal(b.weight_kg)))
     age_gap = None
     if a.date_of_birth is not None and b.date_of_birth is not None:
-        age_gap = round(abs((a.date_of_birth - b.date_of_birth).days) / 365.25, 1)
+        earlier, later = sorted((a.date_of_birth, b.date_of_birth))
+        age_gap = age_on(earlier, later)
     dobs = (a.date_of_birth, b.date_of_birth)
     return {
         "weight_diff_kg": weight,

@@ -121,7 +121,7 @@ class CompatibilitySerializer(serializers.Serializer):
     weight_diff_kg = serializers.FloatField(allow_null=True)
     bouts_diff = serializers.IntegerField()
     experience_gap = serializers.IntegerField()
-    age_gap_years = serializers.FloatField(allow_null=True)
+    age_gap_years = serializers.IntegerField(allow_null=True)
 
 
 class SparringRequestOutputSerializer(serializers.Serializer):

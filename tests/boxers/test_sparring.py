@@ -233,7 +233,7 @@ def test_a_proposal_is_pending_with_its_compatibility_and_expiry(client_for):
         "weight_diff_kg": 2.5,
         "bouts_diff": 0,
         "experience_gap": 2,
-        "age_gap_years": 2.0,
+        "age_gap_years": 2,
     }
     assert data["created_by"] == {"id": str(a.user_id), "name": a.user.name}
     assert data["responded_by"] is None
@@ -363,6 +363,21 @@ def test_a_compatible_bout_is_accepted_as_a_proposal(client_for):
 
     assert response.status_code == 201, response.content
     assert response.json()["compatibility"]["weight_diff_kg"] == 2.5
+
+
+def test_attack_the_age_gap_does_not_date_a_minors_birth(client_for):
+    """Any adult may propose to a searchable minor and reads the compatibility block: the
+    gap is whole years, so moving along the minor's birth dates by days changes nothing an
+    adult who knows their own birth date could read (their birth date is private)."""
+    adult = male(date_of_birth=timezone.localdate() - timedelta(days=round(19 * 365.25)))
+    gaps = []
+    for days_after in (10, 100, 200, 300):
+        minor = male(date_of_birth=adult.date_of_birth + timedelta(days=round(2 * 365.25) + days_after))
+        response = client_for(adult.user).post(REQUESTS, proposal(adult, minor), format="json")
+        assert response.status_code == 201, response.content
+        gaps.append(response.json()["compatibility"]["age_gap_years"])
+
+    assert gaps == [2, 2, 2, 2]
 
 
 # --- Transitions ----------------------------------------------------------------------------------
