@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from boxerconnect.api.serializers import RefSerializer
@@ -98,6 +99,7 @@ class SparringRequestOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    @extend_schema_field(serializers.ChoiceField(choices=SparringStatus.choices))
     def get_status(self, request: Any) -> str:
         """A pending request past its expiry reads as expired."""
         effective: str | None = getattr(request, "effective_status", None)
