@@ -185,6 +185,15 @@ def test_security_says_what_an_anonymous_call_really_gets(api, schema):
     assert undocumented == []
 
 
+@pytest.mark.django_db
+def test_a_bad_token_on_a_public_read_is_the_documented_401(api, schema):
+    response = api.get("/api/v1/boxers/", HTTP_AUTHORIZATION="Bearer not-a-token")
+
+    assert response.status_code == 401
+    documented = schema["paths"]["/api/v1/boxers/"]["get"]["responses"]["401"]
+    assert response.json()["code"] in documented["content"]["application/json"]["examples"]
+
+
 def test_anonymous_operations_are_the_public_reads_and_the_login_flow(schema):
     anonymous = {f"{m} {p}" for m, p, op in operations(schema) if not op["security"] or {} in op["security"]}
 
