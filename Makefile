@@ -15,7 +15,7 @@ dev-setup:  # what run, superuser and demo start from: .venv, the development .e
 	@scripts/dev-env.sh
 	@.venv/bin/python manage.py migrate --noinput -v 0
 
-test:  ## the whole suite on real PostgreSQL + Redis, plus ruff
+test:  ## the whole suite on real PostgreSQL + Redis, plus ruff, mypy and the OpenAPI consumer checks
 	scripts/test.sh
 
 lint:

@@ -342,3 +342,48 @@ def _api_views():
 
     walk(get_resolver().url_patterns)
     return found
+
+
+# The authorization tables (tested against the API, actor by actor) name the statuses each
+# operation really answers: every one must be documented for its operation.
+AUTHORIZATION_TABLES = {
+    "tests.boxers.test_authorization": [
+        "PROFILE_TABLE",
+        "COLLECTION_TABLE",
+        "LINK_TABLE",
+        "LINK_REQUEST_TABLE",
+    ],
+    "tests.clubs.test_authorization": ["TABLE"],
+    "tests.boxers.test_sparring_authorization": ["TABLE"],
+    "tests.accounts.test_admin_api": ["TABLE"],
+}
+
+
+def _operation_for(schema: dict, method: str, url: str):
+    concrete = re.sub(r"\{[^}]+\}", "x", url.split("?")[0])
+    for path, item in schema["paths"].items():
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", path), concrete) and method.lower() in item:
+            return path, item[method.lower()]
+    return None, None
+
+
+def test_every_status_the_authorization_tables_expect_is_documented(schema):
+    import importlib
+
+    checked, undocumented = 0, set()
+    for module_name, tables in AUTHORIZATION_TABLES.items():
+        module = importlib.import_module(module_name)
+        for table in tables:
+            for row in getattr(module, table):
+                at = next(i for i, value in enumerate(row) if value in {m.upper() for m in METHODS})
+                method, url, _actor, status = row[at : at + 4]
+                if not url.startswith("/"):
+                    continue  # a whole-URL placeholder, filled in by its test
+                path, operation = _operation_for(schema, method, url)
+                assert operation is not None, (method, url)
+                checked += 1
+                if str(status) not in operation["responses"]:
+                    undocumented.add(f"{method} {path}: {status}")
+
+    assert undocumented == set()
+    assert checked > 300
