@@ -387,3 +387,24 @@ def test_every_status_the_authorization_tables_expect_is_documented(schema):
 
     assert undocumented == set()
     assert checked > 300
+
+
+def test_enums_are_the_lowercase_values_docs_api_md_lists(schema):
+    text = (REPO / "docs" / "api.md").read_text()
+    bullet = re.search(r"^- Enum values are lowercase:(.*?)\. ", text, re.MULTILINE | re.DOTALL).group(1)
+    listed = {}
+    for segment in " ".join(bullet.split()).split(";"):
+        name, values = re.fullmatch(r"\s*([a-z ]+?) `([^`]+)`\s*", segment).groups()
+        listed[name] = set(values.replace(" ", "").split("|"))
+    components = schema["components"]["schemas"]
+    names = {
+        "roles": "RoleEnum",
+        "experience levels": "ExperienceLevelEnum",
+        "gender": "GenderEnum",
+        "fight result": "FightResultEnum",
+        "fight method": "FightMethodEnum",
+        "coach rights": "CoachRightEnum",
+    }
+    assert set(listed) == set(names)
+    for name, component in names.items():
+        assert set(components[component]["enum"]) == listed[name], name
