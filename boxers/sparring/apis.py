@@ -19,7 +19,7 @@ from boxerconnect.api.errors import BadRequest
 from boxerconnect.api.views import Api, GenericApi, ListApi
 from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from boxers import selectors as boxer_selectors
-from boxers.models import SparringRequest
+from boxers.models import Availability, SparringRequest
 from boxers.serializers import BoxerOutputSerializer
 from boxers.sparring import selectors, services
 from boxers.sparring.serializers import (
@@ -57,6 +57,11 @@ def _club_for(request: Request, club_id: Any) -> Club | None:
 # --- Availability ---------------------------------------------------------------------------------
 
 
+def _slot_body(request: Request, slot: Availability) -> Any:
+    """A slot as the caller sees it (its club only when the caller may view it)."""
+    return SlotOutputSerializer(slot, context={"actor": authorizer_for(request).actor}).data
+
+
 class AvailabilityListApi(ListApi):
     """GET: a boxer's slots in a window (availability.view). POST: add one (availability.manage)."""
 
@@ -64,6 +69,9 @@ class AvailabilityListApi(ListApi):
     required_actions = {"GET": Action.AVAILABILITY_VIEW, "POST": Action.AVAILABILITY_MANAGE}
     serializer_class = SlotOutputSerializer
     filter_backends: list[Any] = []
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "actor": authorizer_for(self.request).actor}
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
@@ -91,7 +99,7 @@ class AvailabilityListApi(ListApi):
         data = dict(params.validated_data)
         club = _club_for(request, data.pop("club", None))
         slot = services.availability_create(boxer=boxer_selectors.boxer_get(boxer_id=pk), club=club, **data)
-        return Response(SlotOutputSerializer(slot).data, status=status.HTTP_201_CREATED)
+        return Response(_slot_body(request, slot), status=status.HTTP_201_CREATED)
 
 
 class AvailabilityDetailApi(Api):
@@ -109,7 +117,7 @@ class AvailabilityDetailApi(Api):
         if "club" in data:
             data["club"] = _club_for(request, data["club"])
         slot = services.availability_update(slot=slot, data=data)
-        return Response(SlotOutputSerializer(slot).data)
+        return Response(_slot_body(request, slot))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any, slot_id: Any) -> Response:
@@ -149,7 +157,9 @@ class SuggestionsApi(Api):
         params.is_valid(raise_exception=True)
         boxer = boxer_selectors.boxer_get(boxer_id=pk)
         try:
-            found = suggestions(boxer=boxer, criteria=Criteria(**params.validated_data))
+            found = suggestions(
+                boxer=boxer, criteria=Criteria(**params.validated_data), actor=authorizer_for(request).actor
+            )
         except IncompleteProfile:
             raise BadRequest(
                 "Set the boxer's gender and weight to get suggestions.", code="incomplete_profile"

@@ -10,18 +10,17 @@ from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import User
 from boxers.models import (
     Availability,
     Boxer,
-    CoachLink,
-    CoachLinkStatus,
     ExperienceLevel,
     SparringRequest,
     SparringStatus,
 )
 from permissions.facts import UserFact
-from permissions.rules import MANAGE_SPARRING, is_adult, years_before
-from permissions.selectors import acting_for_scope, sparring_request_scope
+from permissions.rules import is_adult, years_before
+from permissions.selectors import acting_for_scope, acting_users_scope, sparring_request_scope
 
 EXPERIENCE_ORDER = [level.value for level in ExperienceLevel]  # beginner < ... < professional
 
@@ -62,23 +61,12 @@ def compatibility(a: Boxer, b: Boxer, today: date) -> dict[str, Any]:
 
 
 def acting_user_ids(boxer: Boxer) -> list[UUID]:
-    """The users who act for `boxer`, admins left out (they act for everyone and are not
-    notified): its own user when 18 or over, coaches with an active link carrying
-    manage_sparring, the owner of its club. Two queries."""
-    ids: list[UUID] = []
-    dob = None if boxer.date_of_birth is None else boxer.date_of_birth.isoformat()
-    if is_adult(dob, timezone.localdate()):
-        ids.append(boxer.user_id)
-    if boxer.is_active:
-        links = CoachLink.objects.filter(boxer_id=boxer.pk, status=CoachLinkStatus.ACTIVE)
-        ids += [
-            coach for coach, rights in links.values_list("coach_id", "rights") if MANAGE_SPARRING in rights
-        ]
-        if boxer.club_id is not None:
-            owner = Boxer.objects.filter(pk=boxer.pk).values_list("club__owner_id", flat=True).first()
-            if owner is not None:
-                ids.append(owner)
-    return list(dict.fromkeys(ids))
+    """The users who act for `boxer` (permissions.selectors.acting_users_scope: the rule of
+    rules.acts_for), admins left out as admins (they act for everyone and are not notified):
+    its own user when 18 or over, coaches with an active link carrying manage_sparring, the
+    owner of its club; active users only. One query, on the rows as they are now."""
+    scope = acting_users_scope(boxer.pk, timezone.localdate())
+    return list(User.objects.filter(scope).order_by("pk").values_list("pk", flat=True))
 
 
 def availability_window(*, boxer_id: UUID | str, start: datetime, end: datetime) -> QuerySet[Availability]:
