@@ -6,6 +6,7 @@ warm request spends no SQL on authentication or authorization (tests count it).
 
 from typing import Any, cast
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -82,8 +83,10 @@ class AvailabilityListApi(ListApi):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", str, description="ISO 8601 with offset; default now"),
-            OpenApiParameter("to", str, description="ISO 8601 with offset; default from + 30 days (≤ 90)"),
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description="ISO 8601 with offset; default now"),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATETIME, description="ISO 8601 with offset; default from + 30 days (≤ 90)"
+            ),
         ]
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -176,6 +179,8 @@ class SparringRequestListApi(ListApi):
     serializer_class = SparringRequestOutputSerializer
     filter_backends: list[Any] = []
     throttle_scope = "sparring"
+    # Checked in post() on the boxers and the club the body names.
+    body_actions = {"POST": (Action.SPARRING_REQUEST, Action.BOXER_VIEW, Action.CLUB_VIEW)}
 
     def get_throttles(self) -> list[Any]:
         if self.request.method == "POST":  # proposing is rate limited; reading is not

@@ -142,6 +142,7 @@ class SparringRequestOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    @extend_schema_field(serializers.ChoiceField(choices=SparringStatus.choices))
     def get_status(self, request: Any) -> str:
         """A pending request past its expiry reads as expired."""
         effective: str | None = getattr(request, "effective_status", None)
