@@ -173,7 +173,7 @@ COMPONENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "venue_club": CLUB_REF,
         "message": "Six rounds, light contact?",
         "response_message": "See you there.",
-        "compatibility": {"weight_diff_kg": 1.5, "bouts_diff": 2, "experience_gap": 0, "age_gap_years": 3.4},
+        "compatibility": {"weight_diff_kg": 1.5, "bouts_diff": 2, "experience_gap": 0, "age_gap_years": 3},
         "created_by": {"id": USER_ID, "name": "Sam Taylor"},
         "responded_by": {"id": "1679091c-5a88-4faf-afb5-e6087eb1b2dc", "name": "Chris Price"},
         "expires_at": "2026-11-27T18:30:00Z",

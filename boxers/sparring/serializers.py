@@ -153,6 +153,7 @@ class SparringRequestOutputSerializer(serializers.Serializer):
         status: str = request.status
         return status
 
+    @extend_schema_field(CompatibilitySerializer)
     def get_compatibility(self, request: Any) -> dict[str, Any]:
         fit = compatibility(request.from_boxer, request.to_boxer, timezone.localdate())
         fit.pop("junior")
