@@ -81,12 +81,19 @@ def main() -> None:
     parser.add_argument("--clubs", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=200, help="requests per query and size")
     parser.add_argument("--explain", action="store_true", help="print the plans of the directory queries")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the queries on the database a run left (one size, as seeded), without seeding "
+        "nor the memory and RSS figures",
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
     redis = RedisServer()
     try:
-        recreate_database()
+        if not args.reuse:
+            recreate_database()
         setup_django(redis.url, settings_module="boxerconnect.settings")
         logging.disable(logging.WARNING)
         results = {}
@@ -305,7 +312,10 @@ def run_size(size: int, args: argparse.Namespace, redis: RedisServer) -> dict[st
     from bench.population import SURNAMES
     from boxers.models import Boxer
 
-    _population, coach, seconds = seed_size(size, args.clubs)
+    if args.reuse:
+        coach, seconds = User.objects.get(email="busy.coach@bench.example"), 0.0
+    else:
+        coach, seconds = seed_size(size, args.clubs)[1:]
     print(f"\n== {size:,} boxers, {args.clubs:,} clubs: seeded in {seconds:.0f} s", flush=True)
     caches["default"].clear()
     rng = random.Random(41)
@@ -373,6 +383,17 @@ def run_size(size: int, args: argparse.Namespace, redis: RedisServer) -> dict[st
     measure("coach's requests", range(n), lambda _: get("/api/v1/sparring-requests/", **coach_bearer))
     measure("clubs directory", range(n), lambda _: get("/api/v1/clubs/"))
 
+    if args.reuse:
+        return {
+            "times": times,
+            "cpu": cpu,
+            "profile_kb": 0,
+            "page_kb": 0,
+            "rss": [],
+            "seeded_s": 0,
+            "requests_seen": requests_seen,
+            "load": os.getloadavg()[0],
+        }
     # Redis memory: 1,000 more profiles (anonymous reads of listed boxers), 1,000 pages of 20.
     caches["default"].clear()
     get("/api/v1/boxers/")  # the nonce and the directory generations exist
