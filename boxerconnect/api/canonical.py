@@ -107,15 +107,21 @@ class CanonicalPagination(PageNumberPagination):
         return super().paginate_queryset(queryset, request, view)
 
     def get_next_link(self) -> str | None:
-        return self._link(self.page.next_page_number()) if self.page.has_next() else None
+        page = self.page
+        assert page is not None
+        return self._link(page.next_page_number()) if page.has_next() else None
 
     def get_previous_link(self) -> str | None:
-        return self._link(self.page.previous_page_number()) if self.page.has_previous() else None
+        page = self.page
+        assert page is not None
+        return self._link(page.previous_page_number()) if page.has_previous() else None
 
     def _link(self, number: int) -> str:
-        query = query_of(self, self.request, self._filterset_class)
+        request = self.request
+        assert request is not None
+        query = query_of(self, request, self._filterset_class)
         assert query is not None  # the page was found: its parameters are valid
-        return self.request.build_absolute_uri(self.request.path) + query.query_string(page=number)
+        return request.build_absolute_uri(request.path) + query.query_string(page=number)
 
 
 def listed_host(host: str, server_port: str) -> bool:
