@@ -179,7 +179,7 @@ def main() -> None:
             shutil.rmtree(exported, ignore_errors=True)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"in process, warm, CPU µs per request (median of {args.repeats} runs x 5 samples; load {load})")
-    print(f"{'path':14} " + " ".join(f"{name:>12}" for name in trees))
+    print(f"{'path':14} " + " ".join(f"{name[:12]:>12}" for name in trees))
     for path in PATHS:
         figures = [median([run[path] for run in runs[name]]) for name in trees]
         line = f"{path:14} " + " ".join(f"{value:12.1f}" for value in figures)
