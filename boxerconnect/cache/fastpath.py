@@ -5,7 +5,9 @@ Going through redis-py's client and django-redis costs about twice the loopback 
 itself (a pool checkout with a readiness syscall, a retry wrapper, per-key decoding that tries
 int() first). `mget` sends the same MGET on a pooled connection of the same class, so server
 vetting and reconnect notices (events.py) still run. `CACHE_FAST_PATH=false` sends it through
-redis-py's client instead (same bytes, same round trip, the slower path).
+redis-py's client instead (same bytes, same round trip, the slower path). With Sentinel the
+connection is a sentinel-managed one: it finds the primary through the sentinels whenever it
+(re)connects, and is handed back as soon as this process learns of a new primary (sentinel.py).
 
 Raw reads need django-redis's default client with the JSON serializer, no compression and
 Django's default key function (the configuration settings.py builds); any other cache is
@@ -24,6 +26,8 @@ from django_redis.compressors.identity import IdentityCompressor
 from django_redis.serializers.json import JSONSerializer
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from boxerconnect.cache import events
+
 
 def enabled() -> bool:
     value: bool = settings.CACHE_FAST_PATH
@@ -33,10 +37,11 @@ def enabled() -> bool:
 class _Held:
     """A thread's checked-out connection; handed back to its pool when the thread ends."""
 
-    __slots__ = ("connection", "pid", "pool")
+    __slots__ = ("connection", "pid", "pool", "switches")
 
     def __init__(self, pool: Any, connection: Any) -> None:
         self.pool, self.connection, self.pid = pool, connection, os.getpid()
+        self.switches = events.primary_switches  # a later switch: check a new one out
 
     def __del__(self, _getpid: Any = os.getpid) -> None:  # (at interpreter exit `os` may be gone)
         try:
@@ -94,13 +99,20 @@ def mget(
     else:
         pool = client.connection_pool
         held: _Held | None = getattr(local, "held", None)
-        if held is None or held.pool is not pool or held.pid != os.getpid():
-            local.held = held = _Held(pool, pool.get_connection())  # the old one is released
+        if (
+            held is None
+            or held.pool is not pool
+            or held.pid != os.getpid()
+            or held.switches != events.primary_switches
+        ):
+            local.held = None  # the old one is released first (to the old primary: closed)
+            local.held = held = _Held(pool, pool.get_connection())
         connection = held.connection
-        # A socket that died while idle (server restarted, connection killed) fails on first
-        # use: reconnect (vetting the server) and send once more, as redis-py's client does.
-        # Never after a timeout: a frozen server must cost one timeout, not two. (A resend
-        # after a failed send may count a hit twice: a throttle errs on the strict side.)
+        # A socket that died while idle (server restarted, connection killed, primary
+        # demoted) fails on first use: reconnect (through the sentinels, if any; vetting the
+        # server) and send once more, as redis-py's client does. Never after a timeout: a
+        # frozen server must cost one timeout, not two. (A resend after a failed send may
+        # count a hit twice: a throttle errs on the strict side.)
         retry = connection._sock is not None
         while True:
             try:

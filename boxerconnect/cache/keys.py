@@ -3,7 +3,10 @@
 No other module formats a cache key. Ids are parsed as UUIDs and rendered as 32 hex digits,
 so every spelling of an id is one key, a non-id is rejected, and no two subjects share a key.
 This module imports no domain app (it knows families by name only); Django's cache adds its
-own prefix (`CACHE_KEY_PREFIX`, version) to every key below except `ADOPTED_KEY`.
+own prefix (`CACHE_KEY_PREFIX`, version) to every key below; `adopted_key` carries the same
+prefix itself. Every key this service writes therefore starts with `<CACHE_KEY_PREFIX>:`, so
+deployments sharing one Redis (staging and production) never read, rotate or vet each
+other's keys (tests/boxerconnect/test_shared_redis.py).
 
 What invalidates what (a bump = a fresh random token in a generation key, sent in one round
 trip when the writing transaction commits; see stamped.py):
@@ -38,8 +41,9 @@ trip when the writing transaction commits; see stamped.py):
                                 canonical query (never the raw URI).
   read:f:clubregions.v1         entry_ttl(). {"s": [nonce, clubdir gen], "v": the regions list}.
   throttle_<scope>_<ident>      the rate's window. A hit counter (boxerconnect/throttling.py).
-  boxerconnect:adopted-run-id   no TTL, no prefix. The run id of the Redis instance whose
-                                contents were vetted (events.py).
+  <prefix>:adopted-run-id       no TTL, Django's version not included. The run id of the
+                                Redis instance whose contents this deployment vetted
+                                (events.py).
   perm:ping                     never stored. The breaker's probe on a cache that is not Redis.
 
 Read models are declared with their writes in the app whose bodies they are
@@ -54,14 +58,18 @@ from uuid import UUID
 from django.conf import settings
 
 NONCE_KEY = "perm:nonce"
-# A plain Redis key (no Django prefix), read and written on raw connections during the
-# handshake (events.py), before Django's cache is involved.
-ADOPTED_KEY = "boxerconnect:adopted-run-id"
+ADOPTED_KEY = "adopted-run-id"
 PING_KEY = "perm:ping"
 CLUBS_GEN_KEY = "read:g:clubs"
 DIRECTORY_GEN_KEY = "read:g:directory"
 CLUB_DIRECTORY_GEN_KEY = "read:g:clubdir"
 CLUB_REGIONS_KEY = "read:f:clubregions.v1"
+
+
+def adopted_key(key_prefix: str) -> str:
+    """The Redis key (already prefixed) read and written on raw connections during the
+    handshake (events.py), before Django's cache is involved."""
+    return f"{key_prefix}:{ADOPTED_KEY}"
 
 
 def entry_ttl() -> int:
