@@ -116,15 +116,26 @@ class ScopedRateThrottle(RateMixin, throttling.ScopedRateThrottle):
         return super().planned_key(request, view, actor_id)
 
 
+_DRF_KEYS = frozenset(
+    {
+        throttling.AnonRateThrottle.get_cache_key,
+        throttling.UserRateThrottle.get_cache_key,
+        throttling.ScopedRateThrottle.get_cache_key,
+    }
+)
+
+
 def planned_counters(request, view, actor_id) -> list[tuple[str, int]]:
     """(key, window) of every counter the view's throttles will count for this request, for
     `permissions.checker.prime` to count in the request's one round trip (`FactStore.
     count_along`); `allow_request` then takes the result instead of a round trip of its own.
     Throttles of other classes are left to count themselves."""
-    planned = []
+    planned: dict[str, int] = {}
     for throttle in view.get_throttles():
-        if isinstance(throttle, RateMixin):
+        # Only throttles keyed as DRF keys them (`planned_key` mirrors that): a subclass with
+        # a key of its own (say, per target email) counts on its own.
+        if isinstance(throttle, RateMixin) and type(throttle).get_cache_key in _DRF_KEYS:
             key = throttle.planned_key(request, view, actor_id)
-            if key is not None:
-                planned.append((key, throttle.duration))
-    return planned
+            if key is not None and key not in planned:  # a key shared by two throttles: the
+                planned[key] = throttle.duration  # second counts on its own, as without this
+    return list(planned.items())
