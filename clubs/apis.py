@@ -268,11 +268,11 @@ def club_response(request, club_id, status_code=status.HTTP_200_OK, cached=False
 
 
 class ClubListCreateApi(ListApi):
-    """GET: the public directory (published clubs). POST: an admin creates a club.
+    """GET: the public directory (published clubs). POST: an admin creates a club."""
 
-    GET serves the page's read model (clubs/readmodels.py), keyed on the canonical query (its
-    links are built from that form too), and adds the contact fields of the clubs the caller
-    may see them for (`contact_policy`): no SQL when warm."""
+    # GET serves the page's read model (clubs/readmodels.py), keyed on the canonical query (its
+    # links are built from that form too), and adds the contact fields of the clubs the caller
+    # may see them for (`contact_policy`): no SQL when warm.
 
     permission_classes = [ActionPermission]
     required_actions = {"POST": Action.CLUB_CREATE}
@@ -331,7 +331,9 @@ class ClubListCreateApi(ListApi):
 
 
 class ClubRegionsApi(Api):
-    """Distinct regions of published clubs (from their read model)."""
+    """Distinct regions of published clubs."""
+
+    # Served from their read model (clubs/readmodels.py).
 
     permission_classes = [AllowAny]
 
@@ -358,10 +360,10 @@ class ClubMineApi(ListApi):
 
 
 class ClubDetailApi(Api):
-    """One club: view (published, or owner/admin), update (owner/admin), delete (admin).
+    """One club: view (published, or owner/admin), update (owner/admin), delete (admin)."""
 
-    GET serves the club's read model, read in the request's one round trip with the facts of
-    its permission check: no SQL when warm."""
+    # GET serves the club's read model, read in the request's one round trip with the facts of
+    # its permission check: no SQL when warm.
 
     permission_classes = [ActionPermission]
     required_actions = {"GET": Action.CLUB_VIEW, "PATCH": Action.CLUB_UPDATE, "DELETE": Action.CLUB_DELETE}
