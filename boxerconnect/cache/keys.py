@@ -32,6 +32,19 @@ trip when the writing transaction commits; see stamped.py):
                                 public body and what callers allowed more may add to it}.
   read:f:directory.v2:<sha256>  entry_ttl(). {"s": [nonce, directory gen, cell gen], "v": one non-empty
                                 page}, by origin, day and canonical query (never the raw URI).
+  read:g:club:<club>            generation_ttl(). Bumped by any committed write of the club row,
+                                of a boxer joining, leaving, created in or deleted from it (or
+                                soft-deleted/restored: its member_count), and by its owner's
+                                name change or deletion (the owner ref it shows).
+  read:g:clubdir                generation_ttl(). Bumped by everything that bumps a club's
+                                generation, and by the creation of a club.
+  read:f:club.v1:<club>         entry_ttl(). {"s": [nonce, club gen], "v": the body of GET
+                                /api/v1/clubs/{id}/ with its contact fields (the view strips
+                                them for whoever club.view_contact refuses)}.
+  read:f:clubdir.v1:<sha256>    entry_ttl(). {"s": [nonce, clubdir gen], "v": one non-empty page
+                                of GET /api/v1/clubs/ and its clubs' contacts}, by origin and
+                                canonical query (never the raw URI).
+  read:f:clubregions.v1         entry_ttl(). {"s": [nonce, clubdir gen], "v": the regions list}.
   throttle_<scope>_<ident>      the rate's window. A hit counter (boxerconnect/throttling.py).
   <prefix>:adopted-run-id       no TTL, Django's version not included. The run id of the
                                 Redis instance whose contents this deployment vetted
@@ -39,7 +52,7 @@ trip when the writing transaction commits; see stamped.py):
   perm:ping                     never stored. The breaker's probe on a cache that is not Redis.
 
 Read models are declared with their writes in the app whose bodies they are
-(boxers/readmodels.py); fact families in permissions/facts.py.
+(boxers/readmodels.py, clubs/readmodels.py); fact families in permissions/facts.py.
 """
 
 import hashlib
@@ -54,6 +67,8 @@ ADOPTED_KEY = "adopted-run-id"
 PING_KEY = "perm:ping"
 CLUBS_GEN_KEY = "read:g:clubs"
 DIRECTORY_GEN_KEY = "read:g:directory"
+CLUB_DIRECTORY_GEN_KEY = "read:g:clubdir"
+CLUB_REGIONS_KEY = "read:f:clubregions.v1"
 
 
 def adopted_key(key_prefix: str) -> str:
@@ -132,6 +147,33 @@ def directory_page_key(origin: str, day: str, query: str) -> str:
     default spelled out would each make a new entry."""
     canonical = json.dumps([origin, day, query])  # unambiguous whatever the parts hold
     return f"read:f:directory.v2:{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+def club_key(club_id: UUID | str) -> str:
+    """The body of GET /api/v1/clubs/{id}/ (contacts included), stamped [nonce, club gen]."""
+    return f"read:f:club.v1:{hex_id(club_id)}"
+
+
+def club_generation_key(club_id: UUID | str) -> str:
+    """Bumped by writes of the club row, of its members' club/is_active and its owner's name."""
+    return f"read:g:club:{hex_id(club_id)}"
+
+
+def club_directory_generation_key() -> str:
+    """Every clubs directory page and the regions: what bumps a club's generation, and creates."""
+    return CLUB_DIRECTORY_GEN_KEY
+
+
+def club_regions_key() -> str:
+    """The regions of published clubs (GET /api/v1/clubs/regions/), stamped [nonce, clubdir gen]."""
+    return CLUB_REGIONS_KEY
+
+
+def club_directory_page_key(origin: str, query: str) -> str:
+    """One page of GET /api/v1/clubs/ by the origin its links name and its canonical query
+    string (boxerconnect/api/canonical.py), hashed: never the raw URI."""
+    canonical = json.dumps([origin, query])
+    return f"read:f:clubdir.v1:{hashlib.sha256(canonical.encode()).hexdigest()}"
 
 
 def throttle_key(scope: str, ident: str) -> str:
