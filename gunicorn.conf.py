@@ -81,10 +81,12 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
-    """A dead worker's live gauges must not linger in /metrics."""
-    from prometheus_client import multiprocess
+    """A dead worker's live gauges leave /metrics; its counters and histograms are folded
+    into the archive files and its own files deleted, so the directory (read by every
+    scrape and /health) stays bounded however often workers are recycled."""
+    from boxerconnect.prometheus_files import archive_dead_process
 
-    multiprocess.mark_process_dead(worker.pid)
+    archive_dead_process(worker.pid, _multiproc_dir)
 
 
 def on_exit(server):

@@ -195,6 +195,27 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CACHE_URL = env.str("CACHE_URL", default="")
 REDIS_CONNECT_TIMEOUT = _float("REDIS_CONNECT_TIMEOUT", 0.25)
 REDIS_SOCKET_TIMEOUT = _float("REDIS_SOCKET_TIMEOUT", 0.25)
+# The hot read (boxerconnect/cache/fastpath.py): one MGET on a connection each thread keeps;
+# false sends it through redis-py's client (same result, about twice the client-side cost).
+CACHE_FAST_PATH = _bool("CACHE_FAST_PATH", True)
+# The connection budget of one process (docs/operations.md#redis-connection-budget): each
+# request thread uses one connection at a time, plus the one it keeps for the fast path;
+# 2 more for the health probe and the cache-rotation threads. A host opens at most
+# GUNICORN_WORKERS x REDIS_MAX_CONNECTIONS; past the limit a call waits REDIS_POOL_TIMEOUT
+# seconds for a connection, then goes without the cache (never an error).
+_THREADS = _int("GUNICORN_THREADS", 4, minimum=1)
+_PER_THREAD = 2 if CACHE_FAST_PATH else 1
+REDIS_MAX_CONNECTIONS = _int("REDIS_MAX_CONNECTIONS", _THREADS * _PER_THREAD + 2, minimum=1)
+if CACHE_FAST_PATH and REDIS_MAX_CONNECTIONS <= _THREADS:
+    raise ImproperlyConfigured(
+        f"REDIS_MAX_CONNECTIONS={REDIS_MAX_CONNECTIONS} is too small for GUNICORN_THREADS={_THREADS} "
+        f"with CACHE_FAST_PATH on (each thread keeps a connection): use at least {_THREADS + 1}, "
+        "or set CACHE_FAST_PATH=false (docs/operations.md#redis-connection-budget)."
+    )
+REDIS_POOL_TIMEOUT = _float("REDIS_POOL_TIMEOUT", 0.25)
+# /metrics reads the server's figures (memory, evictions, clients, hits) with one INFO at most
+# this often per process, never per request (boxerconnect/cache/serverinfo.py).
+REDIS_INFO_INTERVAL = _float("REDIS_INFO_INTERVAL", 5.0)
 
 
 def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
@@ -205,8 +226,14 @@ def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
         )
     from boxerconnect.cache.events import CONNECTION_CLASSES
 
-    # Connection classes that announce reconnects (see boxerconnect/cache/events.py).
-    pool_kwargs: dict = {"health_check_interval": 30, "connection_class": CONNECTION_CLASSES[scheme]}
+    # Connection classes that announce reconnects (see boxerconnect/cache/events.py); at most
+    # REDIS_MAX_CONNECTIONS per process, waiting REDIS_POOL_TIMEOUT for one (cache/pool.py).
+    pool_kwargs: dict = {
+        "health_check_interval": 30,
+        "connection_class": CONNECTION_CLASSES[scheme],
+        "max_connections": REDIS_MAX_CONNECTIONS,
+        "timeout": REDIS_POOL_TIMEOUT,
+    }
     if scheme == "rediss":
         # Certificates are verified (redis-py's default); a private CA can be supplied.
         pool_kwargs["ssl_cert_reqs"] = "required"
@@ -224,6 +251,7 @@ def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
             "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "IGNORE_EXCEPTIONS": ignore_exceptions,
+            "CONNECTION_POOL_CLASS": "boxerconnect.cache.pool.BudgetedConnectionPool",
             "CONNECTION_POOL_KWARGS": pool_kwargs,
         },
     }
@@ -264,9 +292,6 @@ PERMISSION_CACHE_TTL = _int("PERMISSION_CACHE_TTL", 300, minimum=1)
 # management commands run beside the server.
 _SHARED_CACHE = CACHES["guarded"]["BACKEND"].rsplit(".", 1)[-1] not in {"LocMemCache", "DummyCache"}
 READ_MODEL_CACHE = _bool("READ_MODEL_CACHE", _SHARED_CACHE)
-# The hot read (boxerconnect/cache/fastpath.py): one MGET on a connection each thread keeps;
-# false sends it through redis-py's client (same result, about twice the client-side cost).
-CACHE_FAST_PATH = _bool("CACHE_FAST_PATH", True)
 PERMISSION_CACHE_BREAKER_THRESHOLD = _int("PERMISSION_CACHE_BREAKER_THRESHOLD", 3, minimum=1)
 PERMISSION_CACHE_BREAKER_COOLDOWN = _float("PERMISSION_CACHE_BREAKER_COOLDOWN", 5.0)
 HEALTH_PROBE_TIMEOUT = _float("HEALTH_PROBE_TIMEOUT", 1.0)
