@@ -155,6 +155,12 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------
 
+# Threads per gunicorn worker (gunicorn.conf.py reads the same variable): sizes the per-process
+# database pool and Redis connection budget.
+_THREADS = _int("GUNICORN_THREADS", 4, minimum=1)
+# Per-statement limit in ms (0: none), set on the app's role in its database by `migrate`.
+DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
+
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
@@ -171,9 +177,21 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
     # Short connect timeout: an unreachable database becomes a 503, not a hung worker.
     _db["OPTIONS"].setdefault("connect_timeout", _int("DB_CONNECT_TIMEOUT", 3, minimum=1))
-    _statement_timeout = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
-    if _statement_timeout:
-        _db["OPTIONS"].setdefault("options", f"-c statement_timeout={_statement_timeout}")
+    # No session state set at connect (a start-up `options` parameter, a SET): both break
+    # behind PgBouncer in transaction pooling. statement_timeout (DB_STATEMENT_TIMEOUT_MS) and
+    # the time zone are the role's defaults in this database instead, written by `migrate`
+    # (boxerconnect/database.py); server-side cursors need a session too: off.
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if _bool("DATABASE_POOL", False):
+        # psycopg's pool in each process (Django >= 5.1): a connection per request from it,
+        # checked before each checkout while DB_CONN_HEALTH_CHECKS is on (Django passes it).
+        _db["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
+        _db["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            # each request thread holds one at a time; 3 more for the health probe threads
+            "max_size": _int("DATABASE_POOL_MAX_SIZE", _THREADS + 3, minimum=1),
+            "timeout": float(_db["OPTIONS"]["connect_timeout"]),
+        }
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # `make run` runs the job worker beside runserver on the same file: take the write lock
     # at BEGIN and wait for it, instead of failing with "database is locked" on an upgrade.
@@ -203,7 +221,6 @@ CACHE_FAST_PATH = _bool("CACHE_FAST_PATH", True)
 # 2 more for the health probe and the cache-rotation threads. A host opens at most
 # GUNICORN_WORKERS x REDIS_MAX_CONNECTIONS; past the limit a call waits REDIS_POOL_TIMEOUT
 # seconds for a connection, then goes without the cache (never an error).
-_THREADS = _int("GUNICORN_THREADS", 4, minimum=1)
 _PER_THREAD = 2 if CACHE_FAST_PATH else 1
 REDIS_MAX_CONNECTIONS = _int("REDIS_MAX_CONNECTIONS", _THREADS * _PER_THREAD + 2, minimum=1)
 if CACHE_FAST_PATH and REDIS_MAX_CONNECTIONS <= _THREADS:

@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from boxerconnect.cache import serverinfo, stamped
 from boxerconnect.cache.breaker import CLOSED
 from boxerconnect.cache.guarded import guarded
+from tests.boxerconnect.subproc import load_settings, settings_error
 from tests.boxers.factories import BoxerFactory
 from tests.support.metrics import scrape
 
@@ -172,3 +173,43 @@ def test_a_bump_the_pool_could_not_send_still_rotates_the_namespace(private_redi
 
     assert response.status_code == 200
     assert stamped.rotation_pending()  # the undelivered bump: nothing in Redis is trusted now
+
+
+# --- REDIS_MAX_CONNECTIONS: explicit, sized from the threads, checked at start-up ------------
+
+
+def pool_options(**env: str) -> dict:
+    caches = load_settings("CACHES", REDIS_URL="redis://cache.internal:6379/0", **env)["CACHES"]
+    options = caches["guarded"]["OPTIONS"]
+    assert options == caches["default"]["OPTIONS"] | {"IGNORE_EXCEPTIONS": False}
+    return options
+
+
+def test_the_default_budget_follows_the_threads_and_the_fast_path():
+    options = pool_options(GUNICORN_THREADS="4")
+
+    assert options["CONNECTION_POOL_CLASS"] == "boxerconnect.cache.pool.BudgetedConnectionPool"
+    assert options["CONNECTION_POOL_KWARGS"]["max_connections"] == 4 * 2 + 2
+    assert options["CONNECTION_POOL_KWARGS"]["timeout"] == 0.25
+    assert (
+        pool_options(GUNICORN_THREADS="4", CACHE_FAST_PATH="false")["CONNECTION_POOL_KWARGS"][
+            "max_connections"
+        ]
+        == 4 + 2
+    )
+
+
+def test_an_explicit_budget_and_wait_are_used():
+    kwargs = pool_options(GUNICORN_THREADS="2", REDIS_MAX_CONNECTIONS="3", REDIS_POOL_TIMEOUT="0.5")[
+        "CONNECTION_POOL_KWARGS"
+    ]
+
+    assert (kwargs["max_connections"], kwargs["timeout"]) == (3, 0.5)
+
+
+def test_a_budget_the_fast_path_cannot_live_with_is_a_start_up_error():
+    message = settings_error(
+        REDIS_URL="redis://cache:6379/0", GUNICORN_THREADS="4", REDIS_MAX_CONNECTIONS="4"
+    )
+
+    assert "REDIS_MAX_CONNECTIONS=4" in message and "at least 5" in message
