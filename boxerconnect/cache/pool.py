@@ -16,6 +16,7 @@ from typing import Any
 
 from redis.connection import BlockingConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import MaxConnectionsError
 
 from boxerconnect import metrics
 
@@ -54,12 +55,16 @@ class BudgetedConnectionPool(BlockingConnectionPool):
 
 
 def exhausted(exc: BaseException) -> bool:
-    """Was `exc` (or what it wraps: django-redis re-raises) a pool that had no connection?"""
+    """Was `exc` (or what it wraps: django-redis re-raises) a pool that had no connection?
+
+    This pool's `PoolExhausted`, or redis-py's `MaxConnectionsError` from a non-blocking pool
+    (a Sentinel-managed one, say): either way nothing was sent to Redis.
+    """
     seen: BaseException | None = exc
     for _ in range(5):
         if seen is None:
             return False
-        if isinstance(seen, PoolExhausted):
+        if isinstance(seen, PoolExhausted | MaxConnectionsError):
             return True
         seen = seen.__cause__ or seen.__context__
     return False

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from redis.exceptions import ResponseError
 
+from boxerconnect.cache import pool
 from boxerconnect.cache.breaker import OPEN
 from boxerconnect.cache.guarded import guarded
 
@@ -69,15 +70,19 @@ def redis_configured() -> bool:
 
 def snapshot(clock: Callable[[], float] = time.monotonic) -> Snapshot | None:
     """This process's latest snapshot, renewed when older than REDIS_INFO_INTERVAL; None
-    without Redis. Concurrent scrapes wait for the one INFO in flight (bounded by the socket
-    timeout) instead of sending their own."""
+    without Redis (or before a first one could be taken). Concurrent scrapes wait for the
+    one INFO in flight (bounded by the socket timeout) instead of sending their own."""
     global _snapshot
     if not redis_configured():
         return None
     with _lock:
         now = clock()
         if _snapshot is None or now - _snapshot.taken >= settings.REDIS_INFO_INTERVAL:
-            _snapshot = _take(now)
+            taken = _take(now)
+            # No free connection in this process (pool.py) says nothing about Redis: keep the
+            # last snapshot, if any (still old: the next scrape tries again).
+            if taken is not None:
+                _snapshot = taken
         return _snapshot
 
 
@@ -88,15 +93,18 @@ def forget() -> None:
         _snapshot = None
 
 
-def _take(now: float) -> Snapshot:
+def _take(now: float) -> Snapshot | None:
+    """A fresh snapshot, or None when this process's pool had no free connection."""
     if guarded.breaker.state == OPEN:
         return Snapshot(up=False, taken=now)
     try:
         info = guarded.backend.client.get_client(write=False).info()
-    except ResponseError as exc:  # renamed away, or NOPERM: up, figures unknown
-        logger.info("redis INFO refused (%s): server figures left out of /metrics", exc)
-        return Snapshot(up=True, taken=now)
     except Exception as exc:
+        if pool.exhausted(exc):
+            return None
+        if isinstance(exc, ResponseError):  # renamed away, or NOPERM: up, figures unknown
+            logger.info("redis INFO refused (%s): server figures left out of /metrics", exc)
+            return Snapshot(up=True, taken=now)
         logger.warning("redis INFO failed: %s", type(exc).__name__)
         return Snapshot(up=False, taken=now)
     figures = {name: float(info[name]) for name in FIELDS if isinstance(info.get(name), int | float)}

@@ -153,8 +153,12 @@ def test_a_process_out_of_connections_serves_from_the_database_without_tripping_
 
     statuses = [client.get(f"/api/v1/boxers/{boxer.pk}/").status_code for _ in range(3)]
 
+    serverinfo.forget()
+    text = scrape()  # its INFO finds no connection either: no figures, no error
+
     assert statuses == [200, 200, 200]
     assert exhausted_total() > before
+    assert value(text, "redis_up") is None and value(text, "redis_pool_exhausted_total") > 0
     assert guarded.breaker.state == CLOSED  # the server is fine: no failure counted
     assert not stamped.rotation_pending()  # nothing was sent, nothing was missed
     assert private_redis.client().info("clients")["connected_clients"] <= 2  # the pool's one + ours
