@@ -357,7 +357,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_PAGINATION_CLASS": "boxerconnect.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "boxerconnect.schema.AutoSchema",
     "EXCEPTION_HANDLER": "boxerconnect.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -421,12 +421,45 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
+    # The server that serves the document (Swagger UI calls it); generated clients set theirs.
+    "SERVERS": [{"url": "/", "description": "The server this document is served from"}],
+    "CONTACT": {"name": "BoxerConnect backend team", "url": "/api/docs/"},
+    "LICENSE": {"name": "Proprietary", "url": "/api/docs/"},
+    # Every operation has one (boxerconnect/schema.py, TAG_RULES); Swagger UI groups by them.
+    "TAGS": [
+        {
+            "name": "auth",
+            "description": "Accounts, logins and tokens (access 15 min, refresh 7 days, rotated).",
+        },
+        {"name": "boxers", "description": "Boxer profiles and the public directory."},
+        {"name": "fights", "description": "A boxer's fight record."},
+        {"name": "coach links", "description": "A coach asks for rights on a boxer; the boxer accepts."},
+        {"name": "clubs", "description": "The public club directory and club management."},
+        {"name": "membership", "description": "Boxers asking to join clubs; owners reviewing."},
+        {"name": "sparring", "description": "Availability, partner suggestions and sparring requests."},
+        {"name": "notifications", "description": "The caller's notifications."},
+        {"name": "permissions", "description": "May the caller do this? (show or hide buttons)"},
+        {"name": "admin", "description": "User management and statistics (role admin)."},
+        {"name": "ops", "description": "Health and metrics for load balancers and monitoring (no token)."},
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.models.Role",
+        "GenderEnum": "boxers.models.Gender",
+        "ExperienceLevelEnum": "boxers.models.ExperienceLevel",
+        "FightResultEnum": "boxers.models.FightResult",
+        "FightMethodEnum": "boxers.models.FightMethod",
+        "CoachRightEnum": "boxers.models.CoachRight",
+        "CoachLinkStatusEnum": "boxers.models.CoachLinkStatus",
+        "SparringKindEnum": "boxers.models.SparringKind",
+        "SparringStatusEnum": "boxers.models.SparringStatus",
+        "ClubCoachStatusEnum": "clubs.models.ClubCoachStatus",
+        "MembershipStatusEnum": "clubs.models.MembershipStatus",
+        "NotificationKindEnum": "accounts.models.NotificationKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "boxerconnect.schema.describe_error_codes",  # the error codes, in info.description
+        "boxerconnect.schema.for_clients",  # error components, ops endpoints, types (docs/clients.md)
     ],
 }
 

@@ -16,7 +16,7 @@ from boxers.models import Boxer, ExperienceLevel, Gender
 from boxers.serializers import BoxerOutputSerializer, profile_for
 from clubs import selectors, services
 from clubs.filters import ClubFilter, MembershipRequestFilter
-from clubs.models import Club, ClubCoach, ClubCoachStatus, MembershipRequest
+from clubs.models import Club, ClubCoach, ClubCoachStatus, MembershipRequest, MembershipStatus
 from permissions.actions import Action
 from permissions.checker import authorizer_for, refs_for
 from permissions.drf import ActionPermission
@@ -108,7 +108,7 @@ class MembersOutputSerializer(serializers.Serializer):
         {
             "id": serializers.UUIDField(),
             "name": serializers.CharField(),
-            "experience_level": serializers.CharField(),
+            "experience_level": serializers.ChoiceField(choices=ExperienceLevel.choices),
             "wins": serializers.IntegerField(),
             "losses": serializers.IntegerField(),
             "draws": serializers.IntegerField(),
@@ -134,7 +134,7 @@ class MembershipRequestOutputSerializer(serializers.Serializer):
     club = RefSerializer()
     user = RefSerializer()
     boxer_id = serializers.SerializerMethodField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=MembershipStatus.choices)
     message = serializers.CharField(help_text="The requester's message to the club owner.")
     notes = serializers.CharField(help_text="The reviewer's note (e.g. why a request was rejected).")
     created_at = serializers.DateTimeField()
@@ -387,6 +387,7 @@ class ClubCoachApi(Api):
     (club_coach.leave)."""
 
     permission_classes = [IsAuthenticated]
+    body_actions = {"DELETE": (Action.CLUB_MANAGE_MEMBERS, Action.CLUB_COACH_LEAVE)}  # checked in delete()
 
     def permission_refs(self, request, actor_id) -> list[FactRef]:
         # The club's fact rides in the request's one round trip (club.manage_members).
@@ -426,7 +427,9 @@ class ClubCoachAcceptApi(_ClubCoachInvitationApi):
 
     @extend_schema(
         request=None,
-        responses=inline_serializer("ClubCoachAccepted", {"status": serializers.CharField()}),
+        responses=inline_serializer(
+            "ClubCoachAccepted", {"status": serializers.ChoiceField(choices=[ClubCoachStatus.ACTIVE.value])}
+        ),
     )
     def post(self, request, pk, user_id):
         club_coach = services.club_coach_accept(club_coach=self.get_object())
@@ -449,6 +452,7 @@ class ClubMembershipRequestsApi(ListApi):
 
     permission_classes = [ActionPermission]
     required_actions = {"GET": Action.CLUB_MANAGE_MEMBERS}
+    body_actions = {"POST": (Action.MEMBERSHIP_REQUEST,)}  # checked in post()
     serializer_class = MembershipRequestOutputSerializer
     filterset_class = MembershipRequestFilter
 
