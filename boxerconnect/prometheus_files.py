@@ -6,9 +6,10 @@ live gauges of a dead process: with `max_requests` recycling workers, the counte
 histogram files of every worker that ever ran would pile up, and each scrape (and /health,
 which reads the same files) would read them all.
 
-`archive_dead_process` (gunicorn.conf.py's `child_exit`, in the master) folds a dead worker's
-counters, histograms and summaries into one `<type>_archive.db` per type (values add up: the
-totals /metrics reports do not change) and deletes the worker's files, its gauges included.
+`archive_dead_process` (gunicorn.conf.py, in the master once a worker has exited) folds a
+dead worker's counters, histograms and summaries into one `<type>_archive.db` per type
+(values add up: the totals /metrics reports do not change) and deletes the worker's files,
+its gauges included.
 Readers take a shared lock on the directory's lock file (`LockedMultiProcessCollector`) and
 the archiver an exclusive one, so a scrape never sees a value both archived and in the dead
 worker's file, or in neither (a counter that seemed to go back would read as a reset).

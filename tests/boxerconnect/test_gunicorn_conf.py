@@ -80,6 +80,7 @@ ns["on_starting"](None)                      # empties the directory
 Gauge("g", "live gauge", multiprocess_mode="livemax").set(1)   # this process's files
 Counter("c", "counter").inc(3)
 ns["child_exit"](None, types.SimpleNamespace(pid=os.getpid()))   # as if this process died
+ns["pre_fork"](None, None)                   # its replacement is spawned: files archived
 from prometheus_client import CollectorRegistry
 from boxerconnect.prometheus_files import LockedMultiProcessCollector
 registry = CollectorRegistry()

@@ -86,6 +86,8 @@ def test_recycled_workers_leave_the_metrics_directory_bounded_and_every_count_ke
             if i % 10 == 0:
                 most_files = max(most_files, len(list(directory.glob("*.db"))))
         # /metrics and /health read the files: both still answer, and no count was lost.
+        if not app.running:
+            pytest.fail(f"the gunicorn master died; its log:\n{app.log()[-4000:]}")
         text = app.get("/metrics").text
         health = app.get("/health")
         # Every file left belongs to a live worker (or is an archive), once the master has

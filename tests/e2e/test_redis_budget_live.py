@@ -75,6 +75,8 @@ def test_concurrent_requests_never_open_more_connections_than_the_budget(
         deadline = time.monotonic() + 6
         while time.monotonic() < deadline:
             peak[0] = max(peak[0], app_connections(monitor))
+            if not app.running:
+                pytest.fail(f"the gunicorn master died; its log:\n{app.log()[-4000:]}")
             scrape = app.get("/metrics")  # a scrape's INFO and the health probe join the load
             assert scrape.status_code == 200
             app.get("/health")
