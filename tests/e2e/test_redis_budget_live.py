@@ -7,6 +7,7 @@ import time
 import pytest
 import redis
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.tokens import access_token_for
 from tests.boxers.factories import BoxerFactory
@@ -93,14 +94,13 @@ def test_concurrent_requests_never_open_more_connections_than_the_budget(
     assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
     assert 0 < peak[0] <= budget, (peak[0], budget)
     assert metric_value(text, "redis_round_trip_seconds_count", path="fast") > 0
-    pool_sizes = [v for v in _per_process(text, "redis_pool_connections").values()]
+    pool_sizes = list(_per_process(text, "redis_pool_connections").values())
     assert pool_sizes and all(1 <= size <= per_process for size in pool_sizes)
     assert set(_per_process(text, "redis_pool_max_connections").values()) == {float(per_process)}
 
 
 def _per_process(text: str, name: str) -> dict[str, float]:
-    from prometheus_client.parser import text_string_to_metric_families
-
+    """A per-process gauge's value by pid."""
     return {
         s.labels.get("pid", ""): s.value
         for family in text_string_to_metric_families(text)
