@@ -233,24 +233,115 @@ REDIS_POOL_TIMEOUT = _float("REDIS_POOL_TIMEOUT", 0.25)
 # /metrics reads the server's figures (memory, evictions, clients, hits) with one INFO at most
 # this often per process, never per request (boxerconnect/cache/serverinfo.py).
 REDIS_INFO_INTERVAL = _float("REDIS_INFO_INTERVAL", 5.0)
+# Every key this deployment writes starts with `<CACHE_KEY_PREFIX>:` (boxerconnect/cache/keys.py):
+# deployments sharing one Redis (staging and production) each set their own.
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="bc")
+
+# Redis Sentinel (docs/operations.md#redis-in-production): the primary is found through the
+# sentinels on every connection, and a switch of primary is watched for by every process
+# (boxerconnect/cache/sentinel.py). REDIS_URL then gives only the password and the db.
+_SENTINEL_SERVICE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
-def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
-    scheme = urlparse(url).scheme
+def _sentinels(raw: str) -> list[tuple[str, int]]:
+    """Parse REDIS_SENTINELS (`host:port,host:port`; a missing port is Sentinel's 26379)."""
+    sentinels = []
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        host, sep, port = entry.rpartition(":")
+        if not sep:
+            host, port = entry, "26379"
+        host = host.strip("[]")  # [::1]:26379
+        try:
+            number = int(port)
+        except ValueError:
+            number = 0
+        if not host or not 0 < number < 65536:
+            raise ImproperlyConfigured(f"REDIS_SENTINELS: {entry!r} is not host:port")
+        sentinels.append((host, number))
+    return sentinels
+
+
+REDIS_SENTINELS = _sentinels(env.str("REDIS_SENTINELS", default=""))
+REDIS_SENTINEL_SERVICE = env.str("REDIS_SENTINEL_SERVICE", default="").strip()
+REDIS_SENTINEL_PASSWORD = env.str("REDIS_SENTINEL_PASSWORD", default="")
+if REDIS_SENTINELS and not REDIS_SENTINEL_SERVICE:
+    raise ImproperlyConfigured(
+        "REDIS_SENTINELS is set but REDIS_SENTINEL_SERVICE is not: give the name the sentinels "
+        "monitor the primary under (the <name> of `sentinel monitor <name> <host> <port> <quorum>`)."
+    )
+if REDIS_SENTINEL_SERVICE and not REDIS_SENTINELS:
+    raise ImproperlyConfigured(
+        "REDIS_SENTINEL_SERVICE is set but REDIS_SENTINELS is not: list the sentinels as "
+        "host:port,host:port,..."
+    )
+if REDIS_SENTINEL_PASSWORD and not REDIS_SENTINELS:
+    raise ImproperlyConfigured("REDIS_SENTINEL_PASSWORD is set but REDIS_SENTINELS is not.")
+if REDIS_SENTINEL_SERVICE and not set(REDIS_SENTINEL_SERVICE) <= _SENTINEL_SERVICE_CHARS:
+    raise ImproperlyConfigured(
+        f"REDIS_SENTINEL_SERVICE {REDIS_SENTINEL_SERVICE!r}: use lower-case letters, digits, "
+        "'.', '_' and '-' only (django-redis carries the name in a URL's host, which is "
+        "case-insensitive); rename the service in the sentinels' configuration if needed."
+    )
+if REDIS_SENTINELS and CACHE_URL:
+    raise ImproperlyConfigured("REDIS_SENTINELS works with REDIS_URL (password and db), not CACHE_URL.")
+
+
+def _redis_cache(
+    url: str,
+    *,
+    ignore_exceptions: bool,
+    key_prefix: str | None = None,
+    sentinels: list[tuple[str, int]] | None = None,
+    service: str | None = None,
+    sentinel_password: str | None = None,
+) -> dict:
+    """A django-redis cache on `url`; with sentinels (REDIS_SENTINELS by default), on the
+    primary the sentinels name for `service` (only the password and db of `url` are used)."""
+    from boxerconnect.cache.events import connection_class
+
+    prefix = CACHE_KEY_PREFIX if key_prefix is None else key_prefix
+    sentinels = REDIS_SENTINELS if sentinels is None else sentinels
+    service = REDIS_SENTINEL_SERVICE if service is None else service
+    sentinel_password = REDIS_SENTINEL_PASSWORD if sentinel_password is None else sentinel_password
+    parsed = urlparse(url)
+    scheme = parsed.scheme
     if scheme not in {"redis", "rediss", "unix"}:
         raise ImproperlyConfigured(
             f"REDIS_URL must start with redis://, rediss:// or unix://, got {scheme!r}"
         )
-    from boxerconnect.cache.events import CONNECTION_CLASSES
-
-    # Connection classes that announce reconnects (see boxerconnect/cache/events.py); at most
-    # REDIS_MAX_CONNECTIONS per process, waiting REDIS_POOL_TIMEOUT for one (cache/pool.py).
+    # At most REDIS_MAX_CONNECTIONS per process, waiting REDIS_POOL_TIMEOUT for one
+    # (boxerconnect/cache/pool.py); Sentinel's pool (below) fails at once when full instead,
+    # which the guarded client treats the same way (no cache for that call, no failure).
+    options: dict[str, Any] = {"CONNECTION_POOL_CLASS": "boxerconnect.cache.pool.BudgetedConnectionPool"}
+    # Connection classes that vet the server and announce reconnects (boxerconnect/cache/events.py).
     pool_kwargs: dict = {
         "health_check_interval": 30,
-        "connection_class": CONNECTION_CLASSES[scheme],
+        "connection_class": connection_class(scheme, prefix),
         "max_connections": REDIS_MAX_CONNECTIONS,
         "timeout": REDIS_POOL_TIMEOUT,
     }
+    if sentinels:
+        if scheme != "redis":
+            raise ImproperlyConfigured(
+                f"REDIS_SENTINELS works with a redis:// REDIS_URL (password and db only), got {scheme}://; "
+                "TLS to a Sentinel-managed Redis is not supported yet."
+            )
+        # The service name in the host's place: django-redis's SentinelConnectionFactory asks
+        # the sentinels for its primary. One location, DefaultClient: reads go to the primary
+        # too (a replica may lag behind a generation bump).
+        userinfo = parsed.netloc.rpartition("@")[0]
+        url = f"redis://{userinfo + '@' if userinfo else ''}{service}{parsed.path or '/0'}"
+        pool_kwargs["connection_class"] = connection_class("sentinel", prefix)
+        del pool_kwargs["timeout"]  # a BlockingConnectionPool's; Sentinel's pool has none
+        options = {
+            "CONNECTION_FACTORY": "boxerconnect.cache.sentinel.SentinelConnectionFactory",
+            "SENTINELS": sentinels,
+            "SENTINEL_KWARGS": {
+                "password": sentinel_password or None,
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
+        }
     if scheme == "rediss":
         # Certificates are verified (redis-py's default); a private CA can be supplied.
         pool_kwargs["ssl_cert_reqs"] = "required"
@@ -260,7 +351,7 @@ def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
     return {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": url,
-        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="bc"),
+        "KEY_PREFIX": prefix,
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
             "PARSER_CLASS": "redis._parsers.hiredis._HiredisParser",
@@ -268,18 +359,19 @@ def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
             "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "IGNORE_EXCEPTIONS": ignore_exceptions,
-            "CONNECTION_POOL_CLASS": "boxerconnect.cache.pool.BudgetedConnectionPool",
             "CONNECTION_POOL_KWARGS": pool_kwargs,
+            **options,
         },
     }
 
 
 if REDIS_URL and CACHE_URL:
     raise ImproperlyConfigured("Set REDIS_URL or CACHE_URL, not both.")
-if REDIS_URL:
+if REDIS_URL or REDIS_SENTINELS:
+    # With sentinels and no REDIS_URL: no password, db 0.
     CACHES = {
-        "default": _redis_cache(REDIS_URL, ignore_exceptions=True),
-        "guarded": _redis_cache(REDIS_URL, ignore_exceptions=False),
+        "default": _redis_cache(REDIS_URL or "redis:///0", ignore_exceptions=True),
+        "guarded": _redis_cache(REDIS_URL or "redis:///0", ignore_exceptions=False),
     }
 elif CACHE_URL and urlparse(CACHE_URL).scheme in {"redis", "rediss"}:
     CACHES = {
@@ -292,7 +384,7 @@ elif CACHE_URL:
         _cache = environ.Env.cache_url_config(CACHE_URL)
     except ImproperlyConfigured as exc:
         raise ImproperlyConfigured(f"CACHE_URL is invalid: {exc}") from None
-    _cache["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="bc")
+    _cache["KEY_PREFIX"] = CACHE_KEY_PREFIX
     CACHES = {"default": _cache, "guarded": dict(_cache)}
 else:
     CACHES = {
