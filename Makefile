@@ -1,5 +1,5 @@
 # Developer entry points; each target installs what it needs into .venv first.
-.PHONY: run superuser demo dev-setup test lint format openapi clients-check bench bench-suggestions fuzz load
+.PHONY: run superuser demo dev-setup test lint format openapi clients-check bench bench-suggestions bench-scale fuzz load
 
 run:  ## serve on embedded defaults (SQLite, in-process cache); DEMO=1 loads demo data; PORT=8001 another port
 	scripts/run.sh
@@ -56,3 +56,8 @@ load:  ## the load scenario against a live gunicorn server (a benchmark); see do
 	scripts/setup-venv.sh requirements-dev.txt
 	scripts/services.sh
 	.venv/bin/python load/run.py
+
+bench-scale:  ## the hot reads at 10,000 and 100,000 boxers (FULL=1: and 1,000,000); see docs/performance.md
+	scripts/setup-venv.sh requirements-bench.txt
+	scripts/services.sh
+	.venv/bin/python -m bench.scale $(if $(FULL),--sizes 10000,100000,1000000)

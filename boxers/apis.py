@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from boxerconnect.api.errors import model_errors_as_400
-from boxerconnect.api.pagination import PageNumberPagination
+from boxerconnect.api.pagination import BoundedCountPagination
 from boxerconnect.api.serializers import RefSerializer
 from boxerconnect.api.views import Api, GenericApi, ListApi
 from boxers import readmodels, selectors, services
@@ -134,10 +134,12 @@ def _directory_query(paginator, request) -> DirectoryQuery | None:
     )
 
 
-class DirectoryPagination(PageNumberPagination):
+class DirectoryPagination(BoundedCountPagination):
     """Page links built from the canonical query (boxers/filters.py, `DirectoryQuery`) that
     the page is cached under: unknown parameters dropped, one order, defaults left out. So
-    every spelling of one query gets the same body, and the cache can key on that form."""
+    every spelling of one query gets the same body, and the cache can key on that form.
+    Counting stops at 1,000 matching rows (`BoundedCountPagination`: above, the count is an
+    estimate, exact on the last page), so a page costs the same whatever the table's size."""
 
     def get_next_link(self):
         return self._link(self.page.next_page_number()) if self.page.has_next() else None
@@ -158,7 +160,7 @@ class BoxerListCreateApi(ListApi):
     filterset_class = BoxerFilter
     pagination_class = DirectoryPagination
     required_actions = {"POST": Action.BOXER_CREATE}
-    _directory: tuple[date, str | None] | None = None
+    _directory: tuple[date, str | None, tuple[str, ...]] | None = None
 
     def get_permissions(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
@@ -168,19 +170,25 @@ class BoxerListCreateApi(ListApi):
     def get_queryset(self):
         return selectors.boxer_search_queryset()
 
-    def directory(self, request) -> tuple[date, str | None]:
-        """The day this request's age groups are computed on, and its page's cache key (None:
-        not cached), worked out once per request."""
+    def directory(self, request) -> tuple[date, str | None, tuple[str, ...]]:
+        """The day this request's age groups are computed on, its page's cache key (None:
+        not cached) and the generations the page is stamped with, worked out once per
+        request."""
         if self._directory is None:
             day = timezone.localdate()
             query = _directory_query(self.paginator, request)
-            self._directory = (day, readmodels.directory_page_key(request, query, day))
+            key = readmodels.directory_page_key(request, query, day)
+            gens = (
+                readmodels.directory_generation_keys(query) if key is not None and query is not None else ()
+            )
+            self._directory = (day, key, gens)
         return self._directory
 
     def read_model_keys(self, request) -> list[str]:
         if request.method not in ("GET", "HEAD"):
             return []
-        return readmodels.directory_lookup_keys(self.directory(request)[1])
+        _day, key, gens = self.directory(request)
+        return readmodels.directory_lookup_keys(key, gens)
 
     def get_serializer_context(self):
         day = self._directory[0] if self._directory is not None else None
@@ -189,8 +197,10 @@ class BoxerListCreateApi(ListApi):
     def list(self, request, *args, **kwargs):
         """A page of the directory, from the read-model cache while no boxer, club or user
         changed (keyed on its canonical query: see `readmodels.directory_page_key`)."""
+        _day, key, gens = self.directory(request)
         data = readmodels.directory_page(
-            self.directory(request)[1],
+            key,
+            gens,
             lambda: super(BoxerListCreateApi, self).list(request).data,
             store_for(request),
         )

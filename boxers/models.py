@@ -71,6 +71,14 @@ class Boxer(models.Model):
                 condition=models.Q(is_active=True, is_searchable=True),
                 name="boxers_sparring_gender_weight",
             ),
+            # The directory's default order among the listed profiles (first pages from the
+            # head of the index). The trigram indexes for name and city search are
+            # PostgreSQL-only and live in migration 0004 alone (see there).
+            models.Index(
+                fields=["name", "id"],
+                condition=models.Q(is_active=True, is_searchable=True),
+                name="boxers_directory_name",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,8 +10,24 @@ boxerconnect/cache/stamped.py, so a warm read of a hot endpoint spends no SQL.
               is dead, whatever club its boxer had joined meanwhile.
   directory   one non-empty page of GET /api/v1/boxers/ (public, the same for every
               caller), keyed by its origin, the day and its canonical query
-              (`directory_page_key`), stamped [nonce, the directory generation], which every
-              boxer, club or user is_active write bumps.
+              (`directory_page_key`), stamped [nonce, the directory generation, the
+              generation of the page's cell]. Club and user is_active writes bump the
+              directory generation (every page); a boxer write bumps only the cells its
+              listed state was in before the write and is in after it ("Directory cells").
+
+Directory cells. A page can only show, or count, profiles that match its filters, so a
+boxer write needs to void only the pages whose filters its old or its new state matches.
+The facets a page's filters may restrict are, by selectivity: `club`, `city` (a contains
+filter: its cell is the query's first trigram, which every matching city contains),
+`experience_level`, `gender`. A page's cell is the one or two most selective facets its
+filters restrict (no facet: the cell "", every listed profile); a listed boxer is in the
+cell "" and in every cell of one or two of its facets' values (its club, each trigram of its
+city, its level, its gender). A write bumps every cell of its row's listed state before and
+after (the stored row is read first when the write may move it: `subject_fields`): 23
+keys for a boxer in a London club, 75 in Newcastle upon Tyne, in the one round trip a
+transaction's bumps take on commit. Other filters
+(`search`, weights, `country`, `is_verified`) do not narrow the cell: such a page is voided
+like the page of its facets without them.
 
 What a flood cannot do: a page is keyed on the validated, canonical parameters (unknown
 ones, their order and spelled-out defaults change nothing), only for a Host named as written
@@ -29,7 +45,7 @@ commands run beside the server would not share it, and their writes would be mis
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -94,9 +110,83 @@ def directory_page_key(request: Any, query: DirectoryQuery | None, day: date) ->
     return K.directory_page_key(f"{request.scheme}://{host}", day.isoformat(), query.query_string())
 
 
-def directory_lookup_keys(key: str | None) -> list[str]:
+# --- Directory cells (see the module's docstring) --------------------------------------------
+
+# The facets in the order a page picks them (the most selective first).
+FACETS = ("club", "city", "experience_level", "gender")
+CELL_FACETS = 2  # a page's cell names at most this many facets
+
+
+def _trigrams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+def _city_tokens(city: str) -> set[str]:
+    """The trigrams of a city as PostgreSQL's UPPER() may read it: Python's full case
+    mapping and the per-character one (PostgreSQL maps a character to one character), so
+    every ASCII query the city contains, in any case, has its first trigram here."""
+    full = city.upper()
+    simple = "".join(c.upper() if len(c.upper()) == 1 else c for c in city)
+    return _trigrams(full) | _trigrams(simple)
+
+
+def _boxer_tokens(boxer: Boxer) -> dict[str, set[str]]:
+    return {
+        "club": {UUID(str(boxer.club_id)).hex} if boxer.club_id else set(),
+        "city": _city_tokens(boxer.city or ""),
+        "experience_level": {boxer.experience_level} if boxer.experience_level else set(),
+        "gender": {boxer.gender} if boxer.gender else set(),
+    }
+
+
+def _cell(parts: Iterable[tuple[str, str]]) -> str:
+    return "&".join(f"{facet}={token}" for facet, token in parts)
+
+
+def boxer_cells(boxer: Boxer) -> set[str]:
+    """The cells whose pages may show this state of `boxer`: none unless it is listed (its
+    user's is_active aside: a user write bumps every page)."""
+    if not (boxer.is_active and boxer.is_searchable):
+        return set()
+    tokens = _boxer_tokens(boxer)
+    cells = {""}
+    for i, first in enumerate(FACETS):
+        for a in tokens[first]:
+            cells.add(_cell([(first, a)]))
+            for second in FACETS[i + 1 :]:
+                cells.update(_cell([(first, a), (second, b)]) for b in tokens[second])
+    return cells
+
+
+def _query_token(facet: str, value: str) -> str | None:
+    if facet == "club":
+        return UUID(value).hex
+    if facet == "city":
+        # Only an ASCII query of 3 letters or more has a trigram every match contains
+        # (case mappings beyond ASCII differ between Python and the database).
+        return value.upper()[:3] if value.isascii() and len(value) >= 3 else None
+    return value
+
+
+def directory_cell(query: DirectoryQuery) -> str:
+    """The cell of a directory query: its one or two most selective facets."""
+    values = dict(query.filters)
+    parts = []
+    for facet in FACETS:
+        token = _query_token(facet, values[facet]) if facet in values else None
+        if token is not None:
+            parts.append((facet, token))
+    return _cell(parts[:CELL_FACETS])
+
+
+def directory_generation_keys(query: DirectoryQuery) -> tuple[str, str]:
+    """What a page of `query` is stamped with: every page's generation and its cell's."""
+    return (K.directory_generation_key(), K.directory_cell_generation_key(directory_cell(query)))
+
+
+def directory_lookup_keys(key: str | None, gen_keys: tuple[str, ...] = ()) -> list[str]:
     """The keys a directory page lookup reads (for `FactStore.read_along`)."""
-    return [] if key is None else [K.directory_generation_key(), key]
+    return [] if key is None else [*gen_keys, key]
 
 
 def read_through(
@@ -135,16 +225,24 @@ def _has_results(page: Any) -> bool:
     return bool(page.get("results"))
 
 
-def directory_page(key: str | None, compute: Callable[[], Any], store: FactStore | None = None) -> Any:
-    """One page of GET /api/v1/boxers/ under `key` (`directory_page_key`; None: not cached).
-    An empty page is computed, never stored: anyone can ask for one that matches nothing."""
+def directory_page(
+    key: str | None, gen_keys: tuple[str, ...], compute: Callable[[], Any], store: FactStore | None = None
+) -> Any:
+    """One page of GET /api/v1/boxers/ under `key` (`directory_page_key`; None: not cached),
+    stamped with `gen_keys` (`directory_generation_keys`). An empty page is computed, never
+    stored: anyone can ask for one that matches nothing."""
     if key is None:
         return compute()
-    return read_through("directory", key, (K.directory_generation_key(),), compute, store, _has_results)
+    return read_through("directory", key, gen_keys, compute, store, _has_results)
 
 
 def _boxer_keys(boxer: Boxer) -> list[str]:
-    return [K.profile_generation_key(boxer.pk), K.directory_generation_key()]
+    return [K.profile_generation_key(boxer.pk), *map(K.directory_cell_generation_key, boxer_cells(boxer))]
+
+
+# A save writing one of these may move the row between cells: the stored row's cells are
+# bumped too (watch.py reads it once before the save).
+_CELL_FIELDS = frozenset({"club", "city", "experience_level", "gender", "is_active", "is_searchable"})
 
 
 def _club_keys(club: Club) -> list[str]:
@@ -160,7 +258,7 @@ def _user_keys(user: User) -> list[str]:
 # Generations are bumped even with READ_MODEL_CACHE off here: another process sharing the
 # cache may have it on.
 WATCHES = (
-    watch.Watch(Boxer, _boxer_keys),
+    watch.Watch(Boxer, _boxer_keys, subject_fields=_CELL_FIELDS),
     watch.Watch(Club, _club_keys, on_create=False),  # a new club has no boxers yet
     watch.Watch(User, _user_keys, frozenset({"is_active"}), on_create=False),
 )

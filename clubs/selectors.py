@@ -2,7 +2,8 @@
 
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from boxers.models import Boxer
@@ -12,10 +13,17 @@ from permissions.selectors import boxer_scope, club_scope
 
 
 def _with_counts(queryset: QuerySet[Club]) -> QuerySet[Club]:
-    """Owner joined and member_count annotated: one query for a whole page."""
-    return queryset.select_related("owner").annotate(
-        member_count=Count("boxers", filter=Q(boxers__is_active=True), distinct=True)
+    """Owner joined and member_count annotated: one query for a whole page. The count is a
+    subquery per club of the page (on the boxers' club index), not a join grouped over every
+    boxer: a page costs its clubs' members, whatever the number of boxers (issue 16)."""
+    members = (
+        Boxer.objects.filter(club_id=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("club_id")
+        .annotate(n=Count("*"))
+        .values("n")
     )
+    return queryset.select_related("owner").annotate(member_count=Coalesce(Subquery(members), 0))
 
 
 def club_list() -> QuerySet[Club]:

@@ -21,11 +21,16 @@ trip when the writing transaction commits; see stamped.py):
                                 row (save, delete, record recomputation).
   read:g:clubs                  generation_ttl(). Bumped by any committed write of an existing
                                 club (save, delete, import_clubs).
-  read:g:directory              generation_ttl(). Bumped by any committed write of a boxer or
-                                of an existing club, and by a user's is_active.
+  read:g:directory              generation_ttl(). Bumped by any committed write of an existing
+                                club and by a user's is_active: every directory page.
+  read:g:directory.cell:<hash>  generation_ttl(). One cell of the directory's facets (a club,
+                                a trigram of a city, a level, a gender, or two of them; "" for
+                                every listed profile): bumped by a committed write of a boxer
+                                whose listed state, before or after, is in the cell
+                                (boxers/readmodels.py, "Directory cells").
   read:f:profile.v2:<boxer>     entry_ttl(). {"s": [nonce, profile gen, clubs gen], "v": the
                                 public body and what callers allowed more may add to it}.
-  read:f:directory.v2:<sha256>  entry_ttl(). {"s": [nonce, directory gen], "v": one non-empty
+  read:f:directory.v2:<sha256>  entry_ttl(). {"s": [nonce, directory gen, cell gen], "v": one non-empty
                                 page}, by origin, day and canonical query (never the raw URI).
   read:g:club:<club>            generation_ttl(). Bumped by any committed write of the club row,
                                 of a boxer joining, leaving, created in or deleted from it (or
@@ -124,8 +129,15 @@ def clubs_generation_key() -> str:
 
 
 def directory_generation_key() -> str:
-    """Every directory page: bumped by writes of boxers, existing clubs and users' is_active."""
+    """Every directory page: bumped by writes of existing clubs and users' is_active."""
     return DIRECTORY_GEN_KEY
+
+
+@lru_cache(maxsize=65536)
+def directory_cell_generation_key(cell: str) -> str:
+    """The pages of one directory cell (boxers/readmodels.py): bumped by writes of the boxers
+    in it. Hashed: a cell names a city's letters."""
+    return f"read:g:directory.cell:{hashlib.sha256(cell.encode()).hexdigest()[:32]}"
 
 
 def directory_page_key(origin: str, day: str, query: str) -> str:
