@@ -206,7 +206,15 @@ def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
     from boxerconnect.cache.events import CONNECTION_CLASSES
 
     # Connection classes that announce reconnects (see boxerconnect/cache/events.py).
-    pool_kwargs: dict = {"health_check_interval": 30, "connection_class": CONNECTION_CLASSES[scheme]}
+    # No CLIENT SETINFO on connect (lib_name/lib_version None): two round trips fewer per new
+    # connection, and nothing that needs CLIENT, which managed services rename away and the
+    # ACL user of docs/operations.md is not granted.
+    pool_kwargs: dict = {
+        "health_check_interval": 30,
+        "connection_class": CONNECTION_CLASSES[scheme],
+        "lib_name": None,
+        "lib_version": None,
+    }
     if scheme == "rediss":
         # Certificates are verified (redis-py's default); a private CA can be supplied.
         pool_kwargs["ssl_cert_reqs"] = "required"
@@ -231,6 +239,16 @@ def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
 
 if REDIS_URL and CACHE_URL:
     raise ImproperlyConfigured("Set REDIS_URL or CACHE_URL, not both.")
+# REDIS_TLS=true (the seed guide's variable): a Redis URL that is not rediss:// stops start-up.
+REDIS_TLS = _bool("REDIS_TLS", False)
+if REDIS_URL or urlparse(CACHE_URL).scheme in {"redis", "rediss"}:
+    # Un-encoded special characters in the password, a bad port or database: stop now, with
+    # a message naming the problem, not at the first request that needs Redis.
+    from boxerconnect.cache.redis_url import check_redis_url
+
+    check_redis_url(
+        REDIS_URL or CACHE_URL, variable="REDIS_URL" if REDIS_URL else "CACHE_URL", tls_required=REDIS_TLS
+    )
 if REDIS_URL:
     CACHES = {
         "default": _redis_cache(REDIS_URL, ignore_exceptions=True),
