@@ -10,13 +10,15 @@ Settings load the connection classes: nothing here reads settings at import.
 """
 
 import logging
+import secrets
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from redis.connection import AbstractConnection, Connection, SSLConnection, UnixDomainSocketConnection
+from redis.exceptions import ResponseError
 
-from boxerconnect.cache.keys import ADOPTED_KEY
+from boxerconnect.cache.keys import ADOPTED_KEY, SERVER_ID_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,10 @@ def notify(reason: str) -> None:
 # ADOPTED_KEY (keys.py) holds the run id of the server instance whose contents this
 # deployment has vetted. A server that restarted (empty, or from a snapshot or a failover
 # that may predate writes) has a new run id and is vetted again on first contact.
+# Where INFO is refused (a managed service, or an ACL user without it), the identity is the
+# value of SERVER_ID_KEY instead, created by the first connection that finds it missing: a
+# new or emptied server is still vetted; a restore from a snapshot (which holds the key) is
+# then noticed only through the reconnect notices of the processes that were connected.
 
 _adopt_hooks: list[Callable[[AbstractConnection], None]] = []
 
@@ -78,29 +84,57 @@ class _ReconnectAware(_ConnectionBase):
         reconnect = getattr(self, "_bc_was_connected", False)
         self._bc_was_connected = True
         raw: Any = self  # redis-py's send_command/read_response carry no annotations
+        # One round trip: the server's run id, the adopted identity, the identity key.
+        raw.send_packed_command(
+            raw.pack_commands([("INFO", "server"), ("GET", ADOPTED_KEY), ("GET", SERVER_ID_KEY)])
+        )
         try:
-            raw.send_command("INFO", "server")
-            info = raw.read_response()
-            info = info.decode() if isinstance(info, bytes) else str(info)
-            run_id = next(
-                (line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("run_id:")),
-                "",
-            )
-            raw.send_command("GET", ADOPTED_KEY)
-            adopted = raw.read_response()
-            adopted = adopted.decode() if isinstance(adopted, bytes) else adopted
-        except Exception:  # INFO renamed or forbidden (some managed Redis): announce reconnects only
-            logger.warning("cannot read the Redis run id; relying on reconnect notices")
-            run_id = adopted = ""
-        if run_id and adopted != run_id:
+            run_id = _run_id(raw.read_response())
+        except ResponseError:  # INFO renamed or refused (ACL -info): the identity key instead
+            run_id = ""
+        adopted, stored_id = _text(raw.read_response()), _text(raw.read_response())
+        created = ""
+        if not run_id:
+            _note_key_identity()
+            # The server's identity is a key this deployment created on it: a server that lost
+            # it (a new, empty or replaced instance; or evicted) is vetted again.
+            run_id = stored_id or (created := _KEY_IDENTITY_MARK + secrets.token_hex(8))
+        if adopted != run_id:
             for hook in list(_adopt_hooks):
                 hook(self)
-            raw.send_command("SET", ADOPTED_KEY, run_id)
-            raw.read_response()
+            commands: list[tuple[str, ...]] = [("SET", ADOPTED_KEY, run_id)]
+            if created:
+                commands.append(("SET", SERVER_ID_KEY, created))
+            raw.send_packed_command(raw.pack_commands(commands))
+            for _ in commands:
+                raw.read_response()
             # Vetted before this connection served anything: no notice needed.
-            logger.warning("redis server %s adopted: cached permission facts invalidated", run_id[:8])
+            logger.warning("redis server %s adopted: cached permission facts invalidated", run_id[:12])
         elif reconnect:
             notify("redis reconnect")
+
+
+_KEY_IDENTITY_MARK = "key:"  # an identity from SERVER_ID_KEY, never a run id (40 hex digits)
+_key_identity_noted = False
+
+
+def _note_key_identity() -> None:
+    global _key_identity_noted
+    if not _key_identity_noted:
+        _key_identity_noted = True
+        logger.info("redis INFO is not available: servers are vetted by the key %s", SERVER_ID_KEY)
+
+
+def _text(reply: Any) -> str:
+    return reply.decode() if isinstance(reply, bytes) else (reply or "")
+
+
+def _run_id(info: Any) -> str:
+    """The run_id line of an `INFO server` reply ("" if absent)."""
+    text = _text(info)
+    return next(
+        (line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("run_id:")), ""
+    )
 
 
 class RedisConnection(_ReconnectAware, Connection):

@@ -27,6 +27,8 @@ trip when the writing transaction commits; see stamped.py):
   throttle_<scope>_<ident>      the rate's window. A hit counter (boxerconnect/throttling.py).
   boxerconnect:adopted-run-id   no TTL, no prefix. The run id of the Redis instance whose
                                 contents were vetted (events.py).
+  boxerconnect:server-id        no TTL, no prefix. Where INFO is refused: the identity this
+                                deployment gave the Redis instance (events.py).
   perm:ping                     never stored. The breaker's probe on a cache that is not Redis.
 
 Read models are declared with their writes in the app whose bodies they are
@@ -44,6 +46,8 @@ NONCE_KEY = "perm:nonce"
 # A plain Redis key (no Django prefix), read and written on raw connections during the
 # handshake (events.py), before Django's cache is involved.
 ADOPTED_KEY = "boxerconnect:adopted-run-id"
+# The server's identity when INFO is refused (renamed, or an ACL user without it): events.py.
+SERVER_ID_KEY = "boxerconnect:server-id"
 PING_KEY = "perm:ping"
 CLUBS_GEN_KEY = "read:g:clubs"
 DIRECTORY_GEN_KEY = "read:g:directory"

@@ -1,0 +1,95 @@
+"""Redis servers restricted as production ones are: an ACL user instead of `default`, commands
+renamed away as managed services do, `maxmemory` with eviction. Plus the checks that nothing
+was refused: the server's ACL LOG, the app's logs, and management commands run as the app.
+"""
+
+import json
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from boxerconnect.cache import acl
+from tests.support.servers import RedisServer
+from tests.support.workers import worker_env
+
+REPO = Path(__file__).resolve().parents[2]
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = secrets.token_hex(16)
+APP_PASSWORD = secrets.token_hex(16)
+PREFIX = "bc"  # the prefix the documented ACL line is written for
+
+# What managed services (ElastiCache, Redis Cloud, Upstash...) rename away or refuse.
+MANAGED_DENIED = ("CONFIG", "KEYS", "FLUSHALL", "FLUSHDB", "DEBUG", "MONITOR", "SCAN", "CLIENT")
+
+
+def documented_acl_line() -> str:
+    """The one `ACL SETUSER boxerconnect ...` line docs/operations.md gives."""
+    text = (REPO / "docs" / "operations.md").read_text()
+    lines = [
+        line.strip() for line in text.splitlines() if line.strip().startswith(f"ACL SETUSER {acl.USERNAME} ")
+    ]
+    assert len(lines) == 1, f"docs/operations.md should give exactly one ACL SETUSER line, found {lines}"
+    return lines[0]
+
+
+def acl_server(*args: str) -> RedisServer:
+    """A started redis-server where `default` is off and only ADMIN_USER (the test's) exists."""
+    server = RedisServer(
+        *("--user", ADMIN_USER, "on", f">{ADMIN_PASSWORD}", "~*", "&*", "+@all"),
+        *("--user", "default", "off", "resetpass", "-@all"),
+        *args,
+        username=ADMIN_USER,
+        password=ADMIN_PASSWORD,
+    )
+    server.start()
+    return server
+
+
+def create_app_user(server: RedisServer, line: str, *more_rules: str) -> str:
+    """Run the documented `ACL SETUSER` line (APP_PASSWORD for its placeholder) as the admin,
+    plus `more_rules`; returns the app's REDIS_URL for that user."""
+    words = line.split()
+    assert words[:3] == ["ACL", "SETUSER", acl.USERNAME] and f">{acl.PASSWORD_PLACEHOLDER}" in words
+    words = [f">{APP_PASSWORD}" if w == f">{acl.PASSWORD_PLACEHOLDER}" else w for w in words]
+    server.client().execute_command(*words, *more_rules)
+    return f"redis://{acl.USERNAME}:{APP_PASSWORD}@127.0.0.1:{server.port}/0"
+
+
+def acl_log(server: RedisServer) -> list[str]:
+    """What the server refused since the last reset (`ACL LOG`): "reason object username"."""
+    return [f"{e['reason']} {e['object']} {e['username']}" for e in server.client().acl_log()]
+
+
+_STATUS = re.compile(r'"status": ?(\d{3})\b')
+
+
+def log_problems(text: str) -> list[str]:
+    """Lines of an app or worker log showing a refused command, a failed cache call, a 5xx or
+    a traceback."""
+    markers = ("NOPERM", "noperm", "unknown command", "call failed", "Traceback", "ResponseError")
+    return [
+        line
+        for line in text.splitlines()
+        if any(m in line for m in markers) or any(int(s) >= 500 for s in _STATUS.findall(line))
+    ]
+
+
+def manage(redis_url: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """`manage.py <args>` as the app would run it: the test database, this REDIS_URL."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=worker_env({"REDIS_URL": redis_url, "CACHE_KEY_PREFIX": PREFIX, **env}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def stats(redis_url: str) -> dict:
+    result = manage(redis_url, "permissions_cache", "stats", "--json")
+    assert result.returncode == 0, result.stderr
+    assert not log_problems(result.stderr), result.stderr
+    return json.loads(result.stdout)
