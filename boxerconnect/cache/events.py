@@ -84,14 +84,18 @@ class _ReconnectAware(_ConnectionBase):
         reconnect = getattr(self, "_bc_was_connected", False)
         self._bc_was_connected = True
         raw: Any = self  # redis-py's send_command/read_response carry no annotations
-        # One round trip: the server's run id, the adopted identity, the identity key.
-        raw.send_packed_command(
-            raw.pack_commands([("INFO", "server"), ("GET", ADOPTED_KEY), ("GET", SERVER_ID_KEY)])
-        )
-        try:
-            run_id = _run_id(raw.read_response())
-        except ResponseError:  # INFO renamed or refused (ACL -info): the identity key instead
-            run_id = ""
+        # One round trip: the server's run id, the adopted identity, the identity key. INFO
+        # is not asked again of a server that refused it to this process.
+        server = _server_of(self)
+        ask_info = server not in _info_refused
+        commands: list[tuple[str, ...]] = [("GET", ADOPTED_KEY), ("GET", SERVER_ID_KEY)]
+        raw.send_packed_command(raw.pack_commands([("INFO", "server"), *commands] if ask_info else commands))
+        run_id = ""
+        if ask_info:
+            try:
+                run_id = _run_id(raw.read_response())
+            except ResponseError:  # INFO renamed or refused (ACL -info): the identity key instead
+                _info_refused.add(server)
         adopted, stored_id = _text(raw.read_response()), _text(raw.read_response())
         created = ""
         if not run_id:
@@ -102,7 +106,7 @@ class _ReconnectAware(_ConnectionBase):
         if adopted != run_id:
             for hook in list(_adopt_hooks):
                 hook(self)
-            commands: list[tuple[str, ...]] = [("SET", ADOPTED_KEY, run_id)]
+            commands = [("SET", ADOPTED_KEY, run_id)]
             if created:
                 commands.append(("SET", SERVER_ID_KEY, created))
             raw.send_packed_command(raw.pack_commands(commands))
@@ -112,6 +116,14 @@ class _ReconnectAware(_ConnectionBase):
             logger.warning("redis server %s adopted: cached permission facts invalidated", run_id[:12])
         elif reconnect:
             notify("redis reconnect")
+
+
+# Servers (address and user) that refused INFO to this process.
+_info_refused: set[tuple[object, ...]] = set()
+
+
+def _server_of(connection: object) -> tuple[object, ...]:
+    return tuple(getattr(connection, name, None) for name in ("host", "port", "path", "username"))
 
 
 _KEY_IDENTITY_MARK = "key:"  # an identity from SERVER_ID_KEY, never a run id (40 hex digits)

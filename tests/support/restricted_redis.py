@@ -8,6 +8,7 @@ import re
 import secrets
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from boxerconnect.cache import acl
@@ -76,20 +77,55 @@ def log_problems(text: str) -> list[str]:
     ]
 
 
-def manage(redis_url: str, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """`manage.py <args>` as the app would run it: the test database, this REDIS_URL."""
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
+_RUN_COMMANDS = """
+import io, json, sys
+import django
+django.setup()
+from django.core.management import call_command
+from django.core.management.base import CommandError
+results = []
+for args in json.loads(sys.argv[1]):
+    out = io.StringIO()
+    try:
+        call_command(*args, stdout=out)
+        code, error = 0, ""
+    except CommandError as exc:
+        code, error = 1, str(exc)
+    results.append({"code": code, "stdout": out.getvalue(), "error": error})
+print("RESULTS " + json.dumps(results))
+"""
+
+
+@dataclass
+class CommandRun:
+    code: int
+    stdout: str
+    error: str
+
+
+def manage(redis_url: str, *commands: tuple[str, ...]) -> tuple[list[CommandRun], str]:
+    """Run management commands (each a tuple of arguments) one after the other in ONE new
+    process, as the app would run them: the test database, this REDIS_URL. Returns each
+    command's outcome and the process's stderr (its log)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_COMMANDS, json.dumps(commands)],
         cwd=REPO,
-        env=worker_env({"REDIS_URL": redis_url, "CACHE_KEY_PREFIX": PREFIX, **env}),
+        env=worker_env(
+            {
+                "REDIS_URL": redis_url,
+                "CACHE_KEY_PREFIX": PREFIX,
+                "DJANGO_SETTINGS_MODULE": "boxerconnect.settings",
+            }
+        ),
         capture_output=True,
         text=True,
         timeout=60,
     )
+    assert result.returncode == 0 and "RESULTS " in result.stdout, result.stderr[-3000:]
+    runs = json.loads(result.stdout.rsplit("RESULTS ", 1)[1])
+    return [CommandRun(**run) for run in runs], result.stderr
 
 
-def stats(redis_url: str) -> dict:
-    result = manage(redis_url, "permissions_cache", "stats", "--json")
-    assert result.returncode == 0, result.stderr
-    assert not log_problems(result.stderr), result.stderr
-    return json.loads(result.stdout)
+def health_body(run: CommandRun) -> dict:
+    """The JSON report `manage.py healthcheck` printed before its verdict line."""
+    return json.loads(run.stdout[: run.stdout.rindex("}") + 1])
