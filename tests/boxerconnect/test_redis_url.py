@@ -2,9 +2,14 @@
 works percent-encoded against a real redis-server with `requirepass`; pasted as is, it stops
 start-up with a message that says what to do; REDIS_TLS=true never allows a plaintext URL."""
 
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import redis
 
 from tests.boxerconnect.subproc import load_settings, run_python, settings_error
 from tests.support.servers import RedisServer
@@ -39,6 +44,85 @@ def test_an_encoded_password_with_every_special_character_authenticates(protecte
     assert result.returncode == 0, result.stderr
     nonce = result.stdout.split("NONCE ", 1)[1].split()[0]
     assert protected_redis.client().get("pwtest:1:perm:nonce") == f'"{nonce}"'.encode()
+
+
+def make_certificates(directory: Path) -> None:
+    """A private CA and a certificate it signed for localhost (what a managed service shows)."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    openssl(
+        "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=bc-test-ca"
+    )
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    (directory / "san.ext").write_text("subjectAltName=DNS:localhost\n")
+    openssl(
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.crt", "-days", "2", "-extfile", "san.ext",
+    )  # fmt: skip
+
+
+class TlsRedisServer(RedisServer):
+    """TLS only (`--port 0 --tls-port`), with `requirepass`: a managed service's endpoint."""
+
+    def __init__(self, certs: Path) -> None:
+        self.certs = certs
+        super().__init__(
+            *("--port", "0", "--tls-auth-clients", "no", "--requirepass", PASSWORD),
+            *("--tls-cert-file", str(certs / "server.crt"), "--tls-key-file", str(certs / "server.key")),
+            password=PASSWORD,
+        )
+        self.args[:0] = ["--tls-port", str(self.port)]
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(
+            host="localhost", port=self.port, password=PASSWORD, ssl=True,
+            ssl_ca_certs=str(self.certs / "ca.crt"), socket_timeout=1,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tls_redis():
+    if shutil.which("openssl") is None:
+        pytest.fail("openssl is not installed (apt-get install openssl)")
+    certs = Path(tempfile.mkdtemp(prefix="bc-tls-"))
+    make_certificates(certs)
+    server = TlsRedisServer(certs)
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(certs, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_managed_style_rediss_with_an_encoded_password_and_redis_tls_works(tls_redis):
+    url = f"rediss://default:{ENCODED}@localhost:{tls_redis.port}/0"
+
+    result = run_python(
+        _ROTATE_THROUGH_THE_APP,
+        REDIS_URL=url,
+        REDIS_TLS="true",
+        REDIS_SSL_CA_CERTS=str(tls_redis.certs / "ca.crt"),
+        CACHE_KEY_PREFIX="tlstest",
+    )
+
+    assert result.returncode == 0, result.stderr
+    nonce = result.stdout.split("NONCE ", 1)[1].split()[0]
+    assert tls_redis.client().get("tlstest:1:perm:nonce") == f'"{nonce}"'.encode()
+
+
+@pytest.mark.slow
+def test_rediss_refuses_a_certificate_it_cannot_verify(tls_redis):
+    # No REDIS_SSL_CA_CERTS: the private CA is unknown, and verification cannot be turned off.
+    url = f"rediss://default:{ENCODED}@localhost:{tls_redis.port}/0"
+
+    result = run_python(_ROTATE_THROUGH_THE_APP, REDIS_URL=url, CACHE_KEY_PREFIX="tlstest2")
+
+    assert result.returncode != 0
+    assert "CacheUnavailable" in result.stderr and "certificate verify failed" in result.stderr
+    assert tls_redis.client().exists("tlstest2:1:perm:nonce") == 0
 
 
 @pytest.mark.slow
