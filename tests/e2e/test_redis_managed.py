@@ -31,7 +31,6 @@ from tests.support.restricted_redis import (
     acl_log,
     acl_server,
     create_app_user,
-    documented_acl_line,
     health_body,
     log_problems,
     manage,
@@ -52,7 +51,7 @@ def renamed_server() -> RedisServer:
 def no_info_server() -> RedisServer:
     server = acl_server()
     try:
-        server.app_url = create_app_user(server, documented_acl_line(), "-info")
+        server.app_url = create_app_user(server, "-info")
     except BaseException:
         server.stop()
         raise

@@ -25,21 +25,25 @@ PREFIX = "bc"  # the prefix the documented ACL line is written for
 MANAGED_DENIED = ("CONFIG", "KEYS", "FLUSHALL", "FLUSHDB", "DEBUG", "MONITOR", "SCAN", "CLIENT")
 
 
+def documented_acl_lines() -> list[str]:
+    """Every `ACL SETUSER ...` line docs/operations.md gives (the app's user, `default` off)."""
+    text = (REPO / "docs" / "operations.md").read_text()
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("ACL SETUSER ")]
+
+
 def documented_acl_line() -> str:
     """The one `ACL SETUSER boxerconnect ...` line docs/operations.md gives."""
-    text = (REPO / "docs" / "operations.md").read_text()
-    lines = [
-        line.strip() for line in text.splitlines() if line.strip().startswith(f"ACL SETUSER {acl.USERNAME} ")
-    ]
-    assert len(lines) == 1, f"docs/operations.md should give exactly one ACL SETUSER line, found {lines}"
+    lines = [line for line in documented_acl_lines() if line.startswith(f"ACL SETUSER {acl.USERNAME} ")]
+    assert len(lines) == 1, (
+        f"docs/operations.md should give exactly one ACL SETUSER line for the app, found {lines}"
+    )
     return lines[0]
 
 
 def acl_server(*args: str) -> RedisServer:
-    """A started redis-server where `default` is off and only ADMIN_USER (the test's) exists."""
+    """A started redis-server with an admin user (the test's) besides `default`."""
     server = RedisServer(
         *("--user", ADMIN_USER, "on", f">{ADMIN_PASSWORD}", "~*", "&*", "+@all"),
-        *("--user", "default", "off", "resetpass", "-@all"),
         *args,
         username=ADMIN_USER,
         password=ADMIN_PASSWORD,
@@ -48,13 +52,18 @@ def acl_server(*args: str) -> RedisServer:
     return server
 
 
-def create_app_user(server: RedisServer, line: str, *more_rules: str) -> str:
-    """Run the documented `ACL SETUSER` line (APP_PASSWORD for its placeholder) as the admin,
-    plus `more_rules`; returns the app's REDIS_URL for that user."""
-    words = line.split()
-    assert words[:3] == ["ACL", "SETUSER", acl.USERNAME] and f">{acl.PASSWORD_PLACEHOLDER}" in words
-    words = [f">{APP_PASSWORD}" if w == f">{acl.PASSWORD_PLACEHOLDER}" else w for w in words]
-    server.client().execute_command(*words, *more_rules)
+def create_app_user(server: RedisServer, *more_rules: str) -> str:
+    """Run docs/operations.md's `ACL SETUSER` lines as the admin, in order: the app's user
+    (APP_PASSWORD for its placeholder, then `more_rules`) and `default` off. Returns the app's
+    REDIS_URL for that user."""
+    assert documented_acl_lines() == [documented_acl_line(), "ACL SETUSER default off"]
+    for line in documented_acl_lines():
+        words = line.split()
+        if words[2] == acl.USERNAME:
+            assert f">{acl.PASSWORD_PLACEHOLDER}" in words
+            words = [f">{APP_PASSWORD}" if w == f">{acl.PASSWORD_PLACEHOLDER}" else w for w in words]
+            words += more_rules
+        server.client().execute_command(*words)
     return f"redis://{acl.USERNAME}:{APP_PASSWORD}@127.0.0.1:{server.port}/0"
 
 
@@ -66,10 +75,11 @@ def acl_log(server: RedisServer) -> list[str]:
 _STATUS = re.compile(r'"status": ?(\d{3})\b')
 
 
-def log_problems(text: str) -> list[str]:
+def log_problems(text: str, *, tracebacks: bool = True) -> list[str]:
     """Lines of an app or worker log showing a refused command, a failed cache call, a 5xx or
-    a traceback."""
-    markers = ("NOPERM", "noperm", "unknown command", "call failed", "Traceback", "ResponseError")
+    (with `tracebacks`) a traceback."""
+    markers = ("NOPERM", "noperm", "unknown command", "call failed", "ResponseError")
+    markers += ("Traceback",) if tracebacks else ()
     return [
         line
         for line in text.splitlines()
