@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "get": "server vetting reads the adopted identity (events.py)",
     "mget": "the request's one read of nonce, generations and entries (fastpath.py, get_many)",
     "set": "entries, generations, the nonce (SET PX, SET NX PX), throttle windows (SET NX EX)",
+    "del": "a bump or rotation Redis refused to write (out of memory under noeviction) is "
+    "delivered as a deletion (stamped.py)",
     "incrby": "throttle counters (guarded.count_hit: redis-py sends INCR as INCRBY)",
     "ttl": "the seconds left in a throttle window (Retry-After)",
     "multi": "set_many and add_many are one MULTI/EXEC pipeline (django-redis, guarded.add_many)",

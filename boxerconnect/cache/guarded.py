@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import orjson
 from django.core.cache import caches
+from redis.exceptions import ResponseError
 
 from boxerconnect import metrics
 from boxerconnect.cache import events, fastpath
@@ -26,6 +27,18 @@ T = TypeVar("T")
 
 class CacheUnavailable(Exception):
     """The cache could not be used for this call (breaker open or the call failed)."""
+
+
+def refused_by_server(exc: BaseException) -> bool:
+    """Did the server answer with an error (OOM, NOPERM, READONLY...) rather than not answer?"""
+    chain: BaseException | None = exc
+    visited: set[int] = set()
+    while chain is not None and id(chain) not in visited:  # (a chain may loop back on itself)
+        if isinstance(chain, ResponseError):
+            return True
+        visited.add(id(chain))
+        chain = chain.__cause__ or chain.__context__
+    return False
 
 
 _backends_epoch = 0
@@ -51,6 +64,9 @@ class GuardedCache:
         self.breaker = CircuitBreaker(alias)
         self._trips = {o: metrics.CACHE_ROUND_TRIPS.labels(alias, o) for o in ("ok", "error", "bypassed")}
         self._local = threading.local()
+        # Whether the latest failure was an error answer of a reachable server (say, OOM under
+        # `noeviction`): then a deletion may still get through (stamped.send_bumps).
+        self.last_failure_refused = False
 
     @property
     def backend(self) -> Any:
@@ -68,12 +84,14 @@ class GuardedCache:
         try:
             result = fn()
         except Exception as exc:  # any backend error (refused, timeout, OOM) means "no cache"
+            self.last_failure_refused = refused_by_server(exc)
             self.breaker.record_failure()
             events.notify(f"{self.alias} call failed")
             self._trips["error"].inc()
             logger.warning("cache %s call failed: %s", self.alias, type(exc).__name__)
             raise CacheUnavailable(str(exc)) from exc
         self.breaker.record_success()
+        self.last_failure_refused = False
         self._trips["ok"].inc()
         return result
 
@@ -107,6 +125,15 @@ class GuardedCache:
 
     def set(self, key: str, value: Any, timeout: float | None) -> None:
         self.call(lambda: self.backend.set(key, value, timeout=timeout))
+
+    def delete_many_now(self, keys: list[str]) -> None:
+        """DEL `keys` in one round trip, past the breaker (raises the backend's error).
+
+        Only for right after the server answered a write with an error: a server out of
+        memory under `noeviction` refuses every write but still deletes.
+        """
+        self.backend.delete_many(keys)
+        self._trips["ok"].inc()
 
     def ping(self) -> None:
         """PING the server through the breaker (for health probes); raises CacheUnavailable.

@@ -201,3 +201,73 @@ def test_evictions_of_every_kind_never_give_a_stale_allow_or_a_5xx(small_redis, 
         f"\nevicted {len(evictions.keys)} keys by kind {kinds}; {len(load.samples)} flood requests; "
         f"{filler.bursts} filler bursts; INFO evicted_keys {evicted_info}"
     )
+
+
+@pytest.fixture
+def full_redis():
+    """`noeviction` (Redis' default policy) at a small cap: once full, every write is refused
+    with OOM while reads go on."""
+    server = RedisServer("--maxmemory", "4mb", "--maxmemory-policy", "noeviction")
+    server.start()
+    yield server
+    server.stop()
+
+
+def fill_until_oom(server: RedisServer, client: redis_py.Redis) -> int:
+    """Fill with big values, then with tiny ones: even a small write is refused afterwards
+    (while `client` stays connected: closing it frees its buffers)."""
+    written = 0
+    for size in (16 * 1024, 1024, 16):
+        value = random.randbytes(size)
+        for _ in range(100_000):
+            try:
+                client.set(f"filler:{written}", value)
+            except redis_py.exceptions.OutOfMemoryError:
+                break
+            written += 1
+    return written
+
+
+def test_a_full_redis_refusing_writes_never_gives_a_stale_allow(full_redis, live_app_factory):
+    """The troubleshooting row's OOM (`noeviction`): writes refused, reads still served. A
+    revocation's bump cannot be written, so it is delivered as a deletion: three workers,
+    whichever answers, the coach's next request is refused."""
+    link_owner, coach = BoxerFactory(), CoachFactory()
+    owner, coached = bearer(link_owner.user), bearer(coach)
+    path = f"/api/v1/boxers/{link_owner.pk}/"
+    app = live_app_factory(
+        redis_url=full_redis.url,
+        workers=3,
+        threads=2,
+        env={
+            "CACHE_KEY_PREFIX": PREFIX,
+            "GUNICORN_GRACEFUL_TIMEOUT": "3",
+            "PERMISSION_CACHE_BREAKER_COOLDOWN": "1",
+        },
+    )
+    asked = app.request(
+        "POST",
+        "/api/v1/coach-links/",
+        json={"boxer": str(link_owner.pk), "rights": ["edit_profile"]},
+        headers=coached,
+    )
+    link = asked.json()["id"]
+    assert app.request("POST", f"/api/v1/coach-links/{link}/accept/", headers=owner).status_code == 200
+    granted = [
+        app.request("PATCH", path, json={"bio": "coach"}, headers=coached).status_code for _ in range(12)
+    ]
+    filler = redis_py.Redis(port=full_redis.port, socket_timeout=5)
+    filled = fill_until_oom(full_redis, filler)
+
+    revoked = app.request("DELETE", f"/api/v1/coach-links/{link}/", headers=owner)
+    after = [
+        app.request("PATCH", path, json={"bio": "stale"}, headers=coached).status_code for _ in range(30)
+    ]
+
+    assert granted == [200] * 12 and filled > 0
+    assert revoked.status_code == 204
+    assert after == [403] * 30
+    log = app.log()
+    assert "Redis refused the write" in log  # the bump went out as a deletion
+    assert log_problems(log, tracebacks=True) != []  # the refusals are in the log ("call failed")
+    assert [line for line in log.splitlines() if '"status":5' in line or '"status": 5' in line] == []
