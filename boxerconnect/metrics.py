@@ -25,7 +25,13 @@ from prometheus_client.registry import Collector
 MULTIPROCESS = values.ValueClass is not values.MutexValue
 
 EVENTS = ("hit", "miss", "bypass")  # outcomes of a permission-cache or read-model lookup
-READ_MODELS = ("profile", "directory")  # the `model` label of read_cache_events_total
+READ_MODELS = (
+    "profile",
+    "directory",
+    "club",
+    "clubs",
+    "regions",
+)  # the `model` label of read_cache_events_total
 
 HTTP_REQUESTS = Counter(
     "http_requests_total",
@@ -46,8 +52,8 @@ PERMISSION_CACHE_EVENTS = Counter(
 )
 READ_CACHE_EVENTS = Counter(
     "read_cache_events_total",
-    "Read-model lookups (boxers/readmodels.py) by model and outcome: hit, miss (computed "
-    "from PostgreSQL and stored), bypass (cache skipped: breaker open or cache error).",
+    "Read-model lookups (boxers/readmodels.py, clubs/readmodels.py) by model and outcome: hit, "
+    "miss (computed from PostgreSQL and stored), bypass (cache skipped: breaker open or cache error).",
     ["model", "event"],
 )
 CACHE_ROUND_TRIPS = Counter(

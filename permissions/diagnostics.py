@@ -11,7 +11,7 @@ from redis.exceptions import ResponseError
 
 from accounts.models import User
 from boxerconnect import metrics
-from boxerconnect.cache import stamped
+from boxerconnect.cache import sentinel, stamped
 from boxerconnect.cache.guarded import guarded
 from boxerconnect.cache.keys import NONCE_KEY
 from boxers.models import CoachLink
@@ -84,7 +84,13 @@ def redis_stats() -> dict[str, Any]:
         }
     except ResponseError as exc:  # INFO renamed or not allowed
         server, unavailable["server"] = None, f"INFO refused: {exc}"
-    return {"backend": type(backend).__name__, "keys": keys, "server": server, "unavailable": unavailable}
+    return {
+        "backend": type(backend).__name__,
+        "primary": sentinel.primary_address(backend),  # with Sentinel: host:port it names now
+        "keys": keys,
+        "server": server,
+        "unavailable": unavailable,
+    }
 
 
 def find_user(ref: str) -> User | None:

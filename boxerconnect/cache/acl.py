@@ -9,7 +9,7 @@ import re
 
 from django.conf import settings
 
-from boxerconnect.cache.keys import ADOPTED_KEY, SERVER_ID_KEY
+from boxerconnect.cache import keys
 
 USERNAME = "boxerconnect"
 PASSWORD_PLACEHOLDER = "PASSWORD"  # noqa: S105  (the word an operator replaces)
@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "set": "entries, generations, the nonce (SET PX, SET NX PX), throttle windows (SET NX EX)",
     "del": "a bump or rotation Redis refused to write (out of memory under noeviction) is "
     "delivered as a deletion (stamped.py)",
+    "incr": "throttle counters sent with the request's MGET (fastpath.py)",
     "incrby": "throttle counters (guarded.count_hit: redis-py sends INCR as INCRBY)",
     "ttl": "the seconds left in a throttle window (Retry-After)",
     "multi": "set_many and add_many are one MULTI/EXEC pipeline (django-redis, guarded.add_many)",
@@ -45,7 +46,8 @@ def key_patterns(prefix: str | None = None) -> list[str]:
         prefix = settings.CACHES["guarded"].get("KEY_PREFIX", "")
     start = f"{prefix}:"  # Django's keys are `<prefix>:<version>:<key>`
     patterns = [_glob_escape(start) + "*"]
-    patterns += [_glob_escape(key) for key in (ADOPTED_KEY, SERVER_ID_KEY) if not key.startswith(start)]
+    raw = (keys.adopted_key(prefix), keys.server_id_key(prefix))  # the keys outside Django's cache
+    patterns += [_glob_escape(key) for key in raw if not key.startswith(start)]
     return patterns
 
 

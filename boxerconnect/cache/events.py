@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from redis.connection import AbstractConnection, Connection, SSLConnection, UnixDomainSocketConnection
 from redis.exceptions import ResponseError
+from redis.sentinel import SentinelManagedConnection
 
-from boxerconnect.cache.keys import ADOPTED_KEY, SERVER_ID_KEY
+from boxerconnect.cache import keys
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +42,28 @@ def notify(reason: str) -> None:
             logger.exception("cache trouble subscriber failed")
 
 
-# ADOPTED_KEY (keys.py) holds the run id of the server instance whose contents this
-# deployment has vetted. A server that restarted (empty, or from a snapshot or a failover
-# that may predate writes) has a new run id and is vetted again on first contact.
+# How many times this process saw the primary move (sentinel.py): a connection held across
+# calls (fastpath.py) is handed back when this changes, so it reconnects to the new primary.
+primary_switches = 0
+
+
+def primary_switched(service: str, old: tuple[str, int], new: tuple[str, int]) -> None:
+    """The sentinels name a new primary for `service`: whatever this process wrote to the old
+    one since the promotion may be lost, so it rotates on the new one before trusting it."""
+    global primary_switches
+    with _lock:
+        primary_switches += 1
+    logger.warning("redis primary of %s moved from %s:%s to %s:%s", service, *old, *new)
+    notify("redis primary switched")
+
+
+# The adopted key (keys.py, under the deployment's CACHE_KEY_PREFIX) holds the run id of the
+# server instance whose contents this deployment has vetted. A server that restarted (empty,
+# or from a snapshot) or a replica promoted by a failover (its own run id: it may lack the
+# last writes of the old primary) has a new run id and is vetted again on first contact.
 # Where INFO is refused (a managed service, or an ACL user without it), the identity is the
-# value of SERVER_ID_KEY instead, created by the first connection that finds it missing: a
-# new or emptied server is still vetted; a restore from a snapshot (which holds the key) is
+# value of the server-id key instead, created by the first connection that finds it missing:
+# a new or emptied server is still vetted; a restore from a snapshot (which holds the key) is
 # then noticed only through the reconnect notices of the processes that were connected.
 
 _adopt_hooks: list[Callable[[AbstractConnection], None]] = []
@@ -76,7 +93,13 @@ class _ReconnectAware(_ConnectionBase):
     miss writes they could not deliver. On each connect: if the server's run id is not the
     adopted one, the adopt hooks run on this connection before it is used, and the run id is
     adopted. A re-connection to the same server is announced (`notify`) either way.
+
+    `adopted_key` is the deployment's own key (its CACHE_KEY_PREFIX): deployments sharing a
+    server vet it each for itself (`connection_class` makes one class per prefix).
     """
+
+    adopted_key = keys.adopted_key("")
+    server_id_key = keys.server_id_key("")
 
     def on_connect_check_health(self, check_health: bool = True) -> None:
         # redis-py's handshake (AUTH, SELECT...); every connect() ends here.
@@ -88,7 +111,7 @@ class _ReconnectAware(_ConnectionBase):
         # is not asked again of a server that refused it to this process.
         server = _server_of(self)
         ask_info = server not in _info_refused
-        commands: list[tuple[str, ...]] = [("GET", ADOPTED_KEY), ("GET", SERVER_ID_KEY)]
+        commands: list[tuple[str, ...]] = [("GET", self.adopted_key), ("GET", self.server_id_key)]
         raw.send_packed_command(raw.pack_commands([("INFO", "server"), *commands] if ask_info else commands))
         run_id = ""
         if ask_info:
@@ -99,16 +122,16 @@ class _ReconnectAware(_ConnectionBase):
         adopted, stored_id = _text(raw.read_response()), _text(raw.read_response())
         created = ""
         if not run_id:
-            _note_key_identity()
+            _note_key_identity(self.server_id_key)
             # The server's identity is a key this deployment created on it: a server that lost
             # it (a new, empty or replaced instance; or evicted) is vetted again.
             run_id = stored_id or (created := _KEY_IDENTITY_MARK + secrets.token_hex(8))
         if adopted != run_id:
             for hook in list(_adopt_hooks):
                 hook(self)
-            commands = [("SET", ADOPTED_KEY, run_id)]
+            commands = [("SET", self.adopted_key, run_id)]
             if created:
-                commands.append(("SET", SERVER_ID_KEY, created))
+                commands.append(("SET", self.server_id_key, created))
             raw.send_packed_command(raw.pack_commands(commands))
             for _ in commands:
                 raw.read_response()
@@ -116,6 +139,10 @@ class _ReconnectAware(_ConnectionBase):
             logger.warning("redis server %s adopted: cached permission facts invalidated", run_id[:12])
         elif reconnect:
             notify("redis reconnect")
+        if isinstance(self, SentinelManagedConnection):
+            from boxerconnect.cache import sentinel
+
+            sentinel.ensure_watching(self)
 
 
 # Servers (address and user) that refused INFO to this process.
@@ -130,11 +157,11 @@ _KEY_IDENTITY_MARK = "key:"  # an identity from SERVER_ID_KEY, never a run id (4
 _key_identity_noted = False
 
 
-def _note_key_identity() -> None:
+def _note_key_identity(key: str) -> None:
     global _key_identity_noted
     if not _key_identity_noted:
         _key_identity_noted = True
-        logger.info("redis INFO is not available: servers are vetted by the key %s", SERVER_ID_KEY)
+        logger.info("redis INFO is not available: servers are vetted by the key %s", key)
 
 
 def _text(reply: Any) -> str:
@@ -161,4 +188,28 @@ class RedisUnixConnection(_ReconnectAware, UnixDomainSocketConnection):
     pass
 
 
-CONNECTION_CLASSES = {"redis": RedisConnection, "rediss": RedisSSLConnection, "unix": RedisUnixConnection}
+class RedisSentinelConnection(_ReconnectAware, SentinelManagedConnection):
+    """A connection to the primary the sentinels name, asked on every (re)connect."""
+
+
+_BASES: dict[str, type[_ReconnectAware]] = {
+    "redis": RedisConnection,
+    "rediss": RedisSSLConnection,
+    "unix": RedisUnixConnection,
+    "sentinel": RedisSentinelConnection,
+}
+_classes: dict[tuple[str, str], type[_ReconnectAware]] = {}
+
+
+def connection_class(kind: str, key_prefix: str) -> type[_ReconnectAware]:
+    """The connection class for `kind` (a URL scheme, or "sentinel") of the deployment whose
+    keys start with `key_prefix`: it vets servers under that deployment's adopted key."""
+    key = (kind, key_prefix)
+    if key not in _classes:
+        base = _BASES[kind]
+        _classes[key] = type(
+            base.__name__,
+            (base,),
+            {"adopted_key": keys.adopted_key(key_prefix), "server_id_key": keys.server_id_key(key_prefix)},
+        )
+    return _classes[key]

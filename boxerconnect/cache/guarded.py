@@ -109,12 +109,22 @@ class GuardedCache:
         `get_many`. Raw values decode with any JSON parser to exactly what django-redis's
         JSON serializer wrote (ints are stored as digits: they read back as ints too).
         """
+        found = self.read_and_count(keys, [])
+        return None if found is None else found[0]
+
+    def read_and_count(
+        self, keys: list[str], counters: list[tuple[str, int]]
+    ) -> tuple[list[bytes | None], list[tuple[int, float]]] | None:
+        """`get_many_raw(keys)` and `count_hit` of each (key, window) of `counters`, in ONE
+        round trip: (raw values, (hits, seconds left) per counter). None, without a round
+        trip, when this cache cannot be read raw."""
         backend = self.backend
         prefix = fastpath.raw_key_prefix(backend)
         if prefix is None:
             return None
         made = [prefix + key for key in keys]
-        return self.call(lambda: fastpath.mget(self._local, backend, made))
+        made_counters = [(prefix + key, window) for key, window in counters]
+        return self.call(lambda: fastpath.mget(self._local, backend, made, made_counters))
 
     def set_many(self, mapping: dict[str, Any], timeout: float | None) -> None:
         self.call(lambda: self.backend.set_many(mapping, timeout=timeout))

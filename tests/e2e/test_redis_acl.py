@@ -14,7 +14,7 @@ import redis
 from django.core.management import call_command
 
 from boxerconnect.cache import acl
-from boxerconnect.cache.keys import ADOPTED_KEY
+from boxerconnect.cache.keys import adopted_key
 from tests.e2e.test_journeys import (  # noqa: F401  (the journeys run again, with this module's `app`)
     mail_dir,
     test_club_membership_journey_from_request_to_member_listing,
@@ -116,7 +116,7 @@ def test_the_user_is_confined_to_its_commands_and_keys_and_default_is_off(restri
     with pytest.raises(redis.exceptions.NoPermissionError):
         app_user.get("other-deployment:1:perm:nonce")  # keys outside the prefix
     assert app_user.set(f"{PREFIX}:1:probe", "1") and app_user.get(f"{PREFIX}:1:probe") == b"1"
-    app_user.get(ADOPTED_KEY)  # allowed: server vetting reads it
+    app_user.get(adopted_key(PREFIX))  # allowed: server vetting reads it
 
     # Every refusal above is in the ACL LOG: the check after each test is a real one.
     refused = sorted(entry.split()[1] for entry in acl_log(restricted))
@@ -142,4 +142,6 @@ def test_management_commands_work_as_the_acl_user(app, restricted):
     assert redis["server"]["keyspace_hits"] > 0
     body = health_body(health)
     assert body["status"] == "healthy" and body["services"]["redis"]["status"] == "up"
-    assert restricted.client().get(ADOPTED_KEY).decode() == restricted.client().info("server")["run_id"]
+    assert (
+        restricted.client().get(adopted_key(PREFIX)).decode() == restricted.client().info("server")["run_id"]
+    )

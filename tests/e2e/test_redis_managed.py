@@ -15,8 +15,8 @@ import pytest
 from django.core.cache import caches
 
 from boxerconnect.cache import acl, stamped
-from boxerconnect.cache.events import RedisConnection
-from boxerconnect.cache.keys import ADOPTED_KEY, NONCE_KEY, SERVER_ID_KEY
+from boxerconnect.cache.events import connection_class
+from boxerconnect.cache.keys import NONCE_KEY, adopted_key, server_id_key
 from boxerconnect.settings import _redis_cache
 from tests.e2e.test_journeys import (  # noqa: F401  (the journeys run again, with this module's `app`)
     test_club_membership_journey_from_request_to_member_listing,
@@ -129,13 +129,13 @@ def test_the_live_app_vetted_the_server_by_what_it_allows(app, restricted):
     assert app.get("/api/v1/boxers/").status_code == 200
     admin = restricted.client()
 
-    adopted = admin.get(ADOPTED_KEY).decode()
+    adopted = admin.get(adopted_key(PREFIX)).decode()
 
     if restricted.kind == "renamed":
         assert adopted == admin.info("server")["run_id"]
-        assert admin.get(SERVER_ID_KEY) is None
+        assert admin.get(server_id_key(PREFIX)) is None
     else:
-        assert adopted.startswith("key:") and adopted == admin.get(SERVER_ID_KEY).decode()
+        assert adopted.startswith("key:") and adopted == admin.get(server_id_key(PREFIX)).decode()
 
 
 @pytest.fixture
@@ -158,23 +158,27 @@ def test_the_identity_key_vets_a_server_that_lost_it(no_info_cache):
 
     def connect() -> None:
         """A new connection, as a pool opens one (fresh: no reconnect notice)."""
-        connection = RedisConnection(
+        connection = connection_class("redis", PREFIX)(
             host="127.0.0.1", port=server.port, username=acl.USERNAME, password=APP_PASSWORD, socket_timeout=1
         )
         connection.connect()
         connection.disconnect()
 
     connect()  # first contact: vetted, by an identity it creates
-    identity, adopted, first_nonce = admin.get(SERVER_ID_KEY), admin.get(ADOPTED_KEY), admin.get(nonce_key)
+    identity, adopted, first_nonce = (
+        admin.get(server_id_key(PREFIX)),
+        admin.get(adopted_key(PREFIX)),
+        admin.get(nonce_key),
+    )
     connect()  # the same server: not vetted again
-    kept = admin.get(SERVER_ID_KEY), admin.get(nonce_key)
-    admin.delete(SERVER_ID_KEY)  # what an emptied, replaced (or evicted) server looks like
+    kept = admin.get(server_id_key(PREFIX)), admin.get(nonce_key)
+    admin.delete(server_id_key(PREFIX))  # what an emptied, replaced (or evicted) server looks like
     connect()
 
     assert identity.startswith(b"key:") and adopted == identity
     assert first_nonce is not None
     assert kept == (identity, first_nonce)
-    assert admin.get(SERVER_ID_KEY) not in (None, identity)
-    assert admin.get(ADOPTED_KEY) == admin.get(SERVER_ID_KEY)
+    assert admin.get(server_id_key(PREFIX)) not in (None, identity)
+    assert admin.get(adopted_key(PREFIX)) == admin.get(server_id_key(PREFIX))
     assert admin.get(nonce_key) != first_nonce  # the namespace rotated before it served anything
     assert [e.split()[1] for e in acl_log(server)] == ["info"]  # asked once, then not again

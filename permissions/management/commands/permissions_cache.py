@@ -77,6 +77,8 @@ class Command(BaseCommand):
                     f"evicted keys {server['evicted_keys']}, memory {server['used_memory_human']} "
                     f"of {server['maxmemory_human']} ({server['maxmemory_policy']})"
                 )
+            if redis.get("primary"):
+                lines.append(f"primary (named by the sentinels): {redis['primary']}")
         self._emit(data, options["json"], lines)
 
     def _rotate(self, options: dict[str, Any]) -> None:
