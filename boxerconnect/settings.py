@@ -155,6 +155,12 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------
 
+# Threads per gunicorn worker (gunicorn.conf.py reads the same variable): sizes the per-process
+# database pool and Redis connection budget.
+_THREADS = _int("GUNICORN_THREADS", 4, minimum=1)
+# Per-statement limit in ms (0: none), set on the app's role in its database by `migrate`.
+DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
+
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
@@ -171,9 +177,21 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
     # Short connect timeout: an unreachable database becomes a 503, not a hung worker.
     _db["OPTIONS"].setdefault("connect_timeout", _int("DB_CONNECT_TIMEOUT", 3, minimum=1))
-    _statement_timeout = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
-    if _statement_timeout:
-        _db["OPTIONS"].setdefault("options", f"-c statement_timeout={_statement_timeout}")
+    # No session state set at connect (a start-up `options` parameter, a SET): both break
+    # behind PgBouncer in transaction pooling. statement_timeout (DB_STATEMENT_TIMEOUT_MS) and
+    # the time zone are the role's defaults in this database instead, written by `migrate`
+    # (boxerconnect/database.py); server-side cursors need a session too: off.
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if _bool("DATABASE_POOL", False):
+        # psycopg's pool in each process (Django >= 5.1): a connection per request from it,
+        # checked before each checkout while DB_CONN_HEALTH_CHECKS is on (Django passes it).
+        _db["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
+        _db["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            # each request thread holds one at a time; 3 more for the health probe threads
+            "max_size": _int("DATABASE_POOL_MAX_SIZE", _THREADS + 3, minimum=1),
+            "timeout": float(_db["OPTIONS"]["connect_timeout"]),
+        }
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # `make run` runs the job worker beside runserver on the same file: take the write lock
     # at BEGIN and wait for it, instead of failing with "database is locked" on an upgrade.
@@ -195,6 +213,26 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CACHE_URL = env.str("CACHE_URL", default="")
 REDIS_CONNECT_TIMEOUT = _float("REDIS_CONNECT_TIMEOUT", 0.25)
 REDIS_SOCKET_TIMEOUT = _float("REDIS_SOCKET_TIMEOUT", 0.25)
+# The hot read (boxerconnect/cache/fastpath.py): one MGET on a connection each thread keeps;
+# false sends it through redis-py's client (same result, about twice the client-side cost).
+CACHE_FAST_PATH = _bool("CACHE_FAST_PATH", True)
+# The connection budget of one process (docs/operations.md#redis-connection-budget): each
+# request thread uses one connection at a time, plus the one it keeps for the fast path;
+# 2 more for the health probe and the cache-rotation threads. A host opens at most
+# GUNICORN_WORKERS x REDIS_MAX_CONNECTIONS; past the limit a call waits REDIS_POOL_TIMEOUT
+# seconds for a connection, then goes without the cache (never an error).
+_PER_THREAD = 2 if CACHE_FAST_PATH else 1
+REDIS_MAX_CONNECTIONS = _int("REDIS_MAX_CONNECTIONS", _THREADS * _PER_THREAD + 2, minimum=1)
+if CACHE_FAST_PATH and REDIS_MAX_CONNECTIONS <= _THREADS:
+    raise ImproperlyConfigured(
+        f"REDIS_MAX_CONNECTIONS={REDIS_MAX_CONNECTIONS} is too small for GUNICORN_THREADS={_THREADS} "
+        f"with CACHE_FAST_PATH on (each thread keeps a connection): use at least {_THREADS + 1}, "
+        "or set CACHE_FAST_PATH=false (docs/operations.md#redis-connection-budget)."
+    )
+REDIS_POOL_TIMEOUT = _float("REDIS_POOL_TIMEOUT", 0.25)
+# /metrics reads the server's figures (memory, evictions, clients, hits) with one INFO at most
+# this often per process, never per request (boxerconnect/cache/serverinfo.py).
+REDIS_INFO_INTERVAL = _float("REDIS_INFO_INTERVAL", 5.0)
 # Every key this deployment writes starts with `<CACHE_KEY_PREFIX>:` (boxerconnect/cache/keys.py):
 # deployments sharing one Redis (staging and production) each set their own.
 CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="bc")
@@ -271,7 +309,10 @@ def _redis_cache(
         raise ImproperlyConfigured(
             f"REDIS_URL must start with redis://, rediss:// or unix://, got {scheme!r}"
         )
-    options: dict[str, Any] = {}
+    # At most REDIS_MAX_CONNECTIONS per process, waiting REDIS_POOL_TIMEOUT for one
+    # (boxerconnect/cache/pool.py); Sentinel's pool (below) fails at once when full instead,
+    # which the guarded client treats the same way (no cache for that call, no failure).
+    options: dict[str, Any] = {"CONNECTION_POOL_CLASS": "boxerconnect.cache.pool.BudgetedConnectionPool"}
     # Connection classes that vet the server and announce reconnects (boxerconnect/cache/events.py).
     # No CLIENT SETINFO on connect (lib_name/lib_version None): two round trips fewer per new
     # connection, and nothing that needs CLIENT, which managed services rename away and the
@@ -281,6 +322,8 @@ def _redis_cache(
         "connection_class": connection_class(scheme, prefix),
         "lib_name": None,
         "lib_version": None,
+        "max_connections": REDIS_MAX_CONNECTIONS,
+        "timeout": REDIS_POOL_TIMEOUT,
     }
     if sentinels:
         if scheme != "redis":
@@ -294,6 +337,7 @@ def _redis_cache(
         userinfo = parsed.netloc.rpartition("@")[0]
         url = f"redis://{userinfo + '@' if userinfo else ''}{service}{parsed.path or '/0'}"
         pool_kwargs["connection_class"] = connection_class("sentinel", prefix)
+        del pool_kwargs["timeout"]  # a BlockingConnectionPool's; Sentinel's pool has none
         options = {
             "CONNECTION_FACTORY": "boxerconnect.cache.sentinel.SentinelConnectionFactory",
             "SENTINELS": sentinels,
@@ -374,9 +418,6 @@ PERMISSION_CACHE_TTL = _int("PERMISSION_CACHE_TTL", 300, minimum=1)
 # management commands run beside the server.
 _SHARED_CACHE = CACHES["guarded"]["BACKEND"].rsplit(".", 1)[-1] not in {"LocMemCache", "DummyCache"}
 READ_MODEL_CACHE = _bool("READ_MODEL_CACHE", _SHARED_CACHE)
-# The hot read (boxerconnect/cache/fastpath.py): one MGET on a connection each thread keeps;
-# false sends it through redis-py's client (same result, about twice the client-side cost).
-CACHE_FAST_PATH = _bool("CACHE_FAST_PATH", True)
 PERMISSION_CACHE_BREAKER_THRESHOLD = _int("PERMISSION_CACHE_BREAKER_THRESHOLD", 3, minimum=1)
 PERMISSION_CACHE_BREAKER_COOLDOWN = _float("PERMISSION_CACHE_BREAKER_COOLDOWN", 5.0)
 HEALTH_PROBE_TIMEOUT = _float("HEALTH_PROBE_TIMEOUT", 1.0)

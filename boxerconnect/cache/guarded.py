@@ -9,6 +9,7 @@ throttle counters all go through the one `guarded` instance of this process.
 import builtins
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,7 +18,7 @@ from django.core.cache import caches
 from redis.exceptions import ResponseError
 
 from boxerconnect import metrics
-from boxerconnect.cache import events, fastpath
+from boxerconnect.cache import events, fastpath, pool
 from boxerconnect.cache.breaker import CircuitBreaker
 from boxerconnect.cache.keys import PING_KEY
 
@@ -63,6 +64,7 @@ class GuardedCache:
         self.alias = alias
         self.breaker = CircuitBreaker(alias)
         self._trips = {o: metrics.CACHE_ROUND_TRIPS.labels(alias, o) for o in ("ok", "error", "bypassed")}
+        self._latency = {p: metrics.REDIS_ROUND_TRIP.labels(p) for p in ("fast", "client")}
         self._local = threading.local()
         # Whether the latest failure was an error answer of a reachable server (say, OOM under
         # `noeviction`): then a deletion may still get through (stamped.send_bumps).
@@ -76,20 +78,32 @@ class GuardedCache:
             local.backend, local.epoch = caches[self.alias], _backends_epoch
         return local.backend
 
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run one cache operation; raise CacheUnavailable instead of any cache error."""
+    def call(self, fn: Callable[[], T], path: str = "client") -> T:
+        """Run one cache operation; raise CacheUnavailable instead of any cache error.
+
+        Its duration is observed in `redis_round_trip_seconds{path}`. A pool with no free
+        connection (pool.py) is not a Redis failure: the call is skipped (no cache for it)
+        without a breaker failure or a trouble notice, as nothing was sent.
+        """
         if not self.breaker.allow():
             self._trips["bypassed"].inc()
             raise CacheUnavailable(f"{self.alias} cache breaker is open")
+        started = time.perf_counter()
         try:
             result = fn()
         except Exception as exc:  # any backend error (refused, timeout, OOM) means "no cache"
+            if pool.exhausted(exc):
+                self.breaker.release_probe()
+                logger.warning("cache %s call skipped: %s", self.alias, exc)
+                raise CacheUnavailable(str(exc)) from exc
+            self._latency[path].observe(time.perf_counter() - started)
             self.last_failure_refused = refused_by_server(exc)
             self.breaker.record_failure()
             events.notify(f"{self.alias} call failed")
             self._trips["error"].inc()
             logger.warning("cache %s call failed: %s", self.alias, type(exc).__name__)
             raise CacheUnavailable(str(exc)) from exc
+        self._latency[path].observe(time.perf_counter() - started)
         self.breaker.record_success()
         self.last_failure_refused = False
         self._trips["ok"].inc()
@@ -124,7 +138,10 @@ class GuardedCache:
             return None
         made = [prefix + key for key in keys]
         made_counters = [(prefix + key, window) for key, window in counters]
-        return self.call(lambda: fastpath.mget(self._local, backend, made, made_counters))
+        return self.call(
+            lambda: fastpath.mget(self._local, backend, made, made_counters),
+            "fast" if fastpath.enabled() else "client",
+        )
 
     def set_many(self, mapping: dict[str, Any], timeout: float | None) -> None:
         self.call(lambda: self.backend.set_many(mapping, timeout=timeout))

@@ -16,7 +16,7 @@ import redis as redis_py
 from accounts.tokens import access_token_for
 from tests.accounts.factories import CoachFactory
 from tests.boxers.factories import BoxerFactory
-from tests.e2e.support import LoadLoop, server_errors
+from tests.e2e.support import LoadLoop, metric_value, poll, server_errors
 from tests.support.restricted_redis import PREFIX, log_problems, manage
 from tests.support.servers import RedisServer
 
@@ -118,6 +118,7 @@ def test_evictions_of_every_kind_never_give_a_stale_allow_or_a_5xx(small_redis, 
         env={
             "CACHE_KEY_PREFIX": PREFIX,
             "DJANGO_THROTTLE_RATES": "anon=off,user=off",
+            "REDIS_INFO_INTERVAL": "1",
             "GUNICORN_ACCESS_LOG": "",
             "GUNICORN_GRACEFUL_TIMEOUT": "3",
         },
@@ -186,6 +187,7 @@ def test_evictions_of_every_kind_never_give_a_stale_allow_or_a_5xx(small_redis, 
     evictions.stop()
     (stats,), log = manage(small_redis.url, ("permissions_cache", "stats", "--json"))
     evicted_info = int(small_redis.client().info("stats")["evicted_keys"])
+    exported = poll(lambda: metric_value(app.get("/metrics").text, "redis_evicted_keys_total"), timeout=10)
 
     assert checks == [(201, 200, 204, 200)] * CYCLES
     assert stale == []
@@ -197,6 +199,7 @@ def test_evictions_of_every_kind_never_give_a_stale_allow_or_a_5xx(small_redis, 
     evicted_stats = json.loads(stats.stdout)["redis"]["server"]["evicted_keys"]
     assert evicted_stats >= len(evictions.keys) > 1000
     assert evicted_info >= evicted_stats
+    assert exported and exported >= 1000  # /metrics shows them too (INFO, read every second here)
     print(
         f"\nevicted {len(evictions.keys)} keys by kind {kinds}; {len(load.samples)} flood requests; "
         f"{filler.bursts} filler bursts; INFO evicted_keys {evicted_info}"
