@@ -314,9 +314,14 @@ def _redis_cache(
     # which the guarded client treats the same way (no cache for that call, no failure).
     options: dict[str, Any] = {"CONNECTION_POOL_CLASS": "boxerconnect.cache.pool.BudgetedConnectionPool"}
     # Connection classes that vet the server and announce reconnects (boxerconnect/cache/events.py).
+    # No CLIENT SETINFO on connect (lib_name/lib_version None): two round trips fewer per new
+    # connection, and nothing that needs CLIENT, which managed services rename away and the
+    # ACL user of docs/operations.md is not granted.
     pool_kwargs: dict = {
         "health_check_interval": 30,
         "connection_class": connection_class(scheme, prefix),
+        "lib_name": None,
+        "lib_version": None,
         "max_connections": REDIS_MAX_CONNECTIONS,
         "timeout": REDIS_POOL_TIMEOUT,
     }
@@ -367,6 +372,18 @@ def _redis_cache(
 
 if REDIS_URL and CACHE_URL:
     raise ImproperlyConfigured("Set REDIS_URL or CACHE_URL, not both.")
+# REDIS_TLS=true (the seed guide's variable): a Redis URL that is not rediss:// stops start-up.
+REDIS_TLS = _bool("REDIS_TLS", False)
+if REDIS_TLS and REDIS_SENTINELS and not REDIS_URL:
+    raise ImproperlyConfigured("REDIS_TLS=true: TLS to a Sentinel-managed Redis is not supported yet.")
+if REDIS_URL or urlparse(CACHE_URL).scheme in {"redis", "rediss"}:
+    # Un-encoded special characters in the password, a bad port or database: stop now, with
+    # a message naming the problem, not at the first request that needs Redis.
+    from boxerconnect.cache.redis_url import check_redis_url
+
+    check_redis_url(
+        REDIS_URL or CACHE_URL, variable="REDIS_URL" if REDIS_URL else "CACHE_URL", tls_required=REDIS_TLS
+    )
 if REDIS_URL or REDIS_SENTINELS:
     # With sentinels and no REDIS_URL: no password, db 0.
     CACHES = {

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from django.core.cache import caches
 from django.core.management.base import CommandError
+from redis.exceptions import ResponseError
 
 from accounts.models import User
 from boxerconnect import metrics
@@ -41,37 +42,54 @@ def stats(metrics_dir: str | None) -> dict[str, Any]:
 
 
 def redis_stats() -> dict[str, Any]:
-    """Permission keys (SCAN: fine in an admin command, never on a request path) and server stats."""
+    """Permission keys (SCAN: fine in an admin command, never on a request path) and server stats.
+
+    Managed services rename SCAN (and an ACL user may lack INFO): a figure the server refuses
+    is None, with the refusal in `unavailable`; the rest is still reported.
+    """
     backend = caches["guarded"]
     client = getattr(backend, "client", None)
     if client is None or not hasattr(client, "get_client"):
         return {"backend": type(backend).__name__, "keys": None}
     redis = client.get_client(write=False)
-    keys = {"facts": 0, "generations": 0, "nonce": 0, "read_models": 0, "read_generations": 0}
-    for pattern in ("perm:*", "read:*"):
-        for raw in redis.scan_iter(match=backend.make_key(pattern), count=1000):
-            name = raw.decode() if isinstance(raw, bytes) else raw
-            if ":perm:f:" in name:
-                keys["facts"] += 1
-            elif ":perm:g:" in name:
-                keys["generations"] += 1
-            elif ":read:f:" in name:
-                keys["read_models"] += 1
-            elif ":read:g:" in name:
-                keys["read_generations"] += 1
-            elif name.endswith(":" + NONCE_KEY):
-                keys["nonce"] += 1
-    info = redis.info("stats")
-    memory = redis.info("memory")
+    unavailable: dict[str, str] = {}
+    counts = {"facts": 0, "generations": 0, "nonce": 0, "read_models": 0, "read_generations": 0}
+    keys: dict[str, int] | None = counts
+    try:
+        for pattern in ("perm:*", "read:*"):
+            for raw in redis.scan_iter(match=backend.make_key(pattern), count=1000):
+                name = raw.decode() if isinstance(raw, bytes) else raw
+                if ":perm:f:" in name:
+                    counts["facts"] += 1
+                elif ":perm:g:" in name:
+                    counts["generations"] += 1
+                elif ":read:f:" in name:
+                    counts["read_models"] += 1
+                elif ":read:g:" in name:
+                    counts["read_generations"] += 1
+                elif name.endswith(":" + NONCE_KEY):
+                    counts["nonce"] += 1
+    except ResponseError as exc:  # SCAN renamed or not allowed
+        keys, unavailable["keys"] = None, f"SCAN refused: {exc}"
+    server: dict[str, Any] | None
+    try:
+        stats, memory = redis.info("stats"), redis.info("memory")
+        server = {
+            "keyspace_hits": stats.get("keyspace_hits"),
+            "keyspace_misses": stats.get("keyspace_misses"),
+            "evicted_keys": stats.get("evicted_keys"),
+            "used_memory_human": memory.get("used_memory_human"),
+            "maxmemory_human": memory.get("maxmemory_human"),
+            "maxmemory_policy": memory.get("maxmemory_policy"),
+        }
+    except ResponseError as exc:  # INFO renamed or not allowed
+        server, unavailable["server"] = None, f"INFO refused: {exc}"
     return {
         "backend": type(backend).__name__,
         "primary": sentinel.primary_address(backend),  # with Sentinel: host:port it names now
         "keys": keys,
-        "server": {
-            "keyspace_hits": info.get("keyspace_hits"),
-            "keyspace_misses": info.get("keyspace_misses"),
-            "used_memory_human": memory.get("used_memory_human"),
-        },
+        "server": server,
+        "unavailable": unavailable,
     }
 
 

@@ -10,11 +10,13 @@ Settings load the connection classes: nothing here reads settings at import.
 """
 
 import logging
+import secrets
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from redis.connection import AbstractConnection, Connection, SSLConnection, UnixDomainSocketConnection
+from redis.exceptions import ResponseError
 from redis.sentinel import SentinelManagedConnection
 
 from boxerconnect.cache import keys
@@ -59,6 +61,10 @@ def primary_switched(service: str, old: tuple[str, int], new: tuple[str, int]) -
 # server instance whose contents this deployment has vetted. A server that restarted (empty,
 # or from a snapshot) or a replica promoted by a failover (its own run id: it may lack the
 # last writes of the old primary) has a new run id and is vetted again on first contact.
+# Where INFO is refused (a managed service, or an ACL user without it), the identity is the
+# value of the server-id key instead, created by the first connection that finds it missing:
+# a new or emptied server is still vetted; a restore from a snapshot (which holds the key) is
+# then noticed only through the reconnect notices of the processes that were connected.
 
 _adopt_hooks: list[Callable[[AbstractConnection], None]] = []
 
@@ -93,6 +99,7 @@ class _ReconnectAware(_ConnectionBase):
     """
 
     adopted_key = keys.adopted_key("")
+    server_id_key = keys.server_id_key("")
 
     def on_connect_check_health(self, check_health: bool = True) -> None:
         # redis-py's handshake (AUTH, SELECT...); every connect() ends here.
@@ -100,33 +107,73 @@ class _ReconnectAware(_ConnectionBase):
         reconnect = getattr(self, "_bc_was_connected", False)
         self._bc_was_connected = True
         raw: Any = self  # redis-py's send_command/read_response carry no annotations
-        try:
-            raw.send_command("INFO", "server")
-            info = raw.read_response()
-            info = info.decode() if isinstance(info, bytes) else str(info)
-            run_id = next(
-                (line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("run_id:")),
-                "",
-            )
-            raw.send_command("GET", self.adopted_key)
-            adopted = raw.read_response()
-            adopted = adopted.decode() if isinstance(adopted, bytes) else adopted
-        except Exception:  # INFO renamed or forbidden (some managed Redis): announce reconnects only
-            logger.warning("cannot read the Redis run id; relying on reconnect notices")
-            run_id = adopted = ""
-        if run_id and adopted != run_id:
+        # One round trip: the server's run id, the adopted identity, the identity key. INFO
+        # is not asked again of a server that refused it to this process.
+        server = _server_of(self)
+        ask_info = server not in _info_refused
+        commands: list[tuple[str, ...]] = [("GET", self.adopted_key), ("GET", self.server_id_key)]
+        raw.send_packed_command(raw.pack_commands([("INFO", "server"), *commands] if ask_info else commands))
+        run_id = ""
+        if ask_info:
+            try:
+                run_id = _run_id(raw.read_response())
+            except ResponseError:  # INFO renamed or refused (ACL -info): the identity key instead
+                _info_refused.add(server)
+        adopted, stored_id = _text(raw.read_response()), _text(raw.read_response())
+        created = ""
+        if not run_id:
+            _note_key_identity(self.server_id_key)
+            # The server's identity is a key this deployment created on it: a server that lost
+            # it (a new, empty or replaced instance; or evicted) is vetted again.
+            run_id = stored_id or (created := _KEY_IDENTITY_MARK + secrets.token_hex(8))
+        if adopted != run_id:
             for hook in list(_adopt_hooks):
                 hook(self)
-            raw.send_command("SET", self.adopted_key, run_id)
-            raw.read_response()
+            commands = [("SET", self.adopted_key, run_id)]
+            if created:
+                commands.append(("SET", self.server_id_key, created))
+            raw.send_packed_command(raw.pack_commands(commands))
+            for _ in commands:
+                raw.read_response()
             # Vetted before this connection served anything: no notice needed.
-            logger.warning("redis server %s adopted: cached permission facts invalidated", run_id[:8])
+            logger.warning("redis server %s adopted: cached permission facts invalidated", run_id[:12])
         elif reconnect:
             notify("redis reconnect")
         if isinstance(self, SentinelManagedConnection):
             from boxerconnect.cache import sentinel
 
             sentinel.ensure_watching(self)
+
+
+# Servers (address and user) that refused INFO to this process.
+_info_refused: set[tuple[object, ...]] = set()
+
+
+def _server_of(connection: object) -> tuple[object, ...]:
+    return tuple(getattr(connection, name, None) for name in ("host", "port", "path", "username"))
+
+
+_KEY_IDENTITY_MARK = "key:"  # an identity from SERVER_ID_KEY, never a run id (40 hex digits)
+_key_identity_noted = False
+
+
+def _note_key_identity(key: str) -> None:
+    global _key_identity_noted
+    if not _key_identity_noted:
+        _key_identity_noted = True
+        logger.info("redis INFO is not available: servers are vetted by the key %s", key)
+
+
+def _text(reply: Any) -> str:
+    return reply.decode() if isinstance(reply, bytes) else (reply or "")
+
+
+def _run_id(info: Any) -> str:
+    """The run_id line of an `INFO server` reply ("" if absent)."""
+    text = _text(info)
+    return next(
+        (line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("run_id:")), ""
+    )
 
 
 class RedisConnection(_ReconnectAware, Connection):
@@ -160,5 +207,9 @@ def connection_class(kind: str, key_prefix: str) -> type[_ReconnectAware]:
     key = (kind, key_prefix)
     if key not in _classes:
         base = _BASES[kind]
-        _classes[key] = type(base.__name__, (base,), {"adopted_key": keys.adopted_key(key_prefix)})
+        _classes[key] = type(
+            base.__name__,
+            (base,),
+            {"adopted_key": keys.adopted_key(key_prefix), "server_id_key": keys.server_id_key(key_prefix)},
+        )
     return _classes[key]

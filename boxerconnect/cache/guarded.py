@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import orjson
 from django.core.cache import caches
+from redis.exceptions import ResponseError
 
 from boxerconnect import metrics
 from boxerconnect.cache import events, fastpath, pool
@@ -27,6 +28,18 @@ T = TypeVar("T")
 
 class CacheUnavailable(Exception):
     """The cache could not be used for this call (breaker open or the call failed)."""
+
+
+def refused_by_server(exc: BaseException) -> bool:
+    """Did the server answer with an error (OOM, NOPERM, READONLY...) rather than not answer?"""
+    chain: BaseException | None = exc
+    visited: set[int] = set()
+    while chain is not None and id(chain) not in visited:  # (a chain may loop back on itself)
+        if isinstance(chain, ResponseError):
+            return True
+        visited.add(id(chain))
+        chain = chain.__cause__ or chain.__context__
+    return False
 
 
 _backends_epoch = 0
@@ -53,6 +66,9 @@ class GuardedCache:
         self._trips = {o: metrics.CACHE_ROUND_TRIPS.labels(alias, o) for o in ("ok", "error", "bypassed")}
         self._latency = {p: metrics.REDIS_ROUND_TRIP.labels(p) for p in ("fast", "client")}
         self._local = threading.local()
+        # Whether the latest failure was an error answer of a reachable server (say, OOM under
+        # `noeviction`): then a deletion may still get through (stamped.send_bumps).
+        self.last_failure_refused = False
 
     @property
     def backend(self) -> Any:
@@ -81,6 +97,7 @@ class GuardedCache:
                 logger.warning("cache %s call skipped: %s", self.alias, exc)
                 raise CacheUnavailable(str(exc)) from exc
             self._latency[path].observe(time.perf_counter() - started)
+            self.last_failure_refused = refused_by_server(exc)
             self.breaker.record_failure()
             events.notify(f"{self.alias} call failed")
             self._trips["error"].inc()
@@ -88,6 +105,7 @@ class GuardedCache:
             raise CacheUnavailable(str(exc)) from exc
         self._latency[path].observe(time.perf_counter() - started)
         self.breaker.record_success()
+        self.last_failure_refused = False
         self._trips["ok"].inc()
         return result
 
@@ -134,6 +152,15 @@ class GuardedCache:
 
     def set(self, key: str, value: Any, timeout: float | None) -> None:
         self.call(lambda: self.backend.set(key, value, timeout=timeout))
+
+    def delete_many_now(self, keys: list[str]) -> None:
+        """DEL `keys` in one round trip, past the breaker (raises the backend's error).
+
+        Only for right after the server answered a write with an error: a server out of
+        memory under `noeviction` refuses every write but still deletes.
+        """
+        self.backend.delete_many(keys)
+        self._trips["ok"].inc()
 
     def ping(self) -> None:
         """PING the server through the breaker (for health probes); raises CacheUnavailable.

@@ -49,6 +49,8 @@ trip when the writing transaction commits; see stamped.py):
   <prefix>:adopted-run-id       no TTL, Django's version not included. The run id of the
                                 Redis instance whose contents this deployment vetted
                                 (events.py).
+  <prefix>:server-id            no TTL, Django's version not included. Where INFO is refused:
+                                the identity this deployment gave the Redis instance (events.py).
   perm:ping                     never stored. The breaker's probe on a cache that is not Redis.
 
 Read models are declared with their writes in the app whose bodies they are
@@ -64,6 +66,8 @@ from django.conf import settings
 
 NONCE_KEY = "perm:nonce"
 ADOPTED_KEY = "adopted-run-id"
+# The server's identity when INFO is refused (renamed, or an ACL user without it): events.py.
+SERVER_ID_KEY = "server-id"
 PING_KEY = "perm:ping"
 CLUBS_GEN_KEY = "read:g:clubs"
 DIRECTORY_GEN_KEY = "read:g:directory"
@@ -75,6 +79,11 @@ def adopted_key(key_prefix: str) -> str:
     """The Redis key (already prefixed) read and written on raw connections during the
     handshake (events.py), before Django's cache is involved."""
     return f"{key_prefix}:{ADOPTED_KEY}"
+
+
+def server_id_key(key_prefix: str) -> str:
+    """The server's identity key (already prefixed) where INFO is refused (events.py)."""
+    return f"{key_prefix}:{SERVER_ID_KEY}"
 
 
 def entry_ttl() -> int:

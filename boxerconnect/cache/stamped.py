@@ -30,7 +30,7 @@ import orjson
 from django.core.cache import caches
 from django.db import transaction
 
-from boxerconnect.cache.guarded import CacheUnavailable, guarded
+from boxerconnect.cache.guarded import CacheUnavailable, guarded, refused_by_server
 from boxerconnect.cache.keys import NONCE_KEY, entry_ttl, generation_ttl
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,9 @@ def _rotate_until_done() -> None:
             guarded.backend.set(NONCE_KEY, token(), timeout=None)
         except Exception as exc:  # still unreachable: try again after the pause
             logger.debug("cache rotation retry failed: %s", type(exc).__name__)
-            continue
+            # Refused, not unreachable (OOM under noeviction): no nonce is a rotation too.
+            if not (refused_by_server(exc) and _delete_instead([NONCE_KEY])):
+                continue
         guarded.breaker.record_success()
         _clear_pending_if_unchanged(seen)
         logger.info("cache namespace rotated after cache trouble")
@@ -301,7 +303,28 @@ def send_bumps(keys: Iterable[str]) -> None:
         # Another process may still trust the old generations: rotate the whole namespace
         # before this process trusts the cache again (see `read`).
         on_cache_trouble("bump not delivered")
-        logger.warning("cache bump not delivered (%d keys); rotation pending", len(keys))
+        if guarded.last_failure_refused and _delete_instead(keys):
+            # Other processes still read this server: the deletion reached them at once.
+            logger.warning("cache bump delivered as a deletion (%d keys): Redis refused the write", len(keys))
+        else:
+            logger.warning("cache bump not delivered (%d keys); rotation pending", len(keys))
+
+
+def _delete_instead(keys: list[str]) -> bool:
+    """Deliver a bump (or a rotation) that the server refused to write, as a deletion.
+
+    A Redis out of memory under `noeviction` refuses every write but goes on serving reads
+    and deletions: other processes would keep reading the old generations. A deleted
+    generation (or nonce) is a miss for every process, and while memory is short it cannot
+    be created again (SET NX is refused too); once it is, it gets a fresh token. Only tried
+    when the server has just answered, so it never waits on a dead one.
+    """
+    try:
+        guarded.delete_many_now(keys)
+    except Exception as exc:
+        logger.warning("cache deletion failed too: %s", type(exc).__name__)
+        return False
+    return True
 
 
 class _BumpBuffer:

@@ -21,7 +21,11 @@ def free_port() -> int:
 class RedisServer:
     """A redis-server process owned by one test: start, stop, freeze (SIGSTOP), thaw."""
 
-    def __init__(self) -> None:
+    def __init__(self, *args: str, username: str | None = None, password: str | None = None) -> None:
+        """`args`: more redis-server options (`"--maxmemory", "8mb"`); `username`/`password`:
+        what the test's own client (`client()`) authenticates as, when the options demand it."""
+        self.args = list(args)
+        self.username, self.password = username, password
         self.binary = shutil.which("redis-server")
         if self.binary is None:
             pytest.fail("redis-server is not installed (apt-get install redis-server)")
@@ -47,11 +51,12 @@ class RedisServer:
                 "no",
                 "--dir",
                 self.dir,
+                *self.args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        client = redis.Redis(port=self.port, socket_timeout=0.5)
+        client = self.client()
         for _ in range(100):
             try:
                 if client.ping():
@@ -76,7 +81,7 @@ class RedisServer:
         os.kill(self.proc.pid, signal.SIGCONT)
 
     def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=1)
+        return redis.Redis(port=self.port, socket_timeout=1, username=self.username, password=self.password)
 
     def commands_processed(self) -> int:
         """Commands the server has executed so far (INFO stats), to count round trips."""

@@ -58,16 +58,25 @@ class Command(BaseCommand):
         ]
         if "error" in redis:
             lines.append(f"redis: unreachable ({redis['error']})")
-        elif redis["keys"] is None:
+        elif "server" not in redis:
             lines.append(f"cache backend {redis['backend']}: key counts not available")
         else:
-            keys, server = redis["keys"], redis["server"]
-            lines += [
-                f"keys: {keys['facts']} facts, {keys['generations']} generations, nonce {keys['nonce']}, "
-                f"{keys['read_models']} read models, {keys['read_generations']} read-model generations",
-                f"server: keyspace hits {server['keyspace_hits']}, misses {server['keyspace_misses']}, "
-                f"memory {server['used_memory_human']}",
-            ]
+            keys, server, unavailable = redis["keys"], redis["server"], redis["unavailable"]
+            if keys is None:
+                lines.append(f"keys: not available ({unavailable['keys']})")
+            else:
+                lines.append(
+                    f"keys: {keys['facts']} facts, {keys['generations']} generations, nonce {keys['nonce']}, "
+                    f"{keys['read_models']} read models, {keys['read_generations']} read-model generations"
+                )
+            if server is None:
+                lines.append(f"server: not available ({unavailable['server']})")
+            else:
+                lines.append(
+                    f"server: keyspace hits {server['keyspace_hits']}, misses {server['keyspace_misses']}, "
+                    f"evicted keys {server['evicted_keys']}, memory {server['used_memory_human']} "
+                    f"of {server['maxmemory_human']} ({server['maxmemory_policy']})"
+                )
             if redis.get("primary"):
                 lines.append(f"primary (named by the sentinels): {redis['primary']}")
         self._emit(data, options["json"], lines)
