@@ -30,8 +30,9 @@ ENV PORT=8000 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus-multiproc
 EXPOSE 8000
 
+# Liveness (GET /health/live): a database outage must not mark the container unhealthy.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
-    CMD ["python", "manage.py", "healthcheck"]
+    CMD ["python", "manage.py", "healthcheck", "--live"]
 
 ENTRYPOINT ["./docker-entrypoint.sh"]
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "boxerconnect.wsgi:application"]

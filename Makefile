@@ -1,5 +1,5 @@
 # Developer entry points; each target installs what it needs into .venv first.
-.PHONY: run superuser demo dev-setup test lint format bench bench-suggestions fuzz load
+.PHONY: run superuser demo dev-setup test lint format openapi clients-check bench bench-suggestions fuzz load
 
 run:  ## serve on embedded defaults (SQLite, in-process cache); DEMO=1 loads demo data; PORT=8001 another port
 	scripts/run.sh
@@ -15,7 +15,7 @@ dev-setup:  # what run, superuser and demo start from: .venv, the development .e
 	@scripts/dev-env.sh
 	@.venv/bin/python manage.py migrate --noinput -v 0
 
-test:  ## the whole suite on real PostgreSQL + Redis, plus ruff
+test:  ## the whole suite on real PostgreSQL + Redis, plus ruff, mypy and the OpenAPI consumer checks
 	scripts/test.sh
 
 lint:
@@ -25,6 +25,14 @@ lint:
 format:
 	scripts/setup-venv.sh requirements-dev.txt
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+openapi:  ## regenerate the committed openapi.yaml from the code (the test suite fails until it is)
+	scripts/setup-venv.sh requirements.txt
+	DJANGO_READ_ENV_FILE=false DJANGO_DEBUG=true DJANGO_SECRET_KEY=schema-generation-only-not-a-secret-0123456789 \
+	  .venv/bin/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+clients-check:  ## lint openapi.yaml (Redocly) and type-check TypeScript generated from it; needs npm
+	scripts/openapi-clients.sh
 
 bench:  ## benchmarks (not tests): decision latency, then gunicorn end to end; see docs/performance.md
 	scripts/setup-venv.sh requirements-bench.txt

@@ -72,6 +72,15 @@ if not _multiproc_dir:
     os.environ["BOXERCONNECT_OWN_PROMETHEUS_DIR"] = _multiproc_dir
 os.makedirs(_multiproc_dir, exist_ok=True)
 
+# Imported now (after the variable is set), never inside child_exit: that hook runs in
+# gunicorn's SIGCHLD handler, which the next worker's exit can interrupt; a nested import of
+# the half-loaded module killed the master ("Unhandled exception in main loop";
+# tests/e2e/test_containers_live.py caught it). For the same reason the archiving itself (a
+# file lock) runs in pre_fork, in the master's main loop, not in the signal handler.
+from boxerconnect.prometheus_files import archive_dead_process  # noqa: E402
+
+_exited: list[int] = []  # workers gone, files not archived yet (list.append is re-entrant)
+
 
 def on_starting(server):
     """Start from an empty metrics directory: files of a previous run are stale."""
@@ -81,10 +90,22 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
-    """A dead worker's live gauges must not linger in /metrics."""
-    from prometheus_client import multiprocess
+    """Note the dead worker; `pre_fork` (its replacement's) archives its metric files."""
+    _exited.append(worker.pid)
 
-    multiprocess.mark_process_dead(worker.pid)
+
+def pre_fork(server, worker):
+    """Before a worker is spawned (so after each exit, in the master's main loop): a dead
+    worker's live gauges leave /metrics, its counters and histograms are folded into the
+    archive files and its own files deleted, so the directory (read by every scrape and
+    /health) stays bounded however often workers are recycled."""
+    while _exited:
+        pid = _exited.pop()
+        try:
+            archive_dead_process(pid, _multiproc_dir)
+        except Exception:  # metrics bookkeeping must never take the master down
+            if server is not None:
+                server.log.exception("could not archive the metrics of worker %s", pid)
 
 
 def on_exit(server):

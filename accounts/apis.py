@@ -4,7 +4,7 @@ import hashlib
 
 import django_filters
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -96,26 +96,6 @@ class DetailOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class ErrorOutputSerializer(DetailOutputSerializer):
-    code = serializers.CharField()
-
-
-LOGIN_RESPONSES = {
-    200: SessionOutputSerializer,
-    401: OpenApiResponse(
-        ErrorOutputSerializer,
-        description="Unknown email, wrong password or inactive account (one body for all three).",
-    ),
-    429: OpenApiResponse(
-        ErrorOutputSerializer,
-        description="Too many failed logins, even with the right password: 5 per email and "
-        "client IP in 15 minutes, or 20 per email in an hour from any IP (the per-account cap; "
-        "a password reset lifts it). `Retry-After` gives the seconds to wait. Failures at the "
-        "Django admin's login count too.",
-    ),
-}
-
-
 def session_body(user: User, pair: services.TokenPair) -> dict:
     return {"user": UserOutputSerializer(user).data, "access": pair.access, "refresh": pair.refresh}
 
@@ -145,22 +125,15 @@ class RegisterApi(PublicApi):
 
 
 class LoginApi(PublicApi):
+    """A wrong email, a wrong password and an inactive account get one 401 body. Too many
+    failed logins are a 429, even with the right password: 5 per email and client IP in 15
+    minutes, or 20 per email in an hour from any IP (the per-account cap; a password reset
+    lifts it). `Retry-After` gives the seconds to wait. Failures at the Django admin's login
+    count too."""
+
     # Failures are limited per (email, IP) and per email in the database by the login
     # service, not here.
-    @extend_schema(
-        auth=[],
-        request=LoginInputSerializer,
-        responses=LOGIN_RESPONSES,
-        parameters=[
-            OpenApiParameter(
-                "Retry-After",
-                int,
-                OpenApiParameter.HEADER,
-                response=[429],
-                description="Seconds until this email (from this address) may try again.",
-            )
-        ],
-    )
+    @extend_schema(auth=[], request=LoginInputSerializer, responses={200: SessionOutputSerializer})
     def post(self, request):
         data = LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import NotificationKind, User
 from boxerconnect.api.serializers import RefSerializer
 
 
@@ -23,7 +23,7 @@ class MeOutputSerializer(UserOutputSerializer):
 
 class NotificationOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=NotificationKind.choices)
     actor = RefSerializer(allow_null=True)
     data = serializers.DictField()  # type: ignore[assignment]  # the contract names it "data"
     created_at = serializers.DateTimeField()

@@ -3,9 +3,12 @@ models) vs no cache, direct-ish and with PostgreSQL 2 ms away. Prints requests/s
 and SQL statements per request.
 
 Every configuration reaches PostgreSQL through bench/latency_proxy.py (0 ms or +1 ms each
-way = +2 ms per round trip), which also counts the statements. Endpoints: an authenticated
-boxer detail (a hidden profile the caller sees through its coach link: user, boxer and link
-facts) and an authenticated 100-item list page.
+way = +2 ms per round trip), which also counts the statements. Endpoints: the floor
+(`/health/live`: the middleware only, no cache, no database), an authenticated boxer detail
+(a hidden profile the caller sees through its coach link: user, boxer and link facts), an
+authenticated 100-item directory page, and the anonymous clubs page (20 clubs) and club
+detail. Throttles are on (at a rate wrk never reaches), so their cost is measured too. Each
+hot endpoint's throughput is printed as a fraction of the floor's, same server, same run.
 Run: make bench-e2e   (or: .venv/bin/python -m bench.e2e --duration 10)
 """
 
@@ -35,23 +38,33 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUNICORN = os.path.join(ROOT, ".venv/bin/gunicorn")
 
 
-def seed() -> tuple[str, str]:
-    """Create the data; return (access token, hidden boxer id)."""
+def seed() -> tuple[str, str, str]:
+    """Create the data; return (access token, hidden boxer id, a published club's id)."""
     from django.core.management import call_command
 
     from accounts.models import User
     from accounts.tokens import access_token_for
     from boxers.models import Boxer, CoachLink
+    from clubs.models import Club
 
     call_command("migrate", verbosity=0)
     coach = User.objects.create_user("coach@bench.example", name="Coach", role="coach")
     hidden_user = User.objects.create_user("hidden@bench.example", name="Hidden")
     hidden = Boxer.objects.create(user=hidden_user, name="Hidden Boxer", is_searchable=False)
     CoachLink.objects.create(coach=coach, boxer=hidden, status="active", rights=["edit_profile"])
+    owner = User.objects.create_user("owner@bench.example", name="Owner", role="gym_owner")
+    clubs = [
+        Club.objects.create(
+            name=f"Club {i:02d} ABC", region=f"Region {i % 4}", city="Cardiff", owner=owner, is_published=True
+        )
+        for i in range(30)
+    ]
     for i in range(150):
         user = User.objects.create_user(f"boxer{i}@bench.example", name=f"Boxer {i:03d}")
-        Boxer.objects.create(user=user, name=f"Boxer {i:03d}", city="Cardiff", weight_kg=60 + i % 40)
-    return access_token_for(coach), str(hidden.pk)
+        Boxer.objects.create(
+            user=user, name=f"Boxer {i:03d}", city="Cardiff", weight_kg=60 + i % 40, club=clubs[i % 30]
+        )
+    return access_token_for(coach), str(hidden.pk), str(clubs[0].pk)
 
 
 class Gunicorn:
@@ -108,18 +121,11 @@ def _ms(text: str) -> float:
     return float(value) * UNITS[unit]
 
 
-def run_wrk(url: str, token: str, duration: int, connections: int) -> dict:
+def run_wrk(url: str, token: str | None, duration: int, connections: int) -> dict:
+    """wrk against `url`, with `token` as a bearer token (None: anonymous)."""
+    auth = ["-H", f"Authorization: Bearer {token}"] if token else []
     out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{duration}s",
-            "--latency",
-            "-H",
-            f"Authorization: Bearer {token}",
-            url,
-        ],
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *auth, url],
         capture_output=True,
         text=True,
         check=True,
@@ -149,14 +155,18 @@ def main() -> None:
     redis = RedisServer()
     recreate_database()
     setup_django(redis.url, settings_module="boxerconnect.settings")
-    token, hidden_id = seed()
+    token, hidden_id, club_id = seed()
     from django.db import connections
 
     connections.close_all()
     proxy = LatencyProxy(("127.0.0.1", int(os.environ.get("PGPORT", "5432")))).start()
+    # name: (path, authenticated)
     endpoints = {
-        "boxer detail": f"/api/v1/boxers/{hidden_id}/",
-        "list of 100": "/api/v1/boxers/?page_size=100",
+        FLOOR: ("/health/live", False),
+        "boxer detail": (f"/api/v1/boxers/{hidden_id}/", True),
+        "list of 100": ("/api/v1/boxers/?page_size=100", True),
+        "clubs page": ("/api/v1/clubs/", False),
+        "club detail": (f"/api/v1/clubs/{club_id}/", False),
     }
     configs = [(cache, delay) for delay in (0.0, 0.001) for cache in CACHE_CONFIGS]
     results: dict[tuple, list[dict]] = {}
@@ -164,7 +174,11 @@ def main() -> None:
         for _ in range(args.repeats):
             for cache, delay in configs:
                 proxy.delay = delay
-                env = base_env(DATABASE_URL=database_url(port=proxy.port))
+                env = base_env(
+                    DATABASE_URL=database_url(port=proxy.port),
+                    # On, at a rate wrk never reaches: what a throttle check costs is measured.
+                    DJANGO_THROTTLE_RATES="anon=100000000/min,user=100000000/min",
+                )
                 if cache == "no cache":
                     env["CACHE_URL"] = "dummycache://"
                 else:
@@ -172,10 +186,11 @@ def main() -> None:
                     env["READ_MODEL_CACHE"] = "true" if cache == "redis" else "false"
                 server = Gunicorn(env)
                 try:
-                    for name, path in endpoints.items():
-                        run_wrk(server.url + path, token, 2, args.connections)  # warm-up
+                    for name, (path, authenticated) in endpoints.items():
+                        bearer = token if authenticated else None
+                        run_wrk(server.url + path, bearer, 2, args.connections)  # warm-up
                         proxy.reset()
-                        result = run_wrk(server.url + path, token, args.duration, args.connections)
+                        result = run_wrk(server.url + path, bearer, args.duration, args.connections)
                         result["sql"] = proxy.statements / max(1, result["requests"])
                         results.setdefault((name, cache, delay), []).append(result)
                 finally:
@@ -185,15 +200,18 @@ def main() -> None:
     report(results, endpoints, args)
 
 
+FLOOR = "health live"
+
 # "redis": everything the deployment caches (permission facts and read models);
 # "authz only": permission facts only (READ_MODEL_CACHE=false); "no cache": dummy cache.
 CACHE_CONFIGS = ("redis", "authz only", "no cache")
 
 
 def report(results, endpoints, args) -> None:
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"end to end: gunicorn 2 workers x 4 threads, wrk -t2 -c{args.connections} -d{args.duration}s, "
-        f"{args.repeats} repeat(s), medians"
+        f"{args.repeats} repeat(s), medians; load average at the end {load} ({os.cpu_count()} CPUs)"
     )
     columns = ("req/s", "p50 ms", "p99 ms", "SQL/req", "non-2xx")
     print(f"{'endpoint':14} {'DB RTT':>7} {'cache':>10} " + " ".join(f"{c:>8}" for c in columns))
@@ -205,9 +223,24 @@ def report(results, endpoints, args) -> None:
             f"{name:14} {'+2 ms' if delay else '+0 ms':>7} {cache:>10} {row['rps']:8.1f} {row['p50']:8.2f} "
             f"{row['p99']:8.2f} {row['sql']:8.2f} {row['non_2xx']:8.0f}"
         )
+    print(f"throughput as a fraction of the floor ({FLOOR}, same configuration, same run)")
+    for cache in CACHE_CONFIGS:
+        for delay in (0.0, 0.001):
+            floor = rows[(FLOOR, cache, delay)]["rps"]
+            cells = [
+                f"{name} {rows[(name, cache, delay)]['rps'] / floor:4.0%}"
+                for name in endpoints
+                if name != FLOOR
+            ]
+            print(
+                f"  {cache:10} {'+2 ms' if delay else '+0 ms':>6}: floor {floor:7.1f} req/s; "
+                + ", ".join(cells)
+            )
     print("ratios against no cache: throughput, p50, SQL per request (no cache / cached)")
     for cache in CACHE_CONFIGS[:-1]:
         for name in endpoints:
+            if name == FLOOR:
+                continue
             for delay in (0.0, 0.001):
                 fast, slow = rows[(name, cache, delay)], rows[(name, "no cache", delay)]
                 sql = f"x{slow['sql'] / fast['sql']:.1f} fewer" if fast["sql"] >= 0.005 else "none left"

@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> None:
     from bench.population import seed
     from boxers.models import Boxer
     from boxers.sparring.suggestions import Criteria, candidates, suggestions
+    from permissions.facts import load_user_facts
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -87,11 +88,12 @@ def run(args: argparse.Namespace) -> None:
     sample = random.Random(11).sample(eligible, min(args.sample, len(eligible)))
     owners = {owner for _, owner in sample}
     tokens = {owner: access_token_for(User.objects.get(pk=owner)) for owner in owners}
+    actors = {owner: load_user_facts([(str(owner),)])[(str(owner),)] for owner in owners}
     boxers = {pk: Boxer.objects.select_related("club").get(pk=pk) for pk, _ in sample}
     client = Client(HTTP_HOST="localhost")
 
     def service(pk, owner) -> None:
-        suggestions(boxer=boxers[pk], criteria=Criteria())
+        suggestions(boxer=boxers[pk], criteria=Criteria(), actor=actors[owner])
 
     def api(pk, owner) -> None:
         response = client.get(

@@ -5,6 +5,7 @@ from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.core import checks
 from django.core.signals import setting_changed
+from django.db.models.signals import post_migrate
 
 
 class BoxerconnectConfig(AppConfig):
@@ -13,6 +14,7 @@ class BoxerconnectConfig(AppConfig):
 
     def ready(self) -> None:
         from boxerconnect import checks as project_checks
+        from boxerconnect import database
         from boxerconnect.cache import events, guarded, stamped
 
         checks.register(project_checks.per_process_cache_check, checks.Tags.caches, deploy=True)
@@ -28,6 +30,8 @@ class BoxerconnectConfig(AppConfig):
         events.subscribe(stamped.on_cache_trouble)
         events.on_adopt(stamped.rotate_on_connection)
         setting_changed.connect(guarded.caches_changed, dispatch_uid="bc-guarded-caches-changed")
+        # statement_timeout and time zone as the role's defaults (PgBouncer-safe): on migrate.
+        post_migrate.connect(database.after_migrate, sender=self, dispatch_uid="bc-role-settings")
 
 
 class AdminConfig(admin_apps.AdminConfig):

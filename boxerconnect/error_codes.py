@@ -167,7 +167,8 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "membership_not_pending",
         409,
         "The membership request was already approved, rejected or cancelled.",
-        "POST /api/v1/membership-requests/{id}/approve/, …/reject/, DELETE /api/v1/membership-requests/{id}/",
+        "POST /api/v1/membership-requests/{id}/approve/, POST /api/v1/membership-requests/{id}/reject/, "
+        "DELETE /api/v1/membership-requests/{id}/",
     ),
     ErrorCode(
         "requester_without_profile",

@@ -19,6 +19,7 @@ from django.db import connections
 
 import boxerconnect
 from boxerconnect import metrics
+from boxerconnect.cache import sentinel
 from boxerconnect.cache.breaker import CLOSED
 from boxerconnect.cache.guarded import guarded
 
@@ -88,19 +89,30 @@ def redis_configured() -> bool:
     return settings.CACHES["guarded"]["BACKEND"].startswith("django_redis")
 
 
-def _ping_redis() -> None:
+def _ping_redis() -> str | None:
+    """PING the primary; with Sentinel, first ask the sentinels which server that is (its
+    `host:port` is returned and reported as `primary`)."""
+    primary = sentinel.primary_address(guarded.backend) if settings.REDIS_SENTINELS else None
     # Through the breaker: while it is open the ping waits for the cooldown, then it is the
     # half-open probe, so /health alone closes the breaker once Redis is back.
     guarded.ping()
+    return primary
 
 
 def _database_result(ok: bool, elapsed: float) -> dict:
     return {"status": "up" if ok else "down", "responseTime": elapsed}
 
 
-def _redis_result(ok: bool, elapsed: float) -> dict:
+def _redis_result(ok: bool, primary: object, elapsed: float) -> dict:
     up = ok and guarded.breaker.state == CLOSED
-    return {"status": "up" if up else "down", "responseTime": elapsed, "breaker": guarded.breaker.state}
+    result: dict[str, object] = {
+        "status": "up" if up else "down",
+        "responseTime": elapsed,
+        "breaker": guarded.breaker.state,
+    }
+    if settings.REDIS_SENTINELS:
+        result["primary"] = primary  # None: no sentinel named a reachable primary
+    return result
 
 
 def database_status() -> dict:
@@ -110,7 +122,7 @@ def database_status() -> dict:
 def redis_status() -> dict:
     if not redis_configured():
         return {"status": "disabled", "responseTime": 0, "breaker": guarded.breaker.state}
-    return _redis_result(*_start("redis", _ping_redis)())
+    return _redis_result(*_launch("redis", _ping_redis)())
 
 
 def _job_stats():
@@ -154,7 +166,7 @@ def health_report() -> tuple[dict, int]:
     (200) without Redis or with an old job backlog, healthy otherwise."""
     # All probes run at once: the report takes at most one HEALTH_PROBE_TIMEOUT.
     wait_database = _start("database", _ping_database)
-    wait_redis = _start("redis", _ping_redis) if redis_configured() else None
+    wait_redis = _launch("redis", _ping_redis) if redis_configured() else None
     wait_jobs = _launch("jobs", _job_stats)
     database = _database_result(*wait_database())
     redis = _redis_result(*wait_redis()) if wait_redis else redis_status()

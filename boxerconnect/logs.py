@@ -58,10 +58,14 @@ _HINTS = (
 )
 
 
+# One regex search for any hint (C, one pass) instead of a generator over them (Python): a
+# request log line has about ten string fields, every one of them checked.
+_HINT = re.compile("|".join(re.escape(hint) for hint in _HINTS))
+
+
 def redact(text: str) -> str:
     """`text` with JWTs, bearer credentials and secret-named parameters masked."""
-    lowered = text.lower()
-    if not any(hint in lowered for hint in _HINTS):
+    if _HINT.search(text.lower()) is None:
         return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)

@@ -1,5 +1,7 @@
 """Prometheus metrics of the service: HTTP traffic, permission cache, read models, breaker state,
-and the job queue (read from PostgreSQL at scrape time: workers have no endpoint of their own).
+Redis (round-trip latency, each process's pool, and the server's own figures read with INFO at
+most every REDIS_INFO_INTERVAL seconds), and the job queue (read from PostgreSQL at scrape
+time: workers have no endpoint of their own). Alert rules: deploy/prometheus/alerts.yml.
 
 With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py does) so
 `/metrics` aggregates every worker; without it each process reports its own figures.
@@ -13,19 +15,26 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
-    multiprocess,
     values,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+from boxerconnect.prometheus_files import LockedMultiProcessCollector
+
 # Whether this process writes to PROMETHEUS_MULTIPROC_DIR (decided by prometheus_client when
 # first imported: gunicorn workers do; manage.py commands never do, see manage.py).
 MULTIPROCESS = values.ValueClass is not values.MutexValue
 
 EVENTS = ("hit", "miss", "bypass")  # outcomes of a permission-cache or read-model lookup
-READ_MODELS = ("profile", "directory")  # the `model` label of read_cache_events_total
+READ_MODELS = (
+    "profile",
+    "directory",
+    "club",
+    "clubs",
+    "regions",
+)  # the `model` label of read_cache_events_total
 
 HTTP_REQUESTS = Counter(
     "http_requests_total",
@@ -46,14 +55,37 @@ PERMISSION_CACHE_EVENTS = Counter(
 )
 READ_CACHE_EVENTS = Counter(
     "read_cache_events_total",
-    "Read-model lookups (boxers/readmodels.py) by model and outcome: hit, miss (computed "
-    "from PostgreSQL and stored), bypass (cache skipped: breaker open or cache error).",
+    "Read-model lookups (boxers/readmodels.py, clubs/readmodels.py) by model and outcome: hit, "
+    "miss (computed from PostgreSQL and stored), bypass (cache skipped: breaker open or cache error).",
     ["model", "event"],
 )
 CACHE_ROUND_TRIPS = Counter(
     "cache_round_trips_total",
     "Round trips to a guarded cache alias (one get_many/set_many is one).",
     ["alias", "outcome"],
+)
+REDIS_ROUND_TRIP = Histogram(
+    "redis_round_trip_seconds",
+    "Round trips of the guarded cache client to Redis, failed ones included, by path: fast "
+    "(the hot MGET on a connection each thread keeps, cache/fastpath.py) or client "
+    "(redis-py's client: writes, pipelines, pings).",
+    ["path"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
+REDIS_POOL_CONNECTIONS = Gauge(
+    "redis_pool_connections",
+    "Connections this process's Redis pool has opened (one series per process: pid label).",
+    multiprocess_mode="liveall",
+)
+REDIS_POOL_MAX = Gauge(
+    "redis_pool_max_connections",
+    "This process's Redis pool limit (REDIS_MAX_CONNECTIONS).",
+    multiprocess_mode="liveall",
+)
+REDIS_POOL_EXHAUSTED = Counter(
+    "redis_pool_exhausted",
+    "Cache calls that found no free connection in their process's pool within "
+    "REDIS_POOL_TIMEOUT (served without the cache).",
 )
 BREAKER_STATE = Gauge(
     "cache_breaker_state",
@@ -64,6 +96,8 @@ BREAKER_STATE = Gauge(
 
 # Every outcome is exported from the start (as 0), so a dashboard's rate() has a series
 # before the first miss or bypass happens.
+for _path in ("fast", "client"):
+    REDIS_ROUND_TRIP.labels(_path)
 for _event in EVENTS:
     PERMISSION_CACHE_EVENTS.labels(_event)
     for _model in READ_MODELS:
@@ -78,7 +112,7 @@ def _registry(metrics_dir: str | None):
     if not metrics_dir:
         return REGISTRY
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry, path=metrics_dir)
+    LockedMultiProcessCollector(registry, path=metrics_dir)
     return registry
 
 
@@ -166,6 +200,31 @@ class JobsCollector(Collector):
         )
 
 
+class RedisServerCollector(Collector):
+    """The Redis server's figures (cache/serverinfo.py: one INFO at most every
+    REDIS_INFO_INTERVAL seconds per process) and `redis_up`; nothing without Redis, and only
+    `redis_up` when INFO is denied. The same server figures on every app host: aggregate
+    with max(), not sum()."""
+
+    def collect(self):
+        from boxerconnect.cache.serverinfo import FIELDS, snapshot
+
+        taken = snapshot()
+        if taken is None:
+            return
+        yield GaugeMetricFamily(
+            "redis_up",
+            "1 when Redis answered this process's last INFO (or refused it with an error "
+            "reply), 0 when it did not answer or the cache breaker is open.",
+            value=1 if taken.up else 0,
+        )
+        for field, (name, kind, text) in FIELDS.items():
+            if field not in taken.figures:
+                continue
+            family = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
+            yield family(name, text, value=taken.figures[field])
+
+
 class _Collectors(Collector):
     """Yields every metric of the registries given (for a one-off registry per scrape)."""
 
@@ -182,9 +241,10 @@ def render(accept: str | None = None) -> tuple[bytes, str]:
     Accept header (Prometheus text 0.0.4 by default, OpenMetrics when asked for)."""
     registry = CollectorRegistry()
     if MULTIPROCESS:
-        multiprocess.MultiProcessCollector(registry)
+        LockedMultiProcessCollector(registry)
     else:
         registry.register(_Collectors(REGISTRY))
     registry.register(JobsCollector())
+    registry.register(RedisServerCollector())
     encoder, content_type = choose_encoder(accept or "")
     return encoder(registry), content_type

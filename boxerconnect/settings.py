@@ -155,6 +155,12 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------
 
+# Threads per gunicorn worker (gunicorn.conf.py reads the same variable): sizes the per-process
+# database pool and Redis connection budget.
+_THREADS = _int("GUNICORN_THREADS", 4, minimum=1)
+# Per-statement limit in ms (0: none), set on the app's role in its database by `migrate`.
+DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
+
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
@@ -171,9 +177,21 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
     # Short connect timeout: an unreachable database becomes a 503, not a hung worker.
     _db["OPTIONS"].setdefault("connect_timeout", _int("DB_CONNECT_TIMEOUT", 3, minimum=1))
-    _statement_timeout = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
-    if _statement_timeout:
-        _db["OPTIONS"].setdefault("options", f"-c statement_timeout={_statement_timeout}")
+    # No session state set at connect (a start-up `options` parameter, a SET): both break
+    # behind PgBouncer in transaction pooling. statement_timeout (DB_STATEMENT_TIMEOUT_MS) and
+    # the time zone are the role's defaults in this database instead, written by `migrate`
+    # (boxerconnect/database.py); server-side cursors need a session too: off.
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if _bool("DATABASE_POOL", False):
+        # psycopg's pool in each process (Django >= 5.1): a connection per request from it,
+        # checked before each checkout while DB_CONN_HEALTH_CHECKS is on (Django passes it).
+        _db["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
+        _db["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            # each request thread holds one at a time; 3 more for the health probe threads
+            "max_size": _int("DATABASE_POOL_MAX_SIZE", _THREADS + 3, minimum=1),
+            "timeout": float(_db["OPTIONS"]["connect_timeout"]),
+        }
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # `make run` runs the job worker beside runserver on the same file: take the write lock
     # at BEGIN and wait for it, instead of failing with "database is locked" on an upgrade.
@@ -195,18 +213,135 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CACHE_URL = env.str("CACHE_URL", default="")
 REDIS_CONNECT_TIMEOUT = _float("REDIS_CONNECT_TIMEOUT", 0.25)
 REDIS_SOCKET_TIMEOUT = _float("REDIS_SOCKET_TIMEOUT", 0.25)
+# The hot read (boxerconnect/cache/fastpath.py): one MGET on a connection each thread keeps;
+# false sends it through redis-py's client (same result, about twice the client-side cost).
+CACHE_FAST_PATH = _bool("CACHE_FAST_PATH", True)
+# The connection budget of one process (docs/operations.md#redis-connection-budget): each
+# request thread uses one connection at a time, plus the one it keeps for the fast path;
+# 2 more for the health probe and the cache-rotation threads. A host opens at most
+# GUNICORN_WORKERS x REDIS_MAX_CONNECTIONS; past the limit a call waits REDIS_POOL_TIMEOUT
+# seconds for a connection, then goes without the cache (never an error).
+_PER_THREAD = 2 if CACHE_FAST_PATH else 1
+REDIS_MAX_CONNECTIONS = _int("REDIS_MAX_CONNECTIONS", _THREADS * _PER_THREAD + 2, minimum=1)
+if CACHE_FAST_PATH and REDIS_MAX_CONNECTIONS <= _THREADS:
+    raise ImproperlyConfigured(
+        f"REDIS_MAX_CONNECTIONS={REDIS_MAX_CONNECTIONS} is too small for GUNICORN_THREADS={_THREADS} "
+        f"with CACHE_FAST_PATH on (each thread keeps a connection): use at least {_THREADS + 1}, "
+        "or set CACHE_FAST_PATH=false (docs/operations.md#redis-connection-budget)."
+    )
+REDIS_POOL_TIMEOUT = _float("REDIS_POOL_TIMEOUT", 0.25)
+# /metrics reads the server's figures (memory, evictions, clients, hits) with one INFO at most
+# this often per process, never per request (boxerconnect/cache/serverinfo.py).
+REDIS_INFO_INTERVAL = _float("REDIS_INFO_INTERVAL", 5.0)
+# Every key this deployment writes starts with `<CACHE_KEY_PREFIX>:` (boxerconnect/cache/keys.py):
+# deployments sharing one Redis (staging and production) each set their own.
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="bc")
+
+# Redis Sentinel (docs/operations.md#redis-in-production): the primary is found through the
+# sentinels on every connection, and a switch of primary is watched for by every process
+# (boxerconnect/cache/sentinel.py). REDIS_URL then gives only the password and the db.
+_SENTINEL_SERVICE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
-def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
-    scheme = urlparse(url).scheme
+def _sentinels(raw: str) -> list[tuple[str, int]]:
+    """Parse REDIS_SENTINELS (`host:port,host:port`; a missing port is Sentinel's 26379)."""
+    sentinels = []
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        host, sep, port = entry.rpartition(":")
+        if not sep:
+            host, port = entry, "26379"
+        host = host.strip("[]")  # [::1]:26379
+        try:
+            number = int(port)
+        except ValueError:
+            number = 0
+        if not host or not 0 < number < 65536:
+            raise ImproperlyConfigured(f"REDIS_SENTINELS: {entry!r} is not host:port")
+        sentinels.append((host, number))
+    return sentinels
+
+
+REDIS_SENTINELS = _sentinels(env.str("REDIS_SENTINELS", default=""))
+REDIS_SENTINEL_SERVICE = env.str("REDIS_SENTINEL_SERVICE", default="").strip()
+REDIS_SENTINEL_PASSWORD = env.str("REDIS_SENTINEL_PASSWORD", default="")
+if REDIS_SENTINELS and not REDIS_SENTINEL_SERVICE:
+    raise ImproperlyConfigured(
+        "REDIS_SENTINELS is set but REDIS_SENTINEL_SERVICE is not: give the name the sentinels "
+        "monitor the primary under (the <name> of `sentinel monitor <name> <host> <port> <quorum>`)."
+    )
+if REDIS_SENTINEL_SERVICE and not REDIS_SENTINELS:
+    raise ImproperlyConfigured(
+        "REDIS_SENTINEL_SERVICE is set but REDIS_SENTINELS is not: list the sentinels as "
+        "host:port,host:port,..."
+    )
+if REDIS_SENTINEL_PASSWORD and not REDIS_SENTINELS:
+    raise ImproperlyConfigured("REDIS_SENTINEL_PASSWORD is set but REDIS_SENTINELS is not.")
+if REDIS_SENTINEL_SERVICE and not set(REDIS_SENTINEL_SERVICE) <= _SENTINEL_SERVICE_CHARS:
+    raise ImproperlyConfigured(
+        f"REDIS_SENTINEL_SERVICE {REDIS_SENTINEL_SERVICE!r}: use lower-case letters, digits, "
+        "'.', '_' and '-' only (django-redis carries the name in a URL's host, which is "
+        "case-insensitive); rename the service in the sentinels' configuration if needed."
+    )
+if REDIS_SENTINELS and CACHE_URL:
+    raise ImproperlyConfigured("REDIS_SENTINELS works with REDIS_URL (password and db), not CACHE_URL.")
+
+
+def _redis_cache(
+    url: str,
+    *,
+    ignore_exceptions: bool,
+    key_prefix: str | None = None,
+    sentinels: list[tuple[str, int]] | None = None,
+    service: str | None = None,
+    sentinel_password: str | None = None,
+) -> dict:
+    """A django-redis cache on `url`; with sentinels (REDIS_SENTINELS by default), on the
+    primary the sentinels name for `service` (only the password and db of `url` are used)."""
+    from boxerconnect.cache.events import connection_class
+
+    prefix = CACHE_KEY_PREFIX if key_prefix is None else key_prefix
+    sentinels = REDIS_SENTINELS if sentinels is None else sentinels
+    service = REDIS_SENTINEL_SERVICE if service is None else service
+    sentinel_password = REDIS_SENTINEL_PASSWORD if sentinel_password is None else sentinel_password
+    parsed = urlparse(url)
+    scheme = parsed.scheme
     if scheme not in {"redis", "rediss", "unix"}:
         raise ImproperlyConfigured(
             f"REDIS_URL must start with redis://, rediss:// or unix://, got {scheme!r}"
         )
-    from boxerconnect.cache.events import CONNECTION_CLASSES
-
-    # Connection classes that announce reconnects (see boxerconnect/cache/events.py).
-    pool_kwargs: dict = {"health_check_interval": 30, "connection_class": CONNECTION_CLASSES[scheme]}
+    # At most REDIS_MAX_CONNECTIONS per process, waiting REDIS_POOL_TIMEOUT for one
+    # (boxerconnect/cache/pool.py); Sentinel's pool (below) fails at once when full instead,
+    # which the guarded client treats the same way (no cache for that call, no failure).
+    options: dict[str, Any] = {"CONNECTION_POOL_CLASS": "boxerconnect.cache.pool.BudgetedConnectionPool"}
+    # Connection classes that vet the server and announce reconnects (boxerconnect/cache/events.py).
+    pool_kwargs: dict = {
+        "health_check_interval": 30,
+        "connection_class": connection_class(scheme, prefix),
+        "max_connections": REDIS_MAX_CONNECTIONS,
+        "timeout": REDIS_POOL_TIMEOUT,
+    }
+    if sentinels:
+        if scheme != "redis":
+            raise ImproperlyConfigured(
+                f"REDIS_SENTINELS works with a redis:// REDIS_URL (password and db only), got {scheme}://; "
+                "TLS to a Sentinel-managed Redis is not supported yet."
+            )
+        # The service name in the host's place: django-redis's SentinelConnectionFactory asks
+        # the sentinels for its primary. One location, DefaultClient: reads go to the primary
+        # too (a replica may lag behind a generation bump).
+        userinfo = parsed.netloc.rpartition("@")[0]
+        url = f"redis://{userinfo + '@' if userinfo else ''}{service}{parsed.path or '/0'}"
+        pool_kwargs["connection_class"] = connection_class("sentinel", prefix)
+        del pool_kwargs["timeout"]  # a BlockingConnectionPool's; Sentinel's pool has none
+        options = {
+            "CONNECTION_FACTORY": "boxerconnect.cache.sentinel.SentinelConnectionFactory",
+            "SENTINELS": sentinels,
+            "SENTINEL_KWARGS": {
+                "password": sentinel_password or None,
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
+        }
     if scheme == "rediss":
         # Certificates are verified (redis-py's default); a private CA can be supplied.
         pool_kwargs["ssl_cert_reqs"] = "required"
@@ -216,7 +351,7 @@ def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
     return {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": url,
-        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="bc"),
+        "KEY_PREFIX": prefix,
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
             "PARSER_CLASS": "redis._parsers.hiredis._HiredisParser",
@@ -225,16 +360,18 @@ def _redis_cache(url: str, *, ignore_exceptions: bool) -> dict:
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "IGNORE_EXCEPTIONS": ignore_exceptions,
             "CONNECTION_POOL_KWARGS": pool_kwargs,
+            **options,
         },
     }
 
 
 if REDIS_URL and CACHE_URL:
     raise ImproperlyConfigured("Set REDIS_URL or CACHE_URL, not both.")
-if REDIS_URL:
+if REDIS_URL or REDIS_SENTINELS:
+    # With sentinels and no REDIS_URL: no password, db 0.
     CACHES = {
-        "default": _redis_cache(REDIS_URL, ignore_exceptions=True),
-        "guarded": _redis_cache(REDIS_URL, ignore_exceptions=False),
+        "default": _redis_cache(REDIS_URL or "redis:///0", ignore_exceptions=True),
+        "guarded": _redis_cache(REDIS_URL or "redis:///0", ignore_exceptions=False),
     }
 elif CACHE_URL and urlparse(CACHE_URL).scheme in {"redis", "rediss"}:
     CACHES = {
@@ -247,7 +384,7 @@ elif CACHE_URL:
         _cache = environ.Env.cache_url_config(CACHE_URL)
     except ImproperlyConfigured as exc:
         raise ImproperlyConfigured(f"CACHE_URL is invalid: {exc}") from None
-    _cache["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="bc")
+    _cache["KEY_PREFIX"] = CACHE_KEY_PREFIX
     CACHES = {"default": _cache, "guarded": dict(_cache)}
 else:
     CACHES = {
@@ -264,9 +401,6 @@ PERMISSION_CACHE_TTL = _int("PERMISSION_CACHE_TTL", 300, minimum=1)
 # management commands run beside the server.
 _SHARED_CACHE = CACHES["guarded"]["BACKEND"].rsplit(".", 1)[-1] not in {"LocMemCache", "DummyCache"}
 READ_MODEL_CACHE = _bool("READ_MODEL_CACHE", _SHARED_CACHE)
-# The hot read (boxerconnect/cache/fastpath.py): one MGET on a connection each thread keeps;
-# false sends it through redis-py's client (same result, about twice the client-side cost).
-CACHE_FAST_PATH = _bool("CACHE_FAST_PATH", True)
 PERMISSION_CACHE_BREAKER_THRESHOLD = _int("PERMISSION_CACHE_BREAKER_THRESHOLD", 3, minimum=1)
 PERMISSION_CACHE_BREAKER_COOLDOWN = _float("PERMISSION_CACHE_BREAKER_COOLDOWN", 5.0)
 HEALTH_PROBE_TIMEOUT = _float("HEALTH_PROBE_TIMEOUT", 1.0)
@@ -315,7 +449,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_PAGINATION_CLASS": "boxerconnect.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "boxerconnect.schema.AutoSchema",
     "EXCEPTION_HANDLER": "boxerconnect.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -379,12 +513,45 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
+    # The server that serves the document (Swagger UI calls it); generated clients set theirs.
+    "SERVERS": [{"url": "/", "description": "The server this document is served from"}],
+    "CONTACT": {"name": "BoxerConnect backend team", "url": "/api/docs/"},
+    "LICENSE": {"name": "Proprietary", "url": "/api/docs/"},
+    # Every operation has one (boxerconnect/schema.py, TAG_RULES); Swagger UI groups by them.
+    "TAGS": [
+        {
+            "name": "auth",
+            "description": "Accounts, logins and tokens (access 15 min, refresh 7 days, rotated).",
+        },
+        {"name": "boxers", "description": "Boxer profiles and the public directory."},
+        {"name": "fights", "description": "A boxer's fight record."},
+        {"name": "coach links", "description": "A coach asks for rights on a boxer; the boxer accepts."},
+        {"name": "clubs", "description": "The public club directory and club management."},
+        {"name": "membership", "description": "Boxers asking to join clubs; owners reviewing."},
+        {"name": "sparring", "description": "Availability, partner suggestions and sparring requests."},
+        {"name": "notifications", "description": "The caller's notifications."},
+        {"name": "permissions", "description": "May the caller do this? (show or hide buttons)"},
+        {"name": "admin", "description": "User management and statistics (role admin)."},
+        {"name": "ops", "description": "Health and metrics for load balancers and monitoring (no token)."},
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.models.Role",
+        "GenderEnum": "boxers.models.Gender",
+        "ExperienceLevelEnum": "boxers.models.ExperienceLevel",
+        "FightResultEnum": "boxers.models.FightResult",
+        "FightMethodEnum": "boxers.models.FightMethod",
+        "CoachRightEnum": "boxers.models.CoachRight",
+        "CoachLinkStatusEnum": "boxers.models.CoachLinkStatus",
+        "SparringKindEnum": "boxers.models.SparringKind",
+        "SparringStatusEnum": "boxers.models.SparringStatus",
+        "ClubCoachStatusEnum": "clubs.models.ClubCoachStatus",
+        "MembershipStatusEnum": "clubs.models.MembershipStatus",
+        "NotificationKindEnum": "accounts.models.NotificationKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "boxerconnect.schema.describe_error_codes",  # the error codes, in info.description
+        "boxerconnect.schema.for_clients",  # error components, ops endpoints, types (docs/clients.md)
     ],
 }
 

@@ -27,7 +27,8 @@ def client_ip(request) -> str:
 
 
 class RateMixin(_ThrottleBase):
-    """Counts hits in a window opened by the first hit: one cache round trip a check.
+    """Counts hits in a window opened by the first hit: one cache round trip a check, or none
+    of its own when the request's one round trip counted it (`planned_counters`).
 
     Keys are DRF's `throttle_<scope>_<ident>` (boxerconnect/cache/keys.py, `throttle_key`).
 
@@ -47,6 +48,15 @@ class RateMixin(_ThrottleBase):
             return (None, None)
         return parse_rate(rate)
 
+    def planned_key(self, request, view, actor_id) -> str | None:
+        """The key `allow_request` will count for this request, worked out before
+        authentication has set `request.user` (`actor_id`: the token's user, None:
+        anonymous); None when this throttle will not count it."""
+        if self.rate is None:
+            return None
+        ident = self.get_ident(request) if actor_id is None else str(actor_id)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
     def allow_request(self, request, view) -> bool:
         self._wait = None
         if self.rate is None:
@@ -54,10 +64,17 @@ class RateMixin(_ThrottleBase):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        try:
-            hits, remaining = guarded.count_hit(self.key, self.duration)
-        except CacheUnavailable:
-            return True  # fail open without Redis; login limiting is database-backed
+        counted = getattr(getattr(request, "_request", request), "_bc_counted", None)
+        if counted is not None and self.key in counted:
+            found = counted.pop(self.key)  # counted in the request's one round trip
+            if found is None:
+                return True  # that round trip failed: fail open, as below
+            hits, remaining = found
+        else:
+            try:
+                hits, remaining = guarded.count_hit(self.key, self.duration)
+            except CacheUnavailable:
+                return True  # fail open without Redis; login limiting is database-backed
         if hits <= self.num_requests:
             return True
         self._wait = remaining
@@ -69,6 +86,9 @@ class RateMixin(_ThrottleBase):
 
 class AnonRateThrottle(RateMixin, throttling.AnonRateThrottle):
     """Anonymous requests per client IP."""
+
+    def planned_key(self, request, view, actor_id) -> str | None:
+        return None if actor_id is not None else super().planned_key(request, view, actor_id)
 
 
 class UserRateThrottle(RateMixin, throttling.UserRateThrottle):
@@ -86,3 +106,36 @@ class ScopedRateThrottle(RateMixin, throttling.ScopedRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def planned_key(self, request, view, actor_id) -> str | None:
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return None
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().planned_key(request, view, actor_id)
+
+
+_DRF_KEYS = frozenset(
+    {
+        throttling.AnonRateThrottle.get_cache_key,
+        throttling.UserRateThrottle.get_cache_key,
+        throttling.ScopedRateThrottle.get_cache_key,
+    }
+)
+
+
+def planned_counters(request, view, actor_id) -> list[tuple[str, int]]:
+    """(key, window) of every counter the view's throttles will count for this request, for
+    `permissions.checker.prime` to count in the request's one round trip (`FactStore.
+    count_along`); `allow_request` then takes the result instead of a round trip of its own.
+    Throttles of other classes are left to count themselves."""
+    planned: dict[str, int] = {}
+    for throttle in view.get_throttles():
+        # Only throttles keyed as DRF keys them (`planned_key` mirrors that): a subclass with
+        # a key of its own (say, per target email) counts on its own.
+        if isinstance(throttle, RateMixin) and type(throttle).get_cache_key in _DRF_KEYS:
+            key = throttle.planned_key(request, view, actor_id)
+            if key is not None and key not in planned:  # a key shared by two throttles: the
+                planned[key] = throttle.duration  # second counts on its own, as without this
+    return list(planned.items())

@@ -65,8 +65,8 @@ class FightOutputSerializer(serializers.Serializer):
     opponent_name = serializers.CharField()
     date = serializers.DateField()
     venue = serializers.CharField()
-    result = serializers.CharField()
-    method = serializers.CharField()
+    result = serializers.ChoiceField(choices=FightResult.choices)
+    method = serializers.ChoiceField(choices=FightMethod.choices, allow_blank=True)
     round = serializers.IntegerField(allow_null=True)
     notes = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -334,6 +334,7 @@ class CoachLinkListCreateApi(ListApi):
 
     serializer_class = CoachLinkOutputSerializer
     permission_classes = [IsAuthenticated]
+    body_actions = {"POST": (Action.COACH_LINK_REQUEST,)}  # on the boxer the body names
 
     def get_queryset(self):
         return selectors.coach_link_list(actor=authorizer_for(self.request).actor)

@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from boxerconnect.api.serializers import RefSerializer
 from boxers.ages import AgeGroup, age_group
-from boxers.models import Boxer
+from boxers.models import Boxer, ExperienceLevel, Gender
 from permissions.actions import Action
 from permissions.facts import ClubFact, UserFact
 from permissions.rules import decide_club
@@ -41,10 +41,10 @@ class BoxerOutputSerializer(serializers.Serializer):
     height_cm = serializers.IntegerField(allow_null=True)
     age_group = serializers.SerializerMethodField()
     date_of_birth = serializers.DateField(allow_null=True, required=False, help_text=PRIVATE_HELP)
-    gender = serializers.CharField()
+    gender = serializers.ChoiceField(choices=Gender.choices, allow_blank=True)
     city = serializers.CharField()
     country = serializers.CharField()
-    experience_level = serializers.CharField()
+    experience_level = serializers.ChoiceField(choices=ExperienceLevel.choices)
     bio = serializers.CharField()
     club = serializers.SerializerMethodField()
     wins = serializers.IntegerField()

@@ -1,5 +1,7 @@
 """HTTP API of the club directory, club management and the membership flow (docs/api.md, "Clubs")."""
 
+from typing import Any
+
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
@@ -10,15 +12,16 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.serializers import UserOutputSerializer
+from boxerconnect.api.canonical import CanonicalPagination, query_of
 from boxerconnect.api.serializers import RefSerializer
 from boxerconnect.api.views import Api, GenericApi, ListApi
 from boxers.models import Boxer, ExperienceLevel, Gender
 from boxers.serializers import BoxerOutputSerializer, profile_for
-from clubs import selectors, services
+from clubs import readmodels, selectors, services
 from clubs.filters import ClubFilter, MembershipRequestFilter
-from clubs.models import Club, ClubCoach, ClubCoachStatus, MembershipRequest
+from clubs.models import Club, ClubCoach, ClubCoachStatus, MembershipRequest, MembershipStatus
 from permissions.actions import Action
-from permissions.checker import authorizer_for, refs_for
+from permissions.checker import authorizer_for, refs_for, store_for
 from permissions.drf import ActionPermission
 from permissions.facts import ClubCoachObject, ClubFact, MembershipObject
 from permissions.rules import decide_club
@@ -108,7 +111,7 @@ class MembersOutputSerializer(serializers.Serializer):
         {
             "id": serializers.UUIDField(),
             "name": serializers.CharField(),
-            "experience_level": serializers.CharField(),
+            "experience_level": serializers.ChoiceField(choices=ExperienceLevel.choices),
             "wins": serializers.IntegerField(),
             "losses": serializers.IntegerField(),
             "draws": serializers.IntegerField(),
@@ -134,7 +137,7 @@ class MembershipRequestOutputSerializer(serializers.Serializer):
     club = RefSerializer()
     user = RefSerializer()
     boxer_id = serializers.SerializerMethodField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=MembershipStatus.choices)
     message = serializers.CharField(help_text="The requester's message to the club owner.")
     notes = serializers.CharField(help_text="The reviewer's note (e.g. why a request was rejected).")
     created_at = serializers.DateTimeField()
@@ -193,6 +196,22 @@ class BoxerAccountOutputSerializer(serializers.Serializer):
 # --- Helpers -------------------------------------------------------------------------------
 
 
+class _Listed:
+    """The fields of a listed club (a page item) that `contact_policy` reads."""
+
+    __slots__ = ("accepting_members", "is_published", "owner_id", "pk")
+
+    def __init__(self, item: dict) -> None:
+        self.pk = item["id"]
+        self.owner_id = None if item["owner"] is None else item["owner"]["id"]
+        self.is_published = item["is_published"]
+        self.accepting_members = item["accepting_members"]
+
+
+def _listed(item: dict) -> Any:
+    return _Listed(item)
+
+
 def contact_policy(request):
     """A function club → bool: may the caller see its contact details (club.view_contact)?
 
@@ -221,16 +240,28 @@ def club_or_404(club_id) -> Club:
         raise Http404 from exc
 
 
-def club_response(request, club_id, status_code=status.HTTP_200_OK) -> Response:
-    """One Club; contact details if club.view_contact allows (the club's fact is memoised)."""
-    club = club_or_404(club_id)
-    authorizer = authorizer_for(request)
+def _show_all(club: Club) -> bool:
+    return True
 
-    def show(club: Club) -> bool:
-        return authorizer.check(Action.CLUB_VIEW_CONTACT, club.pk).allowed
 
-    data = ClubOutputSerializer(club, context={"show_contact": show}).data
-    return Response(data, status=status_code)
+def club_body(club_id) -> dict:
+    """One club as the API renders it, contact fields included (the read model's value)."""
+    return ClubOutputSerializer(club_or_404(club_id), context={"show_contact": _show_all}).data
+
+
+def club_response(request, club_id, status_code=status.HTTP_200_OK, cached=False) -> Response:
+    """One Club, contact details if club.view_contact allows (the club's fact is memoised).
+
+    `cached`: from its read model, read along in the request's one round trip (a GET). After
+    a write it is read from PostgreSQL: the write's bump may not have been sent yet."""
+    body = (
+        readmodels.club(club_id, lambda: club_body(club_id), store_for(request))
+        if cached
+        else club_body(club_id)
+    )
+    if not authorizer_for(request).check(Action.CLUB_VIEW_CONTACT, club_id).allowed:
+        body = readmodels.without_contact(body)
+    return Response(body, status=status_code)
 
 
 # --- Clubs ---------------------------------------------------------------------------------
@@ -239,10 +270,16 @@ def club_response(request, club_id, status_code=status.HTTP_200_OK) -> Response:
 class ClubListCreateApi(ListApi):
     """GET: the public directory (published clubs). POST: an admin creates a club."""
 
+    # GET serves the page's read model (clubs/readmodels.py), keyed on the canonical query (its
+    # links are built from that form too), and adds the contact fields of the clubs the caller
+    # may see them for (`contact_policy`): no SQL when warm.
+
     permission_classes = [ActionPermission]
     required_actions = {"POST": Action.CLUB_CREATE}
     filterset_class = ClubFilter
     serializer_class = ClubOutputSerializer
+    pagination_class = CanonicalPagination
+    _page_key: tuple[str | None] | None = None
 
     def get_permissions(self):
         if self.request.method in SAFE_METHODS:
@@ -253,7 +290,37 @@ class ClubListCreateApi(ListApi):
         return selectors.club_list()
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "show_contact": contact_policy(self.request)}
+        return {**super().get_serializer_context(), "show_contact": _show_all}
+
+    def page_key(self, request) -> str | None:
+        """This request's page key (None: not cached), worked out once per request."""
+        if self._page_key is None:
+            query = query_of(self.paginator, request, self.filterset_class)
+            self._page_key = (readmodels.page_key(request, query),)
+        return self._page_key[0]
+
+    def read_model_keys(self, request) -> list[str]:
+        if request.method not in ("GET", "HEAD"):
+            return []
+        return readmodels.page_lookup_keys(self.page_key(request))
+
+    def list(self, request, *args, **kwargs):
+        entry = readmodels.page(
+            self.page_key(request),
+            lambda: super(ClubListCreateApi, self).list(request).data,
+            store_for(request),
+        )
+        page, contacts = entry["page"], entry["contacts"]
+        if authorizer_for(request).actor is not None:  # anonymous callers see no contacts
+            show = contact_policy(request)
+            page = {
+                **page,
+                "results": [
+                    {**item, **contacts[item["id"]]} if show(_listed(item)) else item
+                    for item in page["results"]
+                ],
+            }
+        return Response(page)
 
     @extend_schema(request=ClubInputSerializer, responses={201: ClubOutputSerializer})
     def post(self, request):
@@ -266,11 +333,16 @@ class ClubListCreateApi(ListApi):
 class ClubRegionsApi(Api):
     """Distinct regions of published clubs."""
 
+    # Served from their read model (clubs/readmodels.py).
+
     permission_classes = [AllowAny]
+
+    def read_model_keys(self, request) -> list[str]:
+        return readmodels.regions_lookup_keys() if request.method in ("GET", "HEAD") else []
 
     @extend_schema(responses=serializers.ListSerializer(child=serializers.CharField()))
     def get(self, request):
-        return Response(selectors.club_regions())
+        return Response(readmodels.regions(selectors.club_regions, store_for(request)))
 
 
 class ClubMineApi(ListApi):
@@ -290,13 +362,19 @@ class ClubMineApi(ListApi):
 class ClubDetailApi(Api):
     """One club: view (published, or owner/admin), update (owner/admin), delete (admin)."""
 
+    # GET serves the club's read model, read in the request's one round trip with the facts of
+    # its permission check: no SQL when warm.
+
     permission_classes = [ActionPermission]
     required_actions = {"GET": Action.CLUB_VIEW, "PATCH": Action.CLUB_UPDATE, "DELETE": Action.CLUB_DELETE}
     field_actions = {"owner": Action.CLUB_SET_OWNER, "is_verified": Action.CLUB_SET_OWNER}
 
+    def read_model_keys(self, request) -> list[str]:
+        return readmodels.club_lookup_keys(self.kwargs["pk"]) if request.method in ("GET", "HEAD") else []
+
     @extend_schema(responses=ClubOutputSerializer)
     def get(self, request, pk):
-        return club_response(request, pk)
+        return club_response(request, pk, cached=True)
 
     @extend_schema(request=ClubInputSerializer, responses=ClubOutputSerializer)
     def patch(self, request, pk):
@@ -387,6 +465,7 @@ class ClubCoachApi(Api):
     (club_coach.leave)."""
 
     permission_classes = [IsAuthenticated]
+    body_actions = {"DELETE": (Action.CLUB_MANAGE_MEMBERS, Action.CLUB_COACH_LEAVE)}  # checked in delete()
 
     def permission_refs(self, request, actor_id) -> list[FactRef]:
         # The club's fact rides in the request's one round trip (club.manage_members).
@@ -426,7 +505,9 @@ class ClubCoachAcceptApi(_ClubCoachInvitationApi):
 
     @extend_schema(
         request=None,
-        responses=inline_serializer("ClubCoachAccepted", {"status": serializers.CharField()}),
+        responses=inline_serializer(
+            "ClubCoachAccepted", {"status": serializers.ChoiceField(choices=[ClubCoachStatus.ACTIVE.value])}
+        ),
     )
     def post(self, request, pk, user_id):
         club_coach = services.club_coach_accept(club_coach=self.get_object())
@@ -449,6 +530,7 @@ class ClubMembershipRequestsApi(ListApi):
 
     permission_classes = [ActionPermission]
     required_actions = {"GET": Action.CLUB_MANAGE_MEMBERS}
+    body_actions = {"POST": (Action.MEMBERSHIP_REQUEST,)}  # checked in post()
     serializer_class = MembershipRequestOutputSerializer
     filterset_class = MembershipRequestFilter
 

@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class ClubsConfig(AppConfig):
     name = "clubs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from clubs import readmodels
+
+        readmodels.register()  # writes of clubs, their members and owners bump the read models

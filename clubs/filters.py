@@ -36,13 +36,39 @@ def compact_postcode(value: str) -> str:
     return "".join(value.split()).upper()
 
 
+class FoldedCharField(forms.CharField):
+    """Stripped and lower-cased: the value a case-insensitive filter uses is its canonical
+    form (boxerconnect/api/canonical.py), so "CARDIFF" and "cardiff" are one cached page."""
+
+    def to_python(self, value):
+        return super().to_python(value).lower()
+
+
+class FoldedCharFilter(django_filters.CharFilter):
+    field_class = FoldedCharField
+
+
+class CompactPostcodeField(forms.CharField):
+    """Upper-case without spaces (`compact_postcode`): its canonical form too."""
+
+    def to_python(self, value):
+        return compact_postcode(super().to_python(value))
+
+
+class PostcodeFilter(django_filters.CharFilter):
+    field_class = CompactPostcodeField
+
+
 class ClubFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(lookup_expr="icontains", max_length=100)
-    city = django_filters.CharFilter(lookup_expr="icontains", max_length=100)
-    country = django_filters.CharFilter(lookup_expr="icontains", max_length=100)
-    postcode = django_filters.CharFilter(method="filter_postcode", max_length=16)
+    """The public clubs directory. Every value is cleaned to the form the filter uses, which
+    is also what its cached page is keyed on (clubs/readmodels.py)."""
+
+    region = FoldedCharFilter(lookup_expr="icontains", max_length=100)
+    city = FoldedCharFilter(lookup_expr="icontains", max_length=100)
+    country = FoldedCharFilter(lookup_expr="icontains", max_length=100)
+    postcode = PostcodeFilter(method="filter_postcode", max_length=16)
     accepting_members = StrictBooleanFilter()
-    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
+    search = FoldedCharFilter(field_name="name", lookup_expr="icontains", max_length=200)
 
     class Meta:
         model = Club

@@ -3,6 +3,7 @@
 from typing import Any
 from uuid import UUID
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -56,7 +57,7 @@ class PermissionCheckApi(Api):
         parameters=[
             OpenApiParameter("action", str, required=True, enum=sorted(a.value for a in CHECKABLE)),
             OpenApiParameter("resource_type", str, required=True, enum=RESOURCE_TYPES),
-            OpenApiParameter("resource_id", str, required=True),
+            OpenApiParameter("resource_id", OpenApiTypes.UUID, required=True),
         ],
         responses=inline_serializer(
             "PermissionCheck", {"allowed": serializers.BooleanField(), "reason": serializers.CharField()}

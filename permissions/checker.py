@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from boxerconnect.api.errors import BadRequest
+from boxerconnect.throttling import planned_counters
 from permissions import denials
 from permissions.actions import RESOURCE_OF, Action
 from permissions.facts import ClubCoachObject, CoachLinkObject, MembershipObject, SparringObject, UserFact
@@ -254,7 +255,8 @@ def prime(request: Any, view: Any = None, actor_id: UUID | str | None = None) ->
     Once per request: the authentication class primes with the token's user, the base view
     (boxerconnect/api) primes anonymous requests; later calls only return the actor's fact.
     What the view declares decides the rest: its action on its resource (or
-    `permission_refs(request, actor_id)`), and `read_model_keys(request)`.
+    `permission_refs(request, actor_id)`), `read_model_keys(request)`, and its throttles'
+    counters (counted in the same round trip: boxerconnect/throttling.py).
     """
     http_request = getattr(request, "_request", request)
     store = store_for(request)
@@ -269,6 +271,8 @@ def prime(request: Any, view: Any = None, actor_id: UUID | str | None = None) ->
             read_model_keys = getattr(view, "read_model_keys", None)
             if read_model_keys is not None:
                 store.read_along(read_model_keys(request))
+            store.count_along(planned_counters(request, view, actor_id))
+            http_request._bc_counted = store.counted
         store.get_many(refs)
     if actor is None:
         return None

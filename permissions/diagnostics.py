@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from accounts.models import User
 from boxerconnect import metrics
-from boxerconnect.cache import stamped
+from boxerconnect.cache import sentinel, stamped
 from boxerconnect.cache.guarded import guarded
 from boxerconnect.cache.keys import NONCE_KEY
 from boxers.models import CoachLink
@@ -65,6 +65,7 @@ def redis_stats() -> dict[str, Any]:
     memory = redis.info("memory")
     return {
         "backend": type(backend).__name__,
+        "primary": sentinel.primary_address(backend),  # with Sentinel: host:port it names now
         "keys": keys,
         "server": {
             "keyspace_hits": info.get("keyspace_hits"),

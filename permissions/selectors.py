@@ -4,8 +4,11 @@
 `club_scope(actor)` filters `Club.objects` to the clubs `club.view` allows (anonymous: the
 public directory and the published clubs), `coach_link_scope(actor)` filters links to those
 `coach_link.view` allows, `acting_for_scope(actor, today)` filters boxers to those the actor
-acts for (`rules.acts_for`), and `sparring_request_scope(actor, today)` filters requests to
-those `sparring.view` allows (acting for either side). The property tests hold each equal
+acts for (`rules.acts_for`), `availability_view_scope(actor, today)` filters them to those
+whose slots `availability.view` shows it, `acting_users_scope(boxer_id, today)` filters users to those
+who act for a boxer (the people told of its sparring), and `sparring_request_scope(actor,
+today)` filters requests to those `sparring.view` allows (acting for either side). The
+property tests hold each equal
 to `Authorizer.check` for every object; the list selectors use them, so each visibility
 rule is written once in SQL.
 """
@@ -16,10 +19,17 @@ from uuid import UUID
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
-from boxers.models import CoachLink, CoachLinkStatus
+from boxers.models import Boxer, CoachLink, CoachLinkStatus
 from permissions.actions import ANONYMOUS, Action
 from permissions.facts import UserFact
-from permissions.rules import ADULT_AGE, MANAGE_SPARRING, role_may, role_of, years_before
+from permissions.rules import (
+    ADULT_AGE,
+    MANAGE_SPARRING,
+    MINOR_AVAILABILITY_ROLES,
+    role_may,
+    role_of,
+    years_before,
+)
 
 NOTHING = Q(pk__in=[])
 PUBLIC_BOXERS = Q(is_active=True, is_searchable=True, user__is_active=True)
@@ -99,6 +109,43 @@ def acting_for_scope(actor: UserFact | None, today: date, prefix: str = "") -> Q
         )
         scope |= Q(Exists(links), **{f"{prefix}is_active": True})
     return scope
+
+
+def availability_view_scope(actor: UserFact | None, today: date, prefix: str = "") -> Q:
+    """Boxers whose slots `availability.view` shows the actor, among the profiles it may view
+    (boxer_scope decides those): every one for roles coach, gym_owner and admin; otherwise
+    those 18 or over (or without a date of birth), its own, and those it acts for. Nothing
+    for anonymous callers. `prefix` applies it through a relation ("boxer__")."""
+    if not role_may(actor, Action.AVAILABILITY_VIEW):
+        return NOTHING
+    if role_of(actor) in MINOR_AVAILABILITY_ROLES:
+        return Q()
+    assert actor is not None
+    adult = Q(**{f"{prefix}date_of_birth__isnull": True}) | Q(
+        **{f"{prefix}date_of_birth__lte": years_before(today, ADULT_AGE)}
+    )
+    return adult | Q(**{f"{prefix}user_id": UUID(actor.id)}) | acting_for_scope(actor, today, prefix)
+
+
+def acting_users_scope(boxer_id: UUID | str, today: date) -> Q:
+    """Users who act for the boxer (`rules.acts_for`) other than by being admins, for
+    `User.objects`: active users only (an inactive one acts for nobody); its own user when
+    the boxer is 18 or over (or without a date of birth); users with role coach holding an
+    active link with manage_sparring to the active profile; the owner of the active
+    profile's club. The same rule as acting_for_scope, read from the boxer's side."""
+    boxer = Boxer.objects.filter(pk=UUID(str(boxer_id)))
+    adult = Q(date_of_birth__isnull=True) | Q(date_of_birth__lte=years_before(today, ADULT_AGE))
+    own = Exists(boxer.filter(adult, user_id=OuterRef("pk")))
+    coaching = Exists(
+        CoachLink.objects.filter(
+            _has_right(MANAGE_SPARRING),
+            coach_id=OuterRef("pk"),
+            boxer__in=boxer.filter(is_active=True),
+            status=CoachLinkStatus.ACTIVE,
+        )
+    )
+    club_owner = Exists(boxer.filter(is_active=True, club__owner_id=OuterRef("pk")))
+    return Q(is_active=True) & (Q(own) | Q(coaching, role="coach") | Q(club_owner))
 
 
 def sparring_request_scope(actor: UserFact | None, today: date) -> Q:

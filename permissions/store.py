@@ -208,6 +208,10 @@ class FactStore:
         self._riders: list[str] = []
         # Raw values of keys read along with facts (`read_along`), the nonce included.
         self.raw: dict[str, bytes | None] = {}
+        self._counters: list[tuple[str, int]] = []
+        # Throttle counters counted along (`count_along`): key → (hits, seconds left), or
+        # None when the round trip failed.
+        self.counted: dict[str, Any] = {}
 
     def read_along(self, keys: Iterable[str]) -> None:
         """Read `keys` (raw) in the same round trip as the next lookup of facts, into `raw`.
@@ -216,6 +220,12 @@ class FactStore:
         the request (checker.prime), so a warm request is one round trip.
         """
         self._riders += [key for key in keys if key not in self.raw]
+
+    def count_along(self, counters: Iterable[tuple[str, int]]) -> None:
+        """Count one hit in each (throttle key, window) in the round trip of the next lookup,
+        into `counted` (boxerconnect/throttling.py takes them): a throttled request pays no
+        round trip of its own for its rate limits."""
+        self._counters += list(counters)
 
     def take_raw(self, keys: list[str]) -> list[bytes | None] | None:
         """The raw values of `keys` if they were read along (the last key is used once: a
@@ -237,7 +247,7 @@ class FactStore:
     def get_many(self, refs: Iterable[FactRef]) -> dict[FactRef, Any]:
         refs = list(refs)
         wanted = [ref for ref in dict.fromkeys(refs) if ref not in self._memo]
-        if wanted or self._riders:
+        if wanted or self._riders or self._counters:
             self._memo.update(self._lookup(wanted))
         return {ref: self._memo[ref] for ref in refs}
 
@@ -249,7 +259,8 @@ class FactStore:
         if riders:
             self._riders = []
             keys += riders
-        raw = stamped.read(keys)
+        counters, self._counters = self._counters, []
+        raw = stamped.read(keys, counters, self.counted)
         if raw is None:
             return self._from_db(refs, "bypass")
         if riders:

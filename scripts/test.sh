@@ -27,6 +27,8 @@ if [ "${SKIP_LINT:-0}" != "1" ]; then
   .venv/bin/ruff format --check .
   echo "==> mypy"
   .venv/bin/mypy
+  # openapi.yaml as clients use it: Redocly lint, TypeScript types (skipped, loudly, without npm).
+  scripts/openapi-clients.sh
 fi
 echo "==> pytest"
 # Two processes by default (pytest-xdist; TEST_WORKERS=0 runs in this one): each gets its own

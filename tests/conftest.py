@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.test import override_settings
 
 from boxerconnect.cache import stamped
-from boxerconnect.cache.keys import ADOPTED_KEY
+from boxerconnect.cache.keys import adopted_key
 from boxerconnect.settings import _redis_cache
 from tests.support.clients import CommitClient, authenticate
 from tests.support.counting import CommandCounter
@@ -34,7 +34,7 @@ def _isolated_cache():
     # new connection would vet it again and rotate the nonce under the first request.
     with contextlib.suppress(Exception):
         client = caches["guarded"].client.get_client(write=True)
-        client.set(ADOPTED_KEY, client.info("server")["run_id"])
+        client.set(adopted_key(caches["guarded"].key_prefix), client.info("server")["run_id"])
     stamped.reset_process_state()
     yield
     stamped.reset_process_state()

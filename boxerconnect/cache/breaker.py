@@ -75,6 +75,16 @@ class CircuitBreaker:
                 logger.warning("cache breaker %s closed: cache reachable again", self.name)
                 self._set(CLOSED)
 
+    def release_probe(self) -> None:
+        """The call `allow()` let through never reached the cache (this process had no free
+        connection): nothing was learned, so the next call may probe instead."""
+        if not self._probing:
+            return
+        with self._lock:
+            if self.state == HALF_OPEN and self._probing:
+                self._probing = False
+                self._set(OPEN)  # its cooldown is over: the next allow() probes
+
     def record_failure(self) -> None:
         with self._lock:
             self.failures += 1

@@ -9,6 +9,7 @@ throttle counters all go through the one `guarded` instance of this process.
 import builtins
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,7 +17,7 @@ import orjson
 from django.core.cache import caches
 
 from boxerconnect import metrics
-from boxerconnect.cache import events, fastpath
+from boxerconnect.cache import events, fastpath, pool
 from boxerconnect.cache.breaker import CircuitBreaker
 from boxerconnect.cache.keys import PING_KEY
 
@@ -50,6 +51,7 @@ class GuardedCache:
         self.alias = alias
         self.breaker = CircuitBreaker(alias)
         self._trips = {o: metrics.CACHE_ROUND_TRIPS.labels(alias, o) for o in ("ok", "error", "bypassed")}
+        self._latency = {p: metrics.REDIS_ROUND_TRIP.labels(p) for p in ("fast", "client")}
         self._local = threading.local()
 
     @property
@@ -60,19 +62,31 @@ class GuardedCache:
             local.backend, local.epoch = caches[self.alias], _backends_epoch
         return local.backend
 
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run one cache operation; raise CacheUnavailable instead of any cache error."""
+    def call(self, fn: Callable[[], T], path: str = "client") -> T:
+        """Run one cache operation; raise CacheUnavailable instead of any cache error.
+
+        Its duration is observed in `redis_round_trip_seconds{path}`. A pool with no free
+        connection (pool.py) is not a Redis failure: the call is skipped (no cache for it)
+        without a breaker failure or a trouble notice, as nothing was sent.
+        """
         if not self.breaker.allow():
             self._trips["bypassed"].inc()
             raise CacheUnavailable(f"{self.alias} cache breaker is open")
+        started = time.perf_counter()
         try:
             result = fn()
         except Exception as exc:  # any backend error (refused, timeout, OOM) means "no cache"
+            if pool.exhausted(exc):
+                self.breaker.release_probe()
+                logger.warning("cache %s call skipped: %s", self.alias, exc)
+                raise CacheUnavailable(str(exc)) from exc
+            self._latency[path].observe(time.perf_counter() - started)
             self.breaker.record_failure()
             events.notify(f"{self.alias} call failed")
             self._trips["error"].inc()
             logger.warning("cache %s call failed: %s", self.alias, type(exc).__name__)
             raise CacheUnavailable(str(exc)) from exc
+        self._latency[path].observe(time.perf_counter() - started)
         self.breaker.record_success()
         self._trips["ok"].inc()
         return result
@@ -91,12 +105,25 @@ class GuardedCache:
         `get_many`. Raw values decode with any JSON parser to exactly what django-redis's
         JSON serializer wrote (ints are stored as digits: they read back as ints too).
         """
+        found = self.read_and_count(keys, [])
+        return None if found is None else found[0]
+
+    def read_and_count(
+        self, keys: list[str], counters: list[tuple[str, int]]
+    ) -> tuple[list[bytes | None], list[tuple[int, float]]] | None:
+        """`get_many_raw(keys)` and `count_hit` of each (key, window) of `counters`, in ONE
+        round trip: (raw values, (hits, seconds left) per counter). None, without a round
+        trip, when this cache cannot be read raw."""
         backend = self.backend
         prefix = fastpath.raw_key_prefix(backend)
         if prefix is None:
             return None
         made = [prefix + key for key in keys]
-        return self.call(lambda: fastpath.mget(self._local, backend, made))
+        made_counters = [(prefix + key, window) for key, window in counters]
+        return self.call(
+            lambda: fastpath.mget(self._local, backend, made, made_counters),
+            "fast" if fastpath.enabled() else "client",
+        )
 
     def set_many(self, mapping: dict[str, Any], timeout: float | None) -> None:
         self.call(lambda: self.backend.set_many(mapping, timeout=timeout))

@@ -3,7 +3,10 @@
 No other module formats a cache key. Ids are parsed as UUIDs and rendered as 32 hex digits,
 so every spelling of an id is one key, a non-id is rejected, and no two subjects share a key.
 This module imports no domain app (it knows families by name only); Django's cache adds its
-own prefix (`CACHE_KEY_PREFIX`, version) to every key below except `ADOPTED_KEY`.
+own prefix (`CACHE_KEY_PREFIX`, version) to every key below; `adopted_key` carries the same
+prefix itself. Every key this service writes therefore starts with `<CACHE_KEY_PREFIX>:`, so
+deployments sharing one Redis (staging and production) never read, rotate or vet each
+other's keys (tests/boxerconnect/test_shared_redis.py).
 
 What invalidates what (a bump = a fresh random token in a generation key, sent in one round
 trip when the writing transaction commits; see stamped.py):
@@ -24,13 +27,27 @@ trip when the writing transaction commits; see stamped.py):
                                 public body and what callers allowed more may add to it}.
   read:f:directory.v2:<sha256>  entry_ttl(). {"s": [nonce, directory gen], "v": one non-empty
                                 page}, by origin, day and canonical query (never the raw URI).
+  read:g:club:<club>            generation_ttl(). Bumped by any committed write of the club row,
+                                of a boxer joining, leaving, created in or deleted from it (or
+                                soft-deleted/restored: its member_count), and by its owner's
+                                name change or deletion (the owner ref it shows).
+  read:g:clubdir                generation_ttl(). Bumped by everything that bumps a club's
+                                generation, and by the creation of a club.
+  read:f:club.v1:<club>         entry_ttl(). {"s": [nonce, club gen], "v": the body of GET
+                                /api/v1/clubs/{id}/ with its contact fields (the view strips
+                                them for whoever club.view_contact refuses)}.
+  read:f:clubdir.v1:<sha256>    entry_ttl(). {"s": [nonce, clubdir gen], "v": one non-empty page
+                                of GET /api/v1/clubs/ and its clubs' contacts}, by origin and
+                                canonical query (never the raw URI).
+  read:f:clubregions.v1         entry_ttl(). {"s": [nonce, clubdir gen], "v": the regions list}.
   throttle_<scope>_<ident>      the rate's window. A hit counter (boxerconnect/throttling.py).
-  boxerconnect:adopted-run-id   no TTL, no prefix. The run id of the Redis instance whose
-                                contents were vetted (events.py).
+  <prefix>:adopted-run-id       no TTL, Django's version not included. The run id of the
+                                Redis instance whose contents this deployment vetted
+                                (events.py).
   perm:ping                     never stored. The breaker's probe on a cache that is not Redis.
 
 Read models are declared with their writes in the app whose bodies they are
-(boxers/readmodels.py); fact families in permissions/facts.py.
+(boxers/readmodels.py, clubs/readmodels.py); fact families in permissions/facts.py.
 """
 
 import hashlib
@@ -41,12 +58,18 @@ from uuid import UUID
 from django.conf import settings
 
 NONCE_KEY = "perm:nonce"
-# A plain Redis key (no Django prefix), read and written on raw connections during the
-# handshake (events.py), before Django's cache is involved.
-ADOPTED_KEY = "boxerconnect:adopted-run-id"
+ADOPTED_KEY = "adopted-run-id"
 PING_KEY = "perm:ping"
 CLUBS_GEN_KEY = "read:g:clubs"
 DIRECTORY_GEN_KEY = "read:g:directory"
+CLUB_DIRECTORY_GEN_KEY = "read:g:clubdir"
+CLUB_REGIONS_KEY = "read:f:clubregions.v1"
+
+
+def adopted_key(key_prefix: str) -> str:
+    """The Redis key (already prefixed) read and written on raw connections during the
+    handshake (events.py), before Django's cache is involved."""
+    return f"{key_prefix}:{ADOPTED_KEY}"
 
 
 def entry_ttl() -> int:
@@ -112,6 +135,33 @@ def directory_page_key(origin: str, day: str, query: str) -> str:
     default spelled out would each make a new entry."""
     canonical = json.dumps([origin, day, query])  # unambiguous whatever the parts hold
     return f"read:f:directory.v2:{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+def club_key(club_id: UUID | str) -> str:
+    """The body of GET /api/v1/clubs/{id}/ (contacts included), stamped [nonce, club gen]."""
+    return f"read:f:club.v1:{hex_id(club_id)}"
+
+
+def club_generation_key(club_id: UUID | str) -> str:
+    """Bumped by writes of the club row, of its members' club/is_active and its owner's name."""
+    return f"read:g:club:{hex_id(club_id)}"
+
+
+def club_directory_generation_key() -> str:
+    """Every clubs directory page and the regions: what bumps a club's generation, and creates."""
+    return CLUB_DIRECTORY_GEN_KEY
+
+
+def club_regions_key() -> str:
+    """The regions of published clubs (GET /api/v1/clubs/regions/), stamped [nonce, clubdir gen]."""
+    return CLUB_REGIONS_KEY
+
+
+def club_directory_page_key(origin: str, query: str) -> str:
+    """One page of GET /api/v1/clubs/ by the origin its links name and its canonical query
+    string (boxerconnect/api/canonical.py), hashed: never the raw URI."""
+    canonical = json.dumps([origin, query])
+    return f"read:f:clubdir.v1:{hashlib.sha256(canonical.encode()).hexdigest()}"
 
 
 def throttle_key(scope: str, ident: str) -> str:

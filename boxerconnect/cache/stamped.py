@@ -157,24 +157,43 @@ def reset_process_state() -> None:
 # --- Reading and storing --------------------------------------------------------------------
 
 
-def read(keys: list[str]) -> list[bytes | None] | None:
+def read(
+    keys: list[str], counters: list[tuple[str, int]] | None = None, counted: dict[str, Any] | None = None
+) -> list[bytes | None] | None:
     """The raw JSON of `keys` in one round trip (None: missing), or None when the cache must
     not be used now: breaker open, the call failed, or a rotation is owed and cannot be done.
 
     By convention keys[0] is NONCE_KEY. Callers then read from PostgreSQL ("bypass").
+
+    `counters` ((key, window) of throttle counters) ride in the same round trip: `counted`
+    receives each key's (hits, seconds left), or None when the round trip could not be made
+    (the throttle then fails open, as it does on its own). On a cache that cannot be read raw
+    they are left out of `counted` (the throttle counts on its own).
     """
+    counters = counters or []
+
+    def failed() -> None:
+        if counted is not None:
+            counted.update(dict.fromkeys((key for key, _window in counters), None))
+
     if _rotation_pending:
         try:
             rotate()
         except CacheUnavailable:
+            failed()
             return None
     trouble_before = _undelivered
     try:
-        raw = guarded.get_many_raw(keys)
-        if raw is None:  # a cache that cannot be read raw: decoded values, same order
-            found = guarded.get_many(keys)
-            raw = [orjson.dumps(found[key]) if key in found else None for key in keys]
+        found = guarded.read_and_count(keys, counters)
+        if found is None:  # a cache that cannot be read raw: decoded values, same order
+            values = guarded.get_many(keys)
+            raw = [orjson.dumps(values[key]) if key in values else None for key in keys]
+        else:
+            raw, counts = found
+            if counted is not None:
+                counted.update(zip((key for key, _window in counters), counts, strict=True))
     except CacheUnavailable:
+        failed()
         return None
     if _undelivered != trouble_before:
         # The call itself hit trouble (say, a silent reconnect to a restarted server):

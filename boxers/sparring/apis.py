@@ -6,6 +6,7 @@ warm request spends no SQL on authentication or authorization (tests count it).
 
 from typing import Any, cast
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -18,7 +19,7 @@ from boxerconnect.api.errors import BadRequest
 from boxerconnect.api.views import Api, GenericApi, ListApi
 from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from boxers import selectors as boxer_selectors
-from boxers.models import SparringRequest
+from boxers.models import Availability, SparringRequest
 from boxers.serializers import BoxerOutputSerializer
 from boxers.sparring import selectors, services
 from boxers.sparring.serializers import (
@@ -56,6 +57,11 @@ def _club_for(request: Request, club_id: Any) -> Club | None:
 # --- Availability ---------------------------------------------------------------------------------
 
 
+def _slot_body(request: Request, slot: Availability) -> Any:
+    """A slot as the caller sees it (its club only when the caller may view it)."""
+    return SlotOutputSerializer(slot, context={"actor": authorizer_for(request).actor}).data
+
+
 class AvailabilityListApi(ListApi):
     """GET: a boxer's slots in a window (availability.view). POST: add one (availability.manage)."""
 
@@ -63,6 +69,9 @@ class AvailabilityListApi(ListApi):
     required_actions = {"GET": Action.AVAILABILITY_VIEW, "POST": Action.AVAILABILITY_MANAGE}
     serializer_class = SlotOutputSerializer
     filter_backends: list[Any] = []
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "actor": authorizer_for(self.request).actor}
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
@@ -74,8 +83,10 @@ class AvailabilityListApi(ListApi):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", str, description="ISO 8601 with offset; default now"),
-            OpenApiParameter("to", str, description="ISO 8601 with offset; default from + 30 days (≤ 90)"),
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description="ISO 8601 with offset; default now"),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATETIME, description="ISO 8601 with offset; default from + 30 days (≤ 90)"
+            ),
         ]
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -88,7 +99,7 @@ class AvailabilityListApi(ListApi):
         data = dict(params.validated_data)
         club = _club_for(request, data.pop("club", None))
         slot = services.availability_create(boxer=boxer_selectors.boxer_get(boxer_id=pk), club=club, **data)
-        return Response(SlotOutputSerializer(slot).data, status=status.HTTP_201_CREATED)
+        return Response(_slot_body(request, slot), status=status.HTTP_201_CREATED)
 
 
 class AvailabilityDetailApi(Api):
@@ -106,7 +117,7 @@ class AvailabilityDetailApi(Api):
         if "club" in data:
             data["club"] = _club_for(request, data["club"])
         slot = services.availability_update(slot=slot, data=data)
-        return Response(SlotOutputSerializer(slot).data)
+        return Response(_slot_body(request, slot))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any, slot_id: Any) -> Response:
@@ -146,7 +157,9 @@ class SuggestionsApi(Api):
         params.is_valid(raise_exception=True)
         boxer = boxer_selectors.boxer_get(boxer_id=pk)
         try:
-            found = suggestions(boxer=boxer, criteria=Criteria(**params.validated_data))
+            found = suggestions(
+                boxer=boxer, criteria=Criteria(**params.validated_data), actor=authorizer_for(request).actor
+            )
         except IncompleteProfile:
             raise BadRequest(
                 "Set the boxer's gender and weight to get suggestions.", code="incomplete_profile"
@@ -166,6 +179,8 @@ class SparringRequestListApi(ListApi):
     serializer_class = SparringRequestOutputSerializer
     filter_backends: list[Any] = []
     throttle_scope = "sparring"
+    # Checked in post() on the boxers and the club the body names.
+    body_actions = {"POST": (Action.SPARRING_REQUEST, Action.BOXER_VIEW, Action.CLUB_VIEW)}
 
     def get_throttles(self) -> list[Any]:
         if self.request.method == "POST":  # proposing is rate limited; reading is not

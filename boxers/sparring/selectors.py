@@ -10,18 +10,18 @@ from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import User
+from boxers.ages import age_on
 from boxers.models import (
     Availability,
     Boxer,
-    CoachLink,
-    CoachLinkStatus,
     ExperienceLevel,
     SparringRequest,
     SparringStatus,
 )
 from permissions.facts import UserFact
-from permissions.rules import MANAGE_SPARRING, is_adult, years_before
-from permissions.selectors import acting_for_scope, sparring_request_scope
+from permissions.rules import is_adult, years_before
+from permissions.selectors import acting_for_scope, acting_users_scope, sparring_request_scope
 
 EXPERIENCE_ORDER = [level.value for level in ExperienceLevel]  # beginner < ... < professional
 
@@ -43,14 +43,20 @@ def bouts(boxer: Boxer) -> int:
 
 def compatibility(a: Boxer, b: Boxer, today: date) -> dict[str, Any]:
     """How two boxers compare: weight difference (kg), difference in recorded bouts, steps
-    between experience levels, age gap in years (None where a figure is missing), and
-    whether either is under 18 (`junior`)."""
+    between experience levels, age gap in whole years (None where a figure is missing), and
+    whether either is under 18 (`junior`).
+
+    The age gap is whole years on purpose: any adult may propose to a searchable minor and
+    reads this block, and a finer gap (tenths of a year) would give the minor's birth date
+    to within days to someone who knows their own — a date only those who may edit the
+    profile see."""
     weight = None
     if a.weight_kg is not None and b.weight_kg is not None:
         weight = float(abs(Decimal(a.weight_kg) - Decimal(b.weight_kg)))
     age_gap = None
     if a.date_of_birth is not None and b.date_of_birth is not None:
-        age_gap = round(abs((a.date_of_birth - b.date_of_birth).days) / 365.25, 1)
+        earlier, later = sorted((a.date_of_birth, b.date_of_birth))
+        age_gap = age_on(earlier, later)
     dobs = (a.date_of_birth, b.date_of_birth)
     return {
         "weight_diff_kg": weight,
@@ -62,23 +68,12 @@ def compatibility(a: Boxer, b: Boxer, today: date) -> dict[str, Any]:
 
 
 def acting_user_ids(boxer: Boxer) -> list[UUID]:
-    """The users who act for `boxer`, admins left out (they act for everyone and are not
-    notified): its own user when 18 or over, coaches with an active link carrying
-    manage_sparring, the owner of its club. Two queries."""
-    ids: list[UUID] = []
-    dob = None if boxer.date_of_birth is None else boxer.date_of_birth.isoformat()
-    if is_adult(dob, timezone.localdate()):
-        ids.append(boxer.user_id)
-    if boxer.is_active:
-        links = CoachLink.objects.filter(boxer_id=boxer.pk, status=CoachLinkStatus.ACTIVE)
-        ids += [
-            coach for coach, rights in links.values_list("coach_id", "rights") if MANAGE_SPARRING in rights
-        ]
-        if boxer.club_id is not None:
-            owner = Boxer.objects.filter(pk=boxer.pk).values_list("club__owner_id", flat=True).first()
-            if owner is not None:
-                ids.append(owner)
-    return list(dict.fromkeys(ids))
+    """The users who act for `boxer` (permissions.selectors.acting_users_scope: the rule of
+    rules.acts_for), admins left out as admins (they act for everyone and are not notified):
+    its own user when 18 or over, coaches with an active link carrying manage_sparring, the
+    owner of its club; active users only. One query, on the rows as they are now."""
+    scope = acting_users_scope(boxer.pk, timezone.localdate())
+    return list(User.objects.filter(scope).order_by("pk").values_list("pk", flat=True))
 
 
 def availability_window(*, boxer_id: UUID | str, start: datetime, end: datetime) -> QuerySet[Availability]:

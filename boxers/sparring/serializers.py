@@ -1,25 +1,45 @@
 """Input and output shapes of the sparring API (API.md, "Sparring")."""
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from boxerconnect.api.serializers import RefSerializer
-from boxers.models import SparringKind, SparringStatus
+from boxers.models import Availability, SparringKind, SparringStatus
 from boxers.sparring.selectors import compatibility
+from permissions.actions import Action
+from permissions.facts import ClubFact
+from permissions.rules import decide_club
 
 MAX_WINDOW_DAYS = 90
 
 
 class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with an offset (a naive datetime is a 400, not silently local time), in UTC."""
+    """ISO 8601 with an offset (a naive datetime is a 400, not silently local time), in UTC
+    (a time that falls outside years 1 to 9999 in UTC is a 400 too)."""
 
     def enforce_timezone(self, value: datetime) -> datetime:
         if timezone.is_naive(value):
             raise serializers.ValidationError("Give a time zone offset, e.g. 2026-05-01T18:00:00+01:00.")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            self.fail("overflow")
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a number: "nan" passes min_value and max_value (every comparison with
+    NaN is false), so it is refused here (inf and -inf fail the bounds already)."""
+
+    def to_internal_value(self, data: Any) -> float:
+        value: float = super().to_internal_value(data)
+        if not math.isfinite(value):
+            raise serializers.ValidationError("A valid number is required.", code="invalid")
+        return value
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -33,13 +53,34 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class SlotOutputSerializer(serializers.Serializer):
+    """A slot of availability. `club` is null for a caller who may not view the club (an
+    unpublished club is named only to its owner and admins), as in a profile."""
+
+    # The caller is the serializer context's "actor" (its user fact; absent: anonymous).
     id = serializers.UUIDField()
     boxer_id = serializers.UUIDField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    club = RefSerializer(allow_null=True)
+    club = serializers.SerializerMethodField()
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(
+        RefSerializer(allow_null=True, help_text="Null when the caller may not view the club (unpublished).")
+    )
+    def get_club(self, slot: Availability) -> dict[str, Any] | None:
+        club = slot.club
+        if club is None:
+            return None
+        fact = ClubFact(
+            id=str(club.pk),
+            owner_id=None if club.owner_id is None else str(club.owner_id),
+            is_published=club.is_published,
+            accepting_members=club.accepting_members,
+        )
+        if not decide_club(self.context.get("actor"), Action.CLUB_VIEW, fact):
+            return None
+        return {"id": str(club.pk), "name": club.name}
 
 
 class SlotInputSerializer(serializers.Serializer):
@@ -62,7 +103,10 @@ class WindowInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("from") or timezone.now()
-        end = attrs.get("to") or start + timedelta(days=30)
+        try:
+            end = attrs.get("to") or start + timedelta(days=30)
+        except OverflowError:
+            raise serializers.ValidationError({"from": ["Datetime value out of range."]}) from None
         if end <= start:
             raise serializers.ValidationError({"to": ["Must be after from."]})
         if end - start > timedelta(days=MAX_WINDOW_DAYS):
@@ -77,7 +121,7 @@ class CompatibilitySerializer(serializers.Serializer):
     weight_diff_kg = serializers.FloatField(allow_null=True)
     bouts_diff = serializers.IntegerField()
     experience_gap = serializers.IntegerField()
-    age_gap_years = serializers.FloatField(allow_null=True)
+    age_gap_years = serializers.IntegerField(allow_null=True)
 
 
 class SparringRequestOutputSerializer(serializers.Serializer):
@@ -98,6 +142,7 @@ class SparringRequestOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    @extend_schema_field(serializers.ChoiceField(choices=SparringStatus.choices))
     def get_status(self, request: Any) -> str:
         """A pending request past its expiry reads as expired."""
         effective: str | None = getattr(request, "effective_status", None)
@@ -108,6 +153,7 @@ class SparringRequestOutputSerializer(serializers.Serializer):
         status: str = request.status
         return status
 
+    @extend_schema_field(CompatibilitySerializer)
     def get_compatibility(self, request: Any) -> dict[str, Any]:
         fit = compatibility(request.from_boxer, request.to_boxer, timezone.localdate())
         fit.pop("junior")
@@ -139,6 +185,6 @@ class SparringRequestFilterSerializer(serializers.Serializer):
 
 class SuggestionQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SparringKind.choices, default=SparringKind.SPARRING)
-    radius_km = serializers.FloatField(min_value=1, max_value=500, default=50)
+    radius_km = FiniteFloatField(min_value=1, max_value=500, default=50)
     limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
     include_same_club = StrictBooleanField(default=False)

@@ -54,7 +54,9 @@ from django.utils import timezone
 from accounts.models import User
 from boxers.models import MAX_SESSION, Availability, Boxer, SparringKind
 from boxers.sparring.selectors import EXPERIENCE_ORDER, bouts, experience_gap
+from permissions.facts import UserFact
 from permissions.rules import is_adult, years_before
+from permissions.selectors import availability_view_scope
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.045
@@ -184,10 +186,12 @@ def candidates(
     return _scored(found, weight, window, level, criteria.radius_km)
 
 
-def overlapping_slots(boxer: Boxer) -> QuerySet[Availability] | None:
-    """Other boxers' slots overlapping one of `boxer`'s slots in the next 30 days (None when
-    it has none). A slot lasts at most MAX_SESSION (a constraint), so one overlapping
-    [start, end) starts in (start - MAX_SESSION, end): a range on the starts_at index."""
+def overlapping_slots(boxer: Boxer, actor: UserFact | None) -> QuerySet[Availability] | None:
+    """Other boxers' slots overlapping one of `boxer`'s slots in the next 30 days, of the
+    boxers whose availability `actor` may view (an under-18's slots count only for its own
+    side and roles coach, gym_owner, admin: availability_view_scope); None when `boxer` has
+    none. A slot lasts at most MAX_SESSION (a constraint), so one overlapping [start, end)
+    starts in (start - MAX_SESSION, end): a range on the starts_at index."""
     now = timezone.now()
     mine = list(
         Availability.objects.filter(
@@ -199,7 +203,8 @@ def overlapping_slots(boxer: Boxer) -> QuerySet[Availability] | None:
     overlap = Q(pk__in=[])
     for start, end in mine:
         overlap |= Q(starts_at__gt=start - MAX_SESSION, starts_at__lt=end, ends_at__gt=start)
-    return Availability.objects.filter(overlap).exclude(boxer_id=boxer.pk).order_by()
+    viewable = availability_view_scope(actor, timezone.localdate(), "boxer__")
+    return Availability.objects.filter(overlap, viewable).exclude(boxer_id=boxer.pk).order_by()
 
 
 def _slot_count(overlapping: QuerySet[Availability] | None) -> Any:
@@ -267,11 +272,12 @@ def reasons(boxer: Boxer, candidate: Boxer, distance_km: float | None, overlappi
     return found
 
 
-def suggestions(*, boxer: Boxer, criteria: Criteria) -> list[dict[str, Any]]:
+def suggestions(*, boxer: Boxer, criteria: Criteria, actor: UserFact | None) -> list[dict[str, Any]]:
     """The best `criteria.limit` candidates with their figures and reasons (the caller
-    serialises `boxer`). The ranking query reads only the covering index and the clubs and
+    serialises `boxer`), for `actor` (who acts for `boxer`: it decides whose slots count).
+    The ranking query reads only the covering index and the clubs and
     returns ids; the chosen profiles are then read by primary key (late row lookup)."""
-    overlapping = overlapping_slots(boxer)
+    overlapping = overlapping_slots(boxer, actor)
     ordered: Any = candidates(boxer, criteria, overlapping).order_by(  # annotated: Any for mypy
         F("score").desc(), F("distance_km").asc(nulls_last=True), "id"
     )

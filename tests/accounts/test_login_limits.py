@@ -197,9 +197,13 @@ def test_the_admin_login_refuses_non_admins_and_inactive_admins_with_one_message
 def test_the_openapi_document_names_both_login_limits_and_retry_after(api):
     schema = api.get("/api/schema/", {"format": "json"}).json()
 
-    responses = schema["paths"]["/api/v1/auth/login/"]["post"]["responses"]
+    login = schema["paths"]["/api/v1/auth/login/"]["post"]
+    responses = login["responses"]
 
     assert set(responses) >= {"200", "401", "429"}
-    assert "20 per email in an hour from any IP" in responses["429"]["description"]
-    assert "Retry-After" in responses["429"]["headers"]
-    assert responses["429"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOutput")
+    assert "20 per email in an hour from any IP" in login["description"]
+    assert responses["429"] == {"$ref": "#/components/responses/Throttled"}
+    throttled = schema["components"]["responses"]["Throttled"]
+    assert "Retry-After" in throttled["headers"]
+    assert throttled["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert "authentication_failed" in responses["401"]["content"]["application/json"]["examples"]

@@ -105,3 +105,30 @@ def test_service_level_logout_all_also_revokes_once_committed(
 
     assert old.get(url).status_code == 401
     assert client_for(User.objects.get(pk=user.pk)).get(url).status_code == 200
+
+
+# --- The process's memo of verified access tokens (accounts/authentication.py) ---------------
+
+
+def test_a_token_verified_before_is_refused_once_it_expires(api):
+    """The memo checks the time claims again on every use: a token it holds dies on time."""
+    import time
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts import authentication
+    from accounts.authentication import TOKEN_VERSION_CLAIM
+
+    user = UserFactory()
+    token = AccessToken.for_user(user)
+    token[TOKEN_VERSION_CLAIM] = user.token_version
+    token.set_exp(lifetime=timedelta(seconds=1))
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get("/api/v1/auth/me/").status_code == 200  # verified, and memoised
+    assert any(key[0] == str(token).encode() for key in authentication._verified)
+    time.sleep(max(0.0, token["exp"] - time.time()) + 0.1)
+
+    response = api.get("/api/v1/auth/me/")
+
+    assert response.status_code == 401

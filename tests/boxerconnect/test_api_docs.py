@@ -37,10 +37,13 @@ def test_every_api_operation_is_in_the_docs_and_every_documented_one_exists(sche
     methods = {"get", "post", "put", "patch", "delete"}
     operations = [(m, path) for path, ops in schema["paths"].items() for m in ops if m in methods]
     served = {(m.upper(), normalized(path)) for m, path in operations}
+    api = {(method, path) for method, path in served if path.startswith("/api/v1/")}
     listed = {(method, path) for method, path in documented() if path.startswith("/api/v1/")}
 
-    assert served - listed == set(), "endpoints missing from docs/api.md"
-    assert listed - served == set(), "docs/api.md lists endpoints the code does not serve"
+    assert api - listed == set(), "endpoints missing from docs/api.md"
+    assert listed - api == set(), "docs/api.md lists endpoints the code does not serve"
+    # The ops endpoints the document adds (boxerconnect/schema_examples.py) are listed too.
+    assert served - api <= documented() and served - api
 
 
 def test_every_route_outside_the_api_is_documented_and_resolves():

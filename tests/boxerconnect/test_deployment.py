@@ -161,7 +161,8 @@ def test_compose_app_runs_gunicorn_after_its_dependencies_are_healthy(compose):
         "postgres": {"condition": "service_healthy"},
         "cache": {"condition": "service_healthy"},
     }
-    assert app["healthcheck"]["test"] == ["CMD", "python", "manage.py", "healthcheck"]
+    # Liveness, not /health: a database outage must not mark every app container unhealthy.
+    assert app["healthcheck"]["test"] == ["CMD", "python", "manage.py", "healthcheck", "--live"]
     assert app["read_only"] is True and app["tmpfs"] == ["/tmp"]
     env = app["environment"]
     assert env["DJANGO_DEBUG"] == "false"

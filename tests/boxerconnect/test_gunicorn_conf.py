@@ -78,24 +78,31 @@ from prometheus_client import Counter, Gauge
 ns = runpy.run_path("gunicorn.conf.py")
 ns["on_starting"](None)                      # empties the directory
 Gauge("g", "live gauge", multiprocess_mode="livemax").set(1)   # this process's files
-Counter("c", "counter").inc()
-ns["child_exit"](None, types.SimpleNamespace(pid=os.getpid()))
-print(sorted(os.listdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])))
+Counter("c", "counter").inc(3)
+ns["child_exit"](None, types.SimpleNamespace(pid=os.getpid()))   # as if this process died
+ns["pre_fork"](None, None)                   # its replacement is spawned: files archived
+from prometheus_client import CollectorRegistry
+from boxerconnect.prometheus_files import LockedMultiProcessCollector
+registry = CollectorRegistry()
+LockedMultiProcessCollector(registry)
+total = registry.get_sample_value("c_total")
+print(json.dumps([sorted(os.listdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])), total]))
 """
 
 
-def test_child_exit_removes_a_dead_workers_live_gauges_and_keeps_its_counters(tmp_path):
+def test_child_exit_removes_a_dead_workers_files_and_keeps_its_counts_in_the_archive(tmp_path):
     prom = tmp_path / "prom"
     prom.mkdir()
     (prom / "counter_99999.db").write_bytes(b"stale file of a previous run")
 
-    result = run_python(_HOOKS, PROMETHEUS_MULTIPROC_DIR=str(prom))
+    result = run_python(_HOOKS.replace("import os,", "import json, os,"), PROMETHEUS_MULTIPROC_DIR=str(prom))
 
     assert result.returncode == 0, result.stderr
-    files = json.loads(result.stdout.strip().splitlines()[-1].replace("'", '"'))
-    assert "counter_99999.db" not in files  # on_starting wiped the previous run
-    assert [name for name in files if name.startswith("gauge_livemax_")] == []
-    assert [name for name in files if name.startswith("counter_")] != []
+    files, total = json.loads(result.stdout.strip().splitlines()[-1])
+    # on_starting wiped the previous run; the dead process's own files are gone, its live
+    # gauge with them, its counter folded into the archive (the total unchanged).
+    assert [name for name in files if name.endswith(".db")] == ["counter_archive.db"]
+    assert total == 3.0
 
 
 _COMMAND = (

@@ -35,9 +35,39 @@ def test_postgres_url_gives_psycopg_with_short_timeouts_and_persistent_connectio
     assert db["PASSWORD"] == "p@ss"
     assert db["OPTIONS"]["sslmode"] == "verify-full"
     assert db["OPTIONS"]["connect_timeout"] == 3
-    assert db["OPTIONS"]["options"] == "-c statement_timeout=15000"
+    # Nothing PgBouncer's transaction pooling would refuse or lose: no start-up `options`
+    # (statement_timeout is the role's default, set by migrate), no server-side cursors.
+    assert "options" not in db["OPTIONS"] and "pool" not in db["OPTIONS"]
+    assert db["DISABLE_SERVER_SIDE_CURSORS"] is True
     assert db["CONN_MAX_AGE"] == 60
     assert db["CONN_HEALTH_CHECKS"] is True
+
+
+def test_database_pool_enables_psycopgs_pool_sized_for_the_threads():
+    loaded = load_settings(
+        "DATABASES",
+        "DB_STATEMENT_TIMEOUT_MS",
+        DATABASE_URL="postgres://bc@db/bc",
+        DATABASE_POOL="true",
+        GUNICORN_THREADS="6",
+        DB_CONNECT_TIMEOUT="2",
+    )
+    db = loaded["DATABASES"]["default"]
+
+    assert db["CONN_MAX_AGE"] == 0  # Django refuses persistent connections with a pool
+    pool = db["OPTIONS"]["pool"]
+    assert (pool["min_size"], pool["max_size"], pool["timeout"]) == (1, 9, 2.0)
+    assert db["CONN_HEALTH_CHECKS"] is True  # Django then checks each checkout (pool "check")
+    assert loaded["DB_STATEMENT_TIMEOUT_MS"] == 15000
+    assert "options" not in db["OPTIONS"]
+
+
+def test_database_pool_size_can_be_set():
+    db = load_settings(
+        "DATABASES", DATABASE_URL="postgres://bc@db/bc", DATABASE_POOL="true", DATABASE_POOL_MAX_SIZE="3"
+    )["DATABASES"]["default"]
+
+    assert db["OPTIONS"]["pool"]["max_size"] == 3
 
 
 def test_postgres_tuning_variables_are_applied():
@@ -51,7 +81,7 @@ def test_postgres_tuning_variables_are_applied():
 
     assert db["CONN_MAX_AGE"] == 0
     assert db["OPTIONS"]["connect_timeout"] == 7
-    assert "options" not in db["OPTIONS"]
+    assert "options" not in db["OPTIONS"] and "pool" not in db["OPTIONS"]
 
 
 # --- REDIS_URL and CACHE_URL --------------------------------------------------------------

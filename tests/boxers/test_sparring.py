@@ -62,6 +62,9 @@ def test_a_boxer_adds_slots_and_lists_those_in_a_window(client_for):
         ({"starts_at": at(2), "ends_at": at(2, 1), "note": "x" * 501}, "note"),
         ({"starts_at": "soon", "ends_at": at(2, 1)}, "starts_at"),
         ({"starts_at": at(2), "ends_at": at(2, 1), "club": "not-a-uuid"}, "club"),
+        # Valid ISO 8601, but out of range once in UTC: a 400, not an OverflowError.
+        ({"starts_at": "9999-12-31T23:00:00-05:00", "ends_at": at(2, 1)}, "starts_at"),
+        ({"starts_at": at(2), "ends_at": "0001-01-01T01:00:00+05:00"}, "ends_at"),
     ],
 )
 def test_a_bad_slot_is_a_400_naming_the_field_and_stores_nothing(client_for, body, field):
@@ -81,6 +84,9 @@ def test_a_bad_slot_is_a_400_naming_the_field_and_stores_nothing(client_for, bod
         {"from": at(3), "to": at(2)},
         {"from": "2030-01-01T00:00:00"},
         {"to": "x"},
+        {"from": "9999-12-31T23:00:00-05:00"},  # past year 9999 in UTC
+        {"from": "0001-01-01T00:00:00+05:00"},  # before year 1 in UTC
+        {"from": "9999-12-20T00:00:00+00:00"},  # its default end (+ 30 days) is past year 9999
     ],
 )
 def test_a_bad_window_is_a_400(client_for, query):
@@ -171,6 +177,26 @@ def test_a_slot_names_only_a_club_the_caller_can_view(client_for):
     assert Availability.objects.count() == 1
 
 
+def test_a_slot_shows_an_unpublished_club_only_to_those_who_may_view_it(client_for):
+    # Its owner puts a slot at its unpublished club; that club is a 404 to others, and the
+    # boxer's profile shows them no club: the slot must not name it either.
+    owner = GymOwnerFactory()
+    club = ClubFactory(owner=owner, is_published=False)
+    boxer = BoxerFactory(club=club)
+    made = client_for(owner).post(
+        slots_url(boxer), {"starts_at": at(2), "ends_at": at(2, 1), "club": str(club.pk)}, format="json"
+    )
+    stranger = client_for(BoxerFactory().user)
+
+    listed = stranger.get(slots_url(boxer)).json()["results"]
+
+    assert made.status_code == 201
+    assert made.json()["club"] == {"id": str(club.pk), "name": club.name}  # its owner sees it
+    assert client_for(owner).get(slots_url(boxer)).json()["results"][0]["club"]["id"] == str(club.pk)
+    assert stranger.get(f"/api/v1/clubs/{club.pk}/").status_code == 404
+    assert [slot["club"] for slot in listed] == [None]
+
+
 # --- Requests -------------------------------------------------------------------------------------
 
 
@@ -207,7 +233,7 @@ def test_a_proposal_is_pending_with_its_compatibility_and_expiry(client_for):
         "weight_diff_kg": 2.5,
         "bouts_diff": 0,
         "experience_gap": 2,
-        "age_gap_years": 2.0,
+        "age_gap_years": 2,
     }
     assert data["created_by"] == {"id": str(a.user_id), "name": a.user.name}
     assert data["responded_by"] is None
@@ -225,6 +251,8 @@ def test_a_proposal_is_pending_with_its_compatibility_and_expiry(client_for):
         ({"proposed_end": at(2, -1)}, 400, "proposed_end"),
         ({"proposed_end": at(2, 9)}, 400, "proposed_end"),
         ({"proposed_start": "2030-05-01T18:00:00"}, 400, "proposed_start"),
+        ({"proposed_start": "9999-12-31T23:00:00-05:00"}, 400, "proposed_start"),
+        ({"proposed_end": "0001-01-01T01:00:00+05:00"}, 400, "proposed_end"),
         ({"kind": "brawl"}, 400, "kind"),
         ({"message": "x" * 2001}, 400, "message"),
         ({"to_boxer": "not-a-uuid"}, 400, "to_boxer"),
@@ -335,6 +363,21 @@ def test_a_compatible_bout_is_accepted_as_a_proposal(client_for):
 
     assert response.status_code == 201, response.content
     assert response.json()["compatibility"]["weight_diff_kg"] == 2.5
+
+
+def test_attack_the_age_gap_does_not_date_a_minors_birth(client_for):
+    """Any adult may propose to a searchable minor and reads the compatibility block: the
+    gap is whole years, so moving along the minor's birth dates by days changes nothing an
+    adult who knows their own birth date could read (their birth date is private)."""
+    adult = male(date_of_birth=timezone.localdate() - timedelta(days=round(19 * 365.25)))
+    gaps = []
+    for days_after in (10, 100, 200, 300):
+        minor = male(date_of_birth=adult.date_of_birth + timedelta(days=round(2 * 365.25) + days_after))
+        response = client_for(adult.user).post(REQUESTS, proposal(adult, minor), format="json")
+        assert response.status_code == 201, response.content
+        gaps.append(response.json()["compatibility"]["age_gap_years"])
+
+    assert gaps == [2, 2, 2, 2]
 
 
 # --- Transitions ----------------------------------------------------------------------------------

@@ -142,6 +142,27 @@ def test_an_under_18_is_not_notified_itself_but_those_who_act_for_it_are(client_
 
 
 @pytest.mark.django_db
+def test_a_coach_no_longer_acting_for_the_boxer_is_not_notified(client_for):
+    # Each keeps an active link carrying manage_sparring, but acts_for no longer holds:
+    # demoted from coach, or deactivated (role_of is then anonymous).
+    a, _, _ = side()
+    b, demoted, _ = side()
+    deactivated = CoachLinkFactory(boxer=b, rights=["manage_sparring"]).coach
+    demoted.role = "boxer"
+    demoted.save(update_fields=["role"])
+    deactivated.is_active = False
+    deactivated.save(update_fields=["is_active"])
+
+    pk = client_for(a.user).post(REQUESTS, proposal(a, b), format="json").json()["id"]
+    client_for(b.user).post(f"{REQUESTS}{pk}/accept/")
+    client_for(a.user).post(f"{REQUESTS}{pk}/cancel/")
+
+    for kind in ("sparring_requested", "sparring_cancelled"):
+        assert notified(kind) == {b.user_id, b.club.owner_id}, kind
+    assert client_for(demoted).get(f"{REQUESTS}{pk}/").status_code == 404  # as the check says
+
+
+@pytest.mark.django_db
 def test_membership_and_coach_link_events_notify_their_people(client_for):
     owner = GymOwnerFactory()
     club = ClubFactory(owner=owner)

@@ -13,7 +13,7 @@ from boxers.models import Availability, Boxer, ExperienceLevel
 from boxers.sparring.selectors import EXPERIENCE_ORDER
 from permissions.rules import is_adult, years_before
 from tests.accounts.factories import AdminFactory
-from tests.boxers.factories import BoxerFactory
+from tests.boxers.factories import BoxerFactory, CoachLinkFactory
 from tests.clubs.factories import ClubFactory
 
 pytestmark = pytest.mark.django_db
@@ -248,11 +248,39 @@ def test_overlapping_slots_count_exactly_and_score_up_to_three(client_for, me):
     assert "4 overlapping slots" in by_id[str(partners[3].pk)]["reasons"]
 
 
+def test_an_under_18s_slots_count_only_for_callers_who_may_see_its_availability(client_for):
+    # An 18-year-old acting for itself may not read a 17-year-old's slots (403): its
+    # suggestions must not count them either, or moving its own slot about would map them.
+    # A coach acting for it may read them (role coach), and gets the count.
+    today = timezone.localdate()
+    me = BoxerFactory(
+        gender="male", weight_kg=70, experience_level="amateur", date_of_birth=years_before(today, 18)
+    )
+    coach = CoachLinkFactory(boxer=me, rights=["manage_sparring"]).coach
+    minor = BoxerFactory(
+        gender="male", weight_kg=70, experience_level="amateur", date_of_birth=years_before(today, 17)
+    )
+    start = timezone.now() + timedelta(days=3)
+    for boxer in (me, minor):
+        Availability.objects.create(boxer=boxer, starts_at=start, ends_at=start + timedelta(hours=1))
+
+    mine = client_for(me.user).get(url(me)).json()["results"]
+    coached = client_for(coach).get(url(me)).json()["results"]
+
+    assert client_for(me.user).get(f"/api/v1/boxers/{minor.pk}/availability/").status_code == 403
+    assert [(r["boxer"]["id"], r["overlapping_slots"]) for r in mine] == [(str(minor.pk), 0)]
+    assert not [reason for reason in mine[0]["reasons"] if "overlapping" in reason]
+    assert [(r["boxer"]["id"], r["overlapping_slots"]) for r in coached] == [(str(minor.pk), 1)]
+    assert mine[0]["score"] == coached[0]["score"] - 5
+
+
 @pytest.mark.parametrize(
     "query",
     [
         {"radius_km": 0},
         {"radius_km": 501},
+        {"radius_km": "nan"},  # passes both bounds (NaN compares false), so it is refused itself
+        {"radius_km": "NaN"},
         {"limit": 51},
         {"limit": 0},
         {"kind": "brawl"},

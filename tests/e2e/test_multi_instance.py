@@ -155,6 +155,43 @@ def test_a_profile_changed_through_one_instance_is_read_new_from_the_other(two_i
         assert metric_value(metrics, "read_cache_events_total", model="directory", event="hit") > 0
 
 
+def test_a_club_changed_through_one_instance_is_read_new_from_the_other(two_instances):
+    """The club read models (clubs/readmodels.py): the club, a directory page and the regions
+    the reader has cached show a write made through the other instance on the next request."""
+    a, b = two_instances
+    owner = GymOwnerFactory()
+    club = ClubFactory(name="Warm ABC", owner=owner, region="Gwent")
+    as_owner = bearer(access_token_for(owner))
+    path, page = f"/api/v1/clubs/{club.pk}/", "/api/v1/clubs/?search=abc&page_size=100"
+    stale = []
+
+    for i in range(ITERATIONS):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        as_reader = as_owner if i % 4 < 2 else {}
+        for _ in range(2):  # the second round is served from the cache
+            for url in (path, page, "/api/v1/clubs/regions/"):
+                reader.get(url, headers=as_reader)
+        name, region = f"Club {i} ABC", f"Region {i}"
+        body = {"name": name, "region": region}
+        assert writer.request("PATCH", path, json=body, headers=as_owner).status_code == 200
+        shown = reader.get(path, headers=as_reader).json()["name"]
+        listed = [
+            r["name"]
+            for r in reader.get(page, headers=as_reader).json()["results"]
+            if r["id"] == str(club.pk)
+        ]
+        regions = reader.get("/api/v1/clubs/regions/", headers=as_reader).json()
+        stale += [(i, "club", shown)] if shown != name else []
+        stale += [(i, "page", listed)] if listed != [name] else []
+        stale += [(i, "regions", regions)] if region not in regions else []
+
+    assert stale == []
+    for app in (a, b):
+        metrics = app.get("/metrics").text
+        for model in ("club", "clubs", "regions"):
+            assert metric_value(metrics, "read_cache_events_total", model=model, event="hit") > 0, model
+
+
 def test_sparring_rights_end_with_the_right_or_the_membership_across_instances(two_instances):
     """Revoking `manage_sparring` (the boxer narrows the link) or the club membership (the
     owner removes the boxer) ends acting for the boxer on the other instance's next request."""

@@ -5,13 +5,16 @@ or not, with or without owners), boxers (searchable, hidden, soft-deleted, in cl
 links (pending/active, any subset of rights), club coaches (invited/active) and membership
 requests; the link list scope is held to `coach_link.view` on each loaded object, the boxer
 a listed link names and each club's member list to `boxer.view`, "acts for" to
-`availability.manage`, and the sparring-request scope to `sparring.view`. Boxers are 18 today,
-18 tomorrow, or without a date of birth. Each example lives in a
+`availability.manage`, the boxers whose slots an actor sees to `availability.view`, the
+users told of a boxer's sparring to `rules.acts_for` (an admin's role left out: admins are
+not notified as admins), and the sparring-request scope to `sparring.view`. Boxers are 18
+today, 18 tomorrow, or without a date of birth. Each example lives in a
 savepoint that is rolled back, on real PostgreSQL.
 """
 
 import os
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -23,19 +26,22 @@ from hypothesis import strategies as st
 from accounts.models import User
 from boxers.models import Boxer, CoachLink, SparringRequest
 from boxers.selectors import coach_link_list
+from boxers.sparring.selectors import acting_user_ids
 from clubs.models import Club, ClubCoach, MembershipRequest
 from clubs.selectors import club_member_boxers
 from permissions.actions import Action
 from permissions.checker import Authorizer
 from permissions.facts import CoachLinkObject, SparringObject
-from permissions.rules import years_before
+from permissions.rules import acts_for, years_before
 from permissions.selectors import (
     acting_for_scope,
+    availability_view_scope,
     boxer_scope,
     club_scope,
     coach_link_scope,
     sparring_request_scope,
 )
+from permissions.store import FactRef
 from tests.boxers.factories import SparringRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +178,11 @@ def mismatches(made_users, made_clubs, boxers):
         checked = {b.pk for b in boxers if authorizer.check(Action.AVAILABILITY_MANAGE, b.pk).allowed}
         if scoped != checked:
             found.append((actor, "acts for", scoped - checked, checked - scoped))
+        slots_shown = boxer_scope(actor) & availability_view_scope(actor, today)
+        scoped = set(Boxer.objects.filter(slots_shown).values_list("pk", flat=True))
+        checked = {b.pk for b in boxers if authorizer.check(Action.AVAILABILITY_VIEW, b.pk).allowed}
+        if scoped != checked:
+            found.append((actor, Action.AVAILABILITY_VIEW, scoped - checked, checked - scoped))
         requests = SparringRequest.objects.filter(from_boxer__in=boxers)
         scoped = set(requests.filter(sparring_request_scope(actor, today)).values_list("pk", flat=True))
         checked = {
@@ -209,6 +220,29 @@ def mismatches(made_users, made_clubs, boxers):
             }
             if listed != checked:
                 found.append((actor, "club members", listed - checked, checked - listed))
+    found += recipient_mismatches(made_users, boxers)
+    return found
+
+
+def recipient_mismatches(made_users, boxers):
+    """Those told of a boxer's sparring are exactly those acts_for allows, an admin judged
+    without its admin role (as its own adult user or its club's owner)."""
+    found = []
+    today = timezone.localdate()
+    for boxer in boxers:
+        told = set(acting_user_ids(boxer))
+        checked = set()
+        for user in made_users:
+            authorizer = Authorizer(user.pk)
+            actor = authorizer.actor
+            if actor.role == "admin":
+                actor = replace(actor, role="gym_owner")
+            fact = authorizer.store.get(FactRef.boxer(boxer.pk))
+            link = authorizer.store.get(FactRef.link(user.pk, boxer.pk))
+            if acts_for(actor, fact, link, today).allowed:
+                checked.add(user.pk)
+        if told != checked:
+            found.append((boxer.pk, "notified", told - checked, checked - told))
     return found
 
 

@@ -68,6 +68,8 @@ class Command(BaseCommand):
                 f"server: keyspace hits {server['keyspace_hits']}, misses {server['keyspace_misses']}, "
                 f"memory {server['used_memory_human']}",
             ]
+            if redis.get("primary"):
+                lines.append(f"primary (named by the sentinels): {redis['primary']}")
         self._emit(data, options["json"], lines)
 
     def _rotate(self, options: dict[str, Any]) -> None:

@@ -52,7 +52,10 @@ def test_a_compressed_cache_reads_through_django_redis_instead(private_redis, se
     assert guarded.get_many(["perm:t:big", "perm:t:int"]) == {"perm:t:big": "x" * 5000, "perm:t:int": 3}
 
 
-def test_threads_each_get_their_own_replies(private_redis):
+def test_threads_each_get_their_own_replies(private_redis, settings):
+    # 16 threads each keep a connection: a budget for them (the default is sized for
+    # GUNICORN_THREADS, see test_redis_budget.py).
+    settings.CACHES["guarded"]["OPTIONS"]["CONNECTION_POOL_KWARGS"]["max_connections"] = 40
     caches["guarded"].set_many({f"perm:t:{i}": i for i in range(16)}, timeout=60)
     admin = private_redis.client()
     while_all_held = []

@@ -6,7 +6,7 @@ from django.core.cache import caches
 
 from boxerconnect.cache import keys as cache_keys
 from boxerconnect.cache import stamped
-from boxerconnect.cache.keys import ADOPTED_KEY
+from boxerconnect.cache.keys import adopted_key
 from boxers.services import coach_link_remove
 from permissions.actions import Action
 from permissions.checker import Authorizer
@@ -41,7 +41,7 @@ def test_a_revoke_lost_while_redis_was_down_is_not_served_from_its_snapshot(
     assert not decision.allowed
     assert not decision.visible  # the hidden profile is no longer the coach's to see
     assert nonce(redis) != before
-    assert redis.get(ADOPTED_KEY).decode() == redis.info("server")["run_id"]
+    assert redis.get(adopted_key(caches["guarded"].key_prefix)).decode() == redis.info("server")["run_id"]
 
 
 def test_connections_to_an_adopted_server_do_not_rotate_the_namespace(private_redis):
@@ -59,5 +59,5 @@ def test_connections_to_an_adopted_server_do_not_rotate_the_namespace(private_re
     after_reconnect = nonce(redis)
     Authorizer(link.coach.pk).check(Action.BOXER_UPDATE, link.boxer.pk)
     assert nonce(redis) == after_reconnect
-    assert redis.get(ADOPTED_KEY).decode() == redis.info("server")["run_id"]
+    assert redis.get(adopted_key(caches["guarded"].key_prefix)).decode() == redis.info("server")["run_id"]
     assert before is not None
