@@ -1,10 +1,6 @@
 """Filters and orderings of the public boxer directory (GET /api/v1/boxers/), and the one
 canonical form of a directory query (what its cached page is keyed on and its links show)."""
 
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
-from urllib.parse import urlencode
 from uuid import UUID
 
 import django_filters
@@ -12,6 +8,7 @@ from django.db.models import F, QuerySet
 from django.http import QueryDict
 from django_filters.constants import EMPTY_VALUES
 
+from boxerconnect.api.canonical import CanonicalQuery, canonical_query
 from boxers.models import Boxer, ExperienceLevel, Gender
 from clubs.models import Club
 from permissions.selectors import club_scope
@@ -67,40 +64,11 @@ class BoxerFilter(django_filters.FilterSet):
         return queryset.filter(club_id=value, club__in=Club.objects.filter(club_scope(None)))
 
 
-@dataclass(frozen=True)
-class DirectoryQuery:
-    """A directory request's parameters in one canonical form: the validated filters (unknown
-    parameters dropped, values as the filters read them), the page number (None for 1) and
-    the page size (None for the default), in one order. Every spelling of one query has one
-    form: it names the cached page and builds the page's `next`/`previous` links.
-    """
-
-    filters: tuple[tuple[str, str], ...]
-    page: str | None
-    page_size: int | None
-
-    def query_string(self, page: int | str | None = None) -> str:
-        """`?...` for this query at `page` (default: its own page), page 1 and the default
-        size left out, parameters sorted by name."""
-        page = self.page if page is None else page
-        params = [
-            *self.filters,
-            *([("page", str(page))] if page not in (None, 1, "1") else []),
-            *([("page_size", str(self.page_size))] if self.page_size is not None else []),
-        ]
-        return "?" + urlencode(sorted(params)) if params else ""
-
-
-def _canonical(value: Any) -> str | None:
-    if value in EMPTY_VALUES:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, list | tuple):
-        return ",".join(str(item) for item in value)
-    return str(value)
+# A directory request's parameters in one canonical form (boxerconnect/api/canonical.py): the
+# validated filters (unknown parameters dropped, values as the filters read them), the page
+# number (None for 1) and the page size (None for the default). Every spelling of one query
+# has one form: it names the cached page and builds the page's `next`/`previous` links.
+DirectoryQuery = CanonicalQuery
 
 
 def directory_query(
@@ -113,25 +81,10 @@ def directory_query(
     """The canonical form of directory `params`, or None when they are invalid (the request
     then answers 400 or 404 and nothing is cached). `page_size` is the size the paginator
     settled on (bounded, default filled in)."""
-    filterset = BoxerFilter(data=params, queryset=Boxer.objects.none())
-    if not filterset.is_valid():
-        return None
-    filters = []
-    for name in sorted(filterset.filters):
-        value = _canonical(filterset.form.cleaned_data.get(name))
-        if value is not None:
-            filters.append((name, value))
-    raw_page = params.get("page") or "1"
-    if raw_page in last_page_strings:
-        page: str | None = raw_page
-    else:
-        try:
-            number = int(raw_page)  # as Django's Paginator reads it
-        except ValueError:
-            return None
-        if number < 1:
-            return None
-        page = None if number == 1 else str(number)
-    return DirectoryQuery(
-        filters=tuple(filters), page=page, page_size=None if page_size == default_page_size else page_size
+    return canonical_query(
+        BoxerFilter,
+        params,
+        page_size=page_size,
+        default_page_size=default_page_size,
+        last_page_strings=last_page_strings,
     )

@@ -44,34 +44,21 @@ Disabled by `READ_MODEL_CACHE=false` (the default when the cache is in-process: 
 commands run beside the server would not share it, and their writes would be missed).
 """
 
-import json
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-import orjson
 from django.conf import settings
-from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.models import User
-from boxerconnect import metrics
+from boxerconnect.api.readmodels import enabled, read_through
 from boxerconnect.cache import keys as K
-from boxerconnect.cache import stamped, watch
+from boxerconnect.cache import watch
 from boxers.filters import DirectoryQuery
 from boxers.models import Boxer
 from clubs.models import Club
 from permissions.store import FactStore
-
-_EVENTS = {
-    model: {event: metrics.READ_CACHE_EVENTS.labels(model, event) for event in metrics.EVENTS}
-    for model in ("profile", "directory")
-}
-
-
-def enabled() -> bool:
-    value: bool = settings.READ_MODEL_CACHE
-    return value
 
 
 def _profile_stamp(boxer_id: UUID | str) -> tuple[str, tuple[str, ...]]:
@@ -187,30 +174,6 @@ def directory_generation_keys(query: DirectoryQuery) -> tuple[str, str]:
 def directory_lookup_keys(key: str | None, gen_keys: tuple[str, ...] = ()) -> list[str]:
     """The keys a directory page lookup reads (for `FactStore.read_along`)."""
     return [] if key is None else [*gen_keys, key]
-
-
-def read_through(
-    model: str,
-    key: str,
-    gen_keys: tuple[str, ...],
-    compute: Callable[[], Any],
-    store: FactStore | None = None,
-    cacheable: Callable[[Any], bool] | None = None,
-) -> Any:
-    """The value of read model `model` under `key`, stamped with `gen_keys` (stamped.py), or
-    `compute()`'s (stored unless `cacheable` refuses it). Counts the hit, miss or bypass in
-    `read_cache_events_total`."""
-    if not enabled():
-        return compute()
-    raw = store.take_raw([K.NONCE_KEY, *gen_keys, key]) if store is not None else None
-
-    def rendered() -> Any:
-        # As the API renders it (Decimal, dates, UUIDs...), so a hit renders the same bytes.
-        return orjson.loads(json.dumps(compute(), cls=JSONEncoder))
-
-    value, event = stamped.read_through(key, gen_keys, rendered, raw, cacheable)
-    _EVENTS[model][event].inc()
-    return value
 
 
 def profile(boxer_id: UUID | str, compute: Callable[[], Any], store: FactStore | None = None) -> Any:

@@ -25,58 +25,20 @@ permission check found it; the regions are one key.
 Disabled with the boxer read models (`READ_MODEL_CACHE=false`).
 """
 
-import json
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-import orjson
-from django.conf import settings
-from rest_framework.utils.encoders import JSONEncoder
-
 from accounts.models import User
-from boxerconnect import metrics
 from boxerconnect.api.canonical import CanonicalQuery, listed_host
+from boxerconnect.api.readmodels import enabled, read_through
 from boxerconnect.cache import keys as K
-from boxerconnect.cache import stamped, watch
+from boxerconnect.cache import watch
 from boxers.models import Boxer
 from clubs.models import Club
 from permissions.store import FactStore
 
-MODELS = ("club", "clubs", "regions")
-_EVENTS = {
-    model: {event: metrics.READ_CACHE_EVENTS.labels(model, event) for event in metrics.EVENTS}
-    for model in MODELS
-}
 CONTACT = ("contact_name", "contact_email", "contact_phone")
-
-
-def enabled() -> bool:
-    value: bool = settings.READ_MODEL_CACHE
-    return value
-
-
-def read_through(
-    model: str,
-    key: str,
-    gen_keys: tuple[str, ...],
-    compute: Callable[[], Any],
-    store: FactStore | None = None,
-    cacheable: Callable[[Any], bool] | None = None,
-) -> Any:
-    """The value of read model `model` under `key` stamped with `gen_keys`, or `compute()`'s
-    (stored unless `cacheable` refuses it); counts the event in `read_cache_events_total`."""
-    if not enabled():
-        return compute()
-    raw = store.take_raw([K.NONCE_KEY, *gen_keys, key]) if store is not None else None
-
-    def rendered() -> Any:
-        # As the API renders it (Decimal, dates, UUIDs...), so a hit renders the same bytes.
-        return orjson.loads(json.dumps(compute(), cls=JSONEncoder))
-
-    value, event = stamped.read_through(key, gen_keys, rendered, raw, cacheable)
-    _EVENTS[model][event].inc()
-    return value
 
 
 # --- Club detail ---------------------------------------------------------------------------

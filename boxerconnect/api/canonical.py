@@ -7,7 +7,7 @@ parameters through the list's FilterSet (the values as the filters use them) and
 paginator's page and size; `CanonicalPagination` builds `next`/`previous` from that form, so
 every spelling of one query gets the same body. `listed_host` bounds the Host spellings.
 
-(The boxer directory has its own copy of this in boxers/filters.py, `DirectoryQuery`.)
+The boxer directory uses it too (boxers/filters.py, `DirectoryQuery`).
 """
 
 from dataclasses import dataclass
