@@ -4,7 +4,8 @@
 `club_scope(actor)` filters `Club.objects` to the clubs `club.view` allows (anonymous: the
 public directory and the published clubs), `coach_link_scope(actor)` filters links to those
 `coach_link.view` allows, `acting_for_scope(actor, today)` filters boxers to those the actor
-acts for (`rules.acts_for`), `availability_view_scope(actor, today)` filters them to those
+acts for (`rules.acts_for`) and `acting_for_ids(actor, today)` lists the same boxers' ids
+from the actor's side, `availability_view_scope(actor, today)` filters them to those
 whose slots `availability.view` shows it, `acting_users_scope(boxer_id, today)` filters users to those
 who act for a boxer (the people told of its sparring), and `sparring_request_scope(actor,
 today)` filters requests to those `sparring.view` allows (acting for either side). The
@@ -14,12 +15,14 @@ rule is written once in SQL.
 """
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from boxers.models import Boxer, CoachLink, CoachLinkStatus
+from accounts.models import User
+from boxers.models import Boxer, CoachLink, CoachLinkStatus, SparringRequest
 from permissions.actions import ANONYMOUS, Action
 from permissions.facts import UserFact
 from permissions.rules import (
@@ -32,7 +35,15 @@ from permissions.rules import (
 )
 
 NOTHING = Q(pk__in=[])
-PUBLIC_BOXERS = Q(is_active=True, is_searchable=True, user__is_active=True)
+
+
+def public_boxers() -> Q:
+    """Profiles every caller may view: active, searchable, of an active user. Spelled without
+    joining the users (every profile has one): the few deactivated accounts are left out by an
+    anti-join on their partial index `accounts_user_inactive`, so a filtered directory count
+    reads the boxers' index alone instead of joining a full scan of the users."""
+    inactive = User.objects.filter(pk=OuterRef("user_id"), is_active=False)
+    return Q(is_active=True, is_searchable=True) & ~Q(Exists(inactive))
 
 
 def _linked_boxer_ids(actor: UserFact) -> list[UUID]:
@@ -47,12 +58,12 @@ def boxer_scope(actor: UserFact | None) -> Q:
     if role == "admin":
         return Q()
     if role == ANONYMOUS:
-        return PUBLIC_BOXERS
+        return public_boxers()
     assert actor is not None
     own = Q(user_id=actor.id)
     owned_clubs = Q(is_active=True, club_id__in=list(actor.owned_club_ids))
     linked = Q(is_active=True, id__in=_linked_boxer_ids(actor)) if role == "coach" else NOTHING
-    return PUBLIC_BOXERS | own | linked | owned_clubs
+    return public_boxers() | own | linked | owned_clubs
 
 
 def club_scope(actor: UserFact | None) -> Q:
@@ -148,8 +159,41 @@ def acting_users_scope(boxer_id: UUID | str, today: date) -> Q:
     return Q(is_active=True) & (Q(own) | Q(coaching, role="coach") | Q(club_owner))
 
 
+def acting_for_ids(actor: UserFact | None, today: date) -> QuerySet[Any] | None:
+    """The ids of the boxers the actor acts for (acting_for_scope), read from the actor's
+    side: a UNION of its own adult profile (by user), the active profiles of the clubs it
+    owns (by club) and, for a coach, the active profiles it holds a manage_sparring link to
+    (by coach), each from its index, so the cost follows the actor's boxers, not the table.
+    None for an admin (every boxer); an empty queryset for anonymous callers."""
+    role = role_of(actor)
+    if role == "admin":
+        return None
+    if actor is None or role == ANONYMOUS:
+        return Boxer.objects.none().values("id")
+    adult = Q(date_of_birth__isnull=True) | Q(date_of_birth__lte=years_before(today, ADULT_AGE))
+    parts: list[QuerySet[Any]] = [Boxer.objects.filter(adult, user_id=UUID(actor.id)).order_by().values("id")]
+    if actor.owned_club_ids:
+        clubs = [UUID(c) for c in actor.owned_club_ids]
+        parts.append(Boxer.objects.filter(is_active=True, club_id__in=clubs).order_by().values("id"))
+    if role == "coach":
+        links = CoachLink.objects.filter(
+            _has_right(MANAGE_SPARRING),
+            coach_id=UUID(actor.id),
+            status=CoachLinkStatus.ACTIVE,
+            boxer__is_active=True,
+        )
+        parts.append(links.order_by().values("boxer_id"))
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+
+
 def sparring_request_scope(actor: UserFact | None, today: date) -> Q:
-    """Requests the actor may see: those where it acts for either side (admin: all)."""
-    if role_of(actor) == "admin":
+    """Requests the actor may see: those where it acts for either side (admin: all). The
+    same rule as acting_for_scope on either side, driven from the boxers the actor acts
+    for: the requests from them UNION the requests to them, each branch read from the
+    (from_boxer, created_at) / (to_boxer, created_at) index, never the whole table."""
+    acting = acting_for_ids(actor, today)
+    if acting is None:
         return Q()
-    return acting_for_scope(actor, today, "from_boxer__") | acting_for_scope(actor, today, "to_boxer__")
+    sent = SparringRequest.objects.filter(from_boxer_id__in=acting).order_by().values("id")
+    received = SparringRequest.objects.filter(to_boxer_id__in=acting).order_by().values("id")
+    return Q(pk__in=sent.union(received))

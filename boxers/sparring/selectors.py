@@ -21,7 +21,7 @@ from boxers.models import (
 )
 from permissions.facts import UserFact
 from permissions.rules import is_adult, years_before
-from permissions.selectors import acting_for_scope, acting_users_scope, sparring_request_scope
+from permissions.selectors import acting_for_ids, acting_users_scope, sparring_request_scope
 
 EXPERIENCE_ORDER = [level.value for level in ExperienceLevel]  # beginner < ... < professional
 
@@ -119,10 +119,11 @@ def sparring_request_list(
     is relative to the boxers the actor acts for: incoming (to them), outgoing (from them)."""
     now, today = timezone.now(), timezone.localdate()
     requests = SparringRequest.objects.filter(sparring_request_scope(actor, today))
-    if direction == "incoming":
-        requests = requests.filter(acting_for_scope(actor, today, "to_boxer__"))
-    elif direction == "outgoing":
-        requests = requests.filter(acting_for_scope(actor, today, "from_boxer__"))
+    acting = acting_for_ids(actor, today)  # None: an admin, who acts for every boxer
+    if direction == "incoming" and acting is not None:
+        requests = requests.filter(to_boxer_id__in=acting)
+    elif direction == "outgoing" and acting is not None:
+        requests = requests.filter(from_boxer_id__in=acting)
     if boxer is not None:
         requests = requests.filter(Q(from_boxer_id=boxer) | Q(to_boxer_id=boxer))
     requests = with_effective_status(_for_serializer(requests), now)

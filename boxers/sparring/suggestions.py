@@ -31,12 +31,10 @@ from django.conf import settings
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     FloatField,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -51,12 +49,11 @@ from django.db.models.functions import (
 )
 from django.utils import timezone
 
-from accounts.models import User
 from boxers.models import MAX_SESSION, Availability, Boxer, SparringKind
 from boxers.sparring.selectors import EXPERIENCE_ORDER, bouts, experience_gap
 from permissions.facts import UserFact
 from permissions.rules import is_adult, years_before
-from permissions.selectors import availability_view_scope
+from permissions.selectors import availability_view_scope, public_boxers
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.045
@@ -125,12 +122,11 @@ class Haversine(Func):
 
 
 def _public() -> Q:
-    """Profiles every caller may view (permissions.selectors.PUBLIC_BOXERS: active, searchable,
-    of an active user), spelled without joining the users: the few deactivated accounts are
-    left out by an anti-join on their partial index. Every candidate is public, so the
-    caller's own wider scope (its members, its links) adds nothing here."""
-    inactive = User.objects.filter(pk=OuterRef("user_id"), is_active=False)
-    return Q(is_active=True, is_searchable=True) & ~Q(Exists(inactive))
+    """Profiles every caller may view (permissions.selectors.public_boxers: active,
+    searchable, of an active user, the deactivated accounts left out by an anti-join on
+    their partial index). Every candidate is public, so the caller's own wider scope (its
+    members, its links) adds nothing here."""
+    return public_boxers()
 
 
 def candidates(

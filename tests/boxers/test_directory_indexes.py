@@ -112,3 +112,17 @@ def test_the_trigram_index_answers_what_the_sequential_scan_does(population, fie
 
     assert f"boxers_{field}_trgm" in indexed
     assert via_index == via_table and via_index
+
+
+def test_the_filtered_count_leaves_out_inactive_users_by_their_partial_index(population):
+    """The public rule (permissions.selectors.public_boxers) is an anti-join on the partial
+    index of deactivated users, not a join against every user: the bounded count of a
+    filtered search (BoundedCountPaginator: COUNT over the first rows) reads no user table."""
+    rows = BoxerFilter(
+        data=QueryDict("gender=female&experience_level=amateur&min_weight=55&max_weight=65"),
+        queryset=boxer_search_queryset(),
+    ).qs
+    text = plan(rows.values("pk")[:1001])
+
+    assert "accounts_user_inactive" in text, text
+    assert "Seq Scan on accounts_user" not in text, text
