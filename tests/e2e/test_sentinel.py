@@ -9,6 +9,10 @@ sentinels (tests/support/sentinel.py), passwords on both.
   removal is enforced by every request sent after its response (the coach's edit is refused),
   on both instances, across both failovers, and every new link is honoured; the service
   caches on the final primary without a restart.
+- A process late to hear of a manual failover (its watcher stopped: CPU-starved, or a missed
+  message) while another already serves from the new primary: its removal's bump, a removal
+  bumped on the new primary, and a bump landing on the old primary are all honoured (the
+  old primary is fenced by the vetting of the new one).
 """
 
 import json
