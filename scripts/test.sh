@@ -31,4 +31,6 @@ if [ "${SKIP_LINT:-0}" != "1" ]; then
   scripts/openapi-clients.sh
 fi
 echo "==> pytest"
-exec .venv/bin/python -m pytest "$@"
+# Two processes by default (pytest-xdist; TEST_WORKERS=0 runs in this one): each gets its own
+# test database and Redis database (tests/support/xdist_env.py).
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
