@@ -125,8 +125,12 @@ def _leave_former_primary(what: str) -> None:
     sent there is lost, and a read there misses the bumps sent to the new one."""
     logger.warning("cache %s answered by a former primary: moving to the new one", what)
     _mark_rotation_pending()
-    with contextlib.suppress(Exception):  # no primary named right now: the rotation stays owed
+    try:
         sentinel.primary_address(guarded.backend)
+    except Exception as exc:  # no sentinel names a primary right now: the rotation stays owed
+        logger.warning("no primary named after a fence: %s", type(exc).__name__)
+        _start_rotator()
+        return
     with contextlib.suppress(CacheUnavailable):
         rotate()
         # On the primary the sentinels name now the fence is stale: the sentinels failed back
