@@ -21,7 +21,8 @@ COMMANDS: dict[str, str] = {
     "mget": "the request's one read of nonce, generations and entries (fastpath.py, get_many)",
     "set": "entries, generations, the nonce (SET PX, SET NX PX), throttle windows (SET NX EX)",
     "del": "a bump or rotation Redis refused to write (out of memory under noeviction) is "
-    "delivered as a deletion (stamped.py)",
+    "delivered as a deletion (stamped.py); a server's vetting drops a Sentinel fence it may "
+    "hold (stamped.rotate_on_connection)",
     "incr": "throttle counters sent with the request's MGET (fastpath.py)",
     "incrby": "throttle counters (guarded.count_hit: redis-py sends INCR as INCRBY)",
     "ttl": "the seconds left in a throttle window (Retry-After)",

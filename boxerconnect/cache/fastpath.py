@@ -74,6 +74,18 @@ def _counted(hits: Any, ttl: Any, window: int) -> tuple[int, float]:
     return int(hits), float(ttl if ttl and ttl > 0 else window)
 
 
+def _off_primary(pool: Any, connection: Any) -> bool:
+    """Is this connection open to another server than the primary its Sentinel pool knows?
+    (A switch is announced before the pool records the new address: a connection checked
+    out in between may still be one to the old primary.)"""
+    return (
+        getattr(pool, "is_master", False)
+        and pool.master_address is not None
+        and connection._sock is not None
+        and (connection.host, connection.port) != pool.master_address
+    )
+
+
 def mget(
     local: threading.local, backend: Any, made_keys: list[str], counters: Sequence[Counter] = ()
 ) -> tuple[list[bytes | None], list[tuple[int, float]]]:
@@ -104,6 +116,7 @@ def mget(
             or held.pool is not pool
             or held.pid != os.getpid()
             or held.switches != events.primary_switches
+            or _off_primary(pool, held.connection)
         ):
             local.held = None  # the old one is released first (to the old primary: closed)
             local.held = held = _Held(pool, pool.get_connection())

@@ -146,6 +146,29 @@ class GuardedCache:
     def set_many(self, mapping: dict[str, Any], timeout: float | None) -> None:
         self.call(lambda: self.backend.set_many(mapping, timeout=timeout))
 
+    def set_many_then_get(self, mapping: dict[str, Any], timeout: float | None, key: str) -> Any:
+        """`set_many(mapping)`, then GET `key` (raw, not decoded; None: missing), in one
+        round trip on django-redis, on the connection that wrote (stamped.send_bumps reads
+        the fence, which sentinel.py writes raw)."""
+        backend = self.backend
+        if not _is_redis(backend):
+
+            def fallback() -> Any:
+                backend.set_many(mapping, timeout=timeout)
+                return backend.get(key)
+
+            return self.call(fallback)
+        client = backend.client
+
+        def pipelined() -> Any:
+            pipeline = client.get_client(write=True).pipeline(transaction=False)
+            for name, value in mapping.items():
+                client.set(name, value, timeout, client=pipeline)
+            pipeline.get(client.make_key(key))
+            return pipeline.execute()[-1]
+
+        return self.call(pipelined)
+
     def add(self, key: str, value: Any, timeout: float | None) -> bool:
         added: bool = self.call(lambda: self.backend.add(key, value, timeout=timeout))
         return added

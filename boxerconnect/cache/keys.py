@@ -51,6 +51,11 @@ trip when the writing transaction commits; see stamped.py):
                                 (events.py).
   <prefix>:server-id            no TTL, Django's version not included. Where INFO is refused:
                                 the identity this deployment gave the Redis instance (events.py).
+  perm:fence                    no TTL. Sentinel only: written on every other data node by the
+                                process that vets a new primary (the address of the new one),
+                                deleted from the new one. A process still connected to a former
+                                primary reads it with every lookup and every bump, and moves to
+                                the new primary before it trusts the cache (stamped.py).
   perm:ping                     never stored. The breaker's probe on a cache that is not Redis.
 
 Read models are declared with their writes in the app whose bodies they are
@@ -69,6 +74,7 @@ ADOPTED_KEY = "adopted-run-id"
 # The server's identity when INFO is refused (renamed, or an ACL user without it): events.py.
 SERVER_ID_KEY = "server-id"
 PING_KEY = "perm:ping"
+FENCE_KEY = "perm:fence"
 CLUBS_GEN_KEY = "read:g:clubs"
 DIRECTORY_GEN_KEY = "read:g:directory"
 CLUB_DIRECTORY_GEN_KEY = "read:g:clubdir"

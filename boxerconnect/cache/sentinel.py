@@ -18,6 +18,11 @@ process notices a switch of primary at once.
   it trusts the cache again, which covers any bump it sent to the old one after the promotion.
 - The new primary itself is vetted on first contact like any server (events.py: its run id
   is not the adopted one), so bumps the old primary never replicated cannot be served.
+- The watcher is one thread among the request threads: a process starved of CPU (or that
+  missed the message) hears of the switch late, while others already serve from the new
+  primary. So the vetting of the new primary also fences every other data node
+  (`fence_others`); a process that finds the fence with a lookup or a bump moves and rotates
+  before it uses what it read or answers the write (stamped.py).
 """
 
 import contextlib
@@ -29,6 +34,7 @@ import weakref
 from typing import Any
 
 from django_redis.pool import SentinelConnectionFactory as DjangoRedisSentinelFactory
+from redis.connection import Connection
 from redis.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 
 from boxerconnect.cache import events
@@ -99,6 +105,53 @@ class SentinelConnectionFactory(DjangoRedisSentinelFactory):  # type: ignore[mis
         self._sentinel = EpochSentinel(
             options["SENTINELS"], sentinel_kwargs=options.get("SENTINEL_KWARGS"), **connection_kwargs
         )
+
+
+FENCE_TIMEOUT = 0.5  # seconds per former primary: one that does not answer is no one's primary
+
+
+def fence_others(connection: Any, fence: str) -> None:
+    """On the first connection to a new primary (events.py, before it serves anything): SET
+    `fence` (a made key) to the new primary's address on every other data node the sentinels
+    know for the service (the primary they named before, its replicas).
+
+    After `SENTINEL FAILOVER` the old primary stays a writable primary for seconds, and a
+    process that has not heard of the switch yet (its watcher starved of CPU, or a message
+    missed) still reads and bumps there. It finds the fence in the same round trip and moves
+    (stamped.py). Replicas refuse the write (READONLY) and a node that does not answer is
+    skipped: neither is anyone's primary.
+    """
+    pool = connection.connection_pool
+    own = (str(connection.host), int(connection.port))
+    nodes: set[tuple[str, int]] = set()
+    for known in pool.sentinel_manager.sentinels:
+        try:
+            state = known.sentinel_masters().get(pool.service_name)
+            replicas = known.sentinel_slaves(pool.service_name)
+        except Exception:  # noqa: S112 - an unreachable sentinel: the others list the nodes
+            continue
+        if state:
+            nodes.add((str(state["ip"]), int(state["port"])))
+        nodes.update((str(replica["ip"]), int(replica["port"])) for replica in replicas)
+    nodes.discard(own)
+    for host, port in sorted(nodes):
+        other: Any = Connection(  # type: ignore[no-untyped-call]
+            host=host,
+            port=port,
+            username=connection.username,
+            password=connection.password,
+            db=connection.db,
+            socket_timeout=FENCE_TIMEOUT,
+            socket_connect_timeout=FENCE_TIMEOUT,
+        )
+        try:
+            other.send_command("SET", fence, f"{own[0]}:{own[1]}")
+            other.read_response()
+            logger.warning("redis %s:%s fenced: %s:%s is the primary now", host, port, *own)
+        except Exception as exc:  # a replica (READONLY) or a node that is down
+            logger.debug("redis %s:%s not fenced: %r", host, port, exc)
+        finally:
+            other.disconnect()
 
 
 def primary_address(backend: Any) -> str | None:

@@ -27,11 +27,14 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 import orjson
+from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
+from redis.sentinel import SentinelManagedConnection
 
+from boxerconnect.cache import sentinel
 from boxerconnect.cache.guarded import CacheUnavailable, guarded, refused_by_server
-from boxerconnect.cache.keys import NONCE_KEY, entry_ttl, generation_ttl
+from boxerconnect.cache.keys import FENCE_KEY, NONCE_KEY, entry_ttl, generation_ttl
 
 logger = logging.getLogger(__name__)
 
@@ -93,12 +96,47 @@ def on_cache_trouble(reason: str) -> None:
 
 def rotate_on_connection(connection: Any) -> None:
     """events.on_adopt() hook: rotate the nonce on a raw connection to a server instance not
-    yet vetted, inside its handshake, before it serves any read."""
+    yet vetted, inside its handshake, before it serves any read. With Sentinel, the server is
+    the primary: it drops a fence it may hold, and fences every other data node."""
     backend = caches["guarded"]
     if not hasattr(backend, "client"):
         return
-    connection.send_command("SET", backend.make_key(NONCE_KEY), json.dumps(token()))
+    fence = backend.make_key(FENCE_KEY)
+    connection.send_packed_command(
+        connection.pack_commands([("SET", backend.make_key(NONCE_KEY), json.dumps(token())), ("DEL", fence)])
+    )
     connection.read_response()
+    connection.read_response()
+    if isinstance(connection, SentinelManagedConnection):
+        sentinel.fence_others(connection, fence)
+
+
+def fenced() -> bool:
+    """Does this deployment fence former primaries (Sentinel)? Then every lookup and every
+    bump also reads FENCE_KEY, in the same round trip."""
+    return bool(settings.REDIS_SENTINELS)
+
+
+def _leave_former_primary(what: str) -> None:
+    """The server that answered holds a fence: a former primary, still writable for seconds
+    after a manual failover, that another process has already replaced (sentinel.py,
+    `fence_others`). Ask the sentinels now (the pools move to the new primary, the switch is
+    announced) and rotate there before anything read or bumped on the old one counts: a bump
+    sent there is lost, and a read there misses the bumps sent to the new one."""
+    logger.warning("cache %s answered by a former primary: moving to the new one", what)
+    _mark_rotation_pending()
+    try:
+        sentinel.primary_address(guarded.backend)
+    except Exception as exc:  # no sentinel names a primary right now: the rotation stays owed
+        logger.warning("no primary named after a fence: %s", type(exc).__name__)
+        _start_rotator()
+        return
+    with contextlib.suppress(CacheUnavailable):
+        rotate()
+        # On the primary the sentinels name now the fence is stale: the sentinels failed back
+        # to the fenced node before it was demoted (the rotation above covers what it lacks).
+        guarded.call(lambda: guarded.backend.delete(FENCE_KEY))
+    _start_rotator()
 
 
 ROTATION_RETRY_SECONDS = 0.2
@@ -185,8 +223,9 @@ def read(
             failed()
             return None
     trouble_before = _undelivered
+    fence = fenced()
     try:
-        found = guarded.read_and_count(keys, counters)
+        found = guarded.read_and_count([*keys, FENCE_KEY] if fence else keys, counters)
         if found is None:  # a cache that cannot be read raw: decoded values, same order
             values = guarded.get_many(keys)
             raw = [orjson.dumps(values[key]) if key in values else None for key in keys]
@@ -194,6 +233,11 @@ def read(
             raw, counts = found
             if counted is not None:
                 counted.update(zip((key for key, _window in counters), counts, strict=True))
+            if fence:
+                *raw, fenced_by = raw
+                if fenced_by is not None:
+                    _leave_former_primary("read")
+                    return None
     except CacheUnavailable:
         failed()
         return None
@@ -298,7 +342,13 @@ def send_bumps(keys: Iterable[str]) -> None:
     if not keys:
         return
     try:
-        guarded.set_many({key: token() for key in keys}, generation_ttl())
+        if fenced():
+            if guarded.set_many_then_get({key: token() for key in keys}, generation_ttl(), FENCE_KEY):
+                # Lost with the former primary: the rotation on the new one, before the
+                # response, stands for it.
+                _leave_former_primary("bump")
+        else:
+            guarded.set_many({key: token() for key in keys}, generation_ttl())
     except CacheUnavailable:
         # Another process may still trust the old generations: rotate the whole namespace
         # before this process trusts the cache again (see `read`).

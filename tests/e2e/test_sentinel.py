@@ -9,6 +9,10 @@ sentinels (tests/support/sentinel.py), passwords on both.
   removal is enforced by every request sent after its response (the coach's edit is refused),
   on both instances, across both failovers, and every new link is honoured; the service
   caches on the final primary without a restart.
+- A process late to hear of a manual failover (its watcher stopped: CPU-starved, or a missed
+  message) while another already serves from the new primary: its removal's bump, a removal
+  bumped on the new primary, and a bump landing on the old primary are all honoured (the
+  old primary is fenced by the vetting of the new one).
 """
 
 import json
@@ -20,6 +24,7 @@ import pytest
 import requests
 from django.core.cache import caches
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tokens import access_token_for
@@ -374,3 +379,96 @@ def _poll_health(app: LiveApp, timeout: float = 15) -> dict:
         if body["services"]["redis"]["status"] == "up" or time.monotonic() > deadline:
             return body
         time.sleep(0.2)
+
+
+# --- A process that has not heard of the switch yet -------------------------------------------
+#
+# The watcher hears `+switch-master` within milliseconds on an idle machine, but it is one
+# thread among the request threads: under CPU starvation, or when a message is missed (caught
+# by the poll, POLL_SECONDS later at worst), a process keeps its open connections to the old
+# primary, which after `SENTINEL FAILOVER` stays a writable primary for seconds, until the
+# sentinels demote it. Meanwhile other processes already serve from the new one. This process
+# plays the late one (its watcher stopped); one gunicorn instance plays an up-to-date one.
+
+
+def _late_process_on_old_primary(cluster, link, monkeypatch) -> tuple:
+    """Warm this process on the primary, stop its watcher (for good), fail over; returns
+    (old, new)."""
+    sentinel.stop_watching()
+    monkeypatch.setattr(sentinel, "ensure_watching", lambda connection: None)
+    first = cluster.primary()
+    assert Authorizer(link.coach.pk).check(Action.BOXER_UPDATE, link.boxer.pk).allowed
+    assert poll(lambda: held_port() == first.port, timeout=15)
+    cluster.failover()
+    second = cluster.wait_for_new_primary(first)
+    return first, second
+
+
+def _app_on(app: LiveApp, node) -> None:
+    """Until the instance's workers name `node` as primary (/health asks the sentinels)."""
+    assert poll(
+        lambda: app.get("/health").json()["services"]["redis"].get("primary") == node.address, timeout=10
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_by_a_process_late_to_hear_of_the_switch_is_honoured(
+    sentinel_cache, sentinel_apps, monkeypatch
+):
+    cluster, app = sentinel_cache, sentinel_apps[0]
+    cluster.revive()  # the load test above killed a node
+    cluster.wait_until_ready(timeout=45)
+    link = CoachLinkFactory(rights=["edit_profile"])
+    owner, coach = bearer(link.boxer.user), bearer(link.coach)
+    profile = f"/api/v1/boxers/{link.boxer.pk}/"
+    first, second = _late_process_on_old_primary(cluster, link, monkeypatch)
+    _app_on(app, second)
+    for _ in range(4):  # the instance's workers cache the link on the new primary
+        assert app.request("PATCH", profile, json={"bio": "warm"}, headers=coach).status_code == 200
+    assert first.client().info("replication")["role"] == "master"  # still writable
+    # This process removes the link: its bump goes out on its open connection (the old primary).
+    removed = Client().delete(f"/api/v1/coach-links/{link.pk}/", HTTP_AUTHORIZATION=owner["Authorization"])
+    assert removed.status_code == 204
+    edits = [app.request("PATCH", profile, json={"bio": "late"}, headers=coach) for _ in range(4)]
+    assert [edit.status_code for edit in edits] == [403] * 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_late_to_hear_of_the_switch_honours_a_revocation_made_on_the_new_primary(
+    sentinel_cache, sentinel_apps, monkeypatch
+):
+    cluster, app = sentinel_cache, sentinel_apps[0]
+    cluster.revive()  # the load test above killed a node
+    cluster.wait_until_ready(timeout=45)
+    link = CoachLinkFactory(rights=["edit_profile"])
+    owner = bearer(link.boxer.user)
+    first, second = _late_process_on_old_primary(cluster, link, monkeypatch)
+    _app_on(app, second)  # the instance vetted the new primary
+    assert first.client().info("replication")["role"] == "master"
+
+    def bump_on_new_primary(keys) -> None:  # what a process that heard of the switch sends
+        backend = caches["guarded"]
+        second.client().mset({backend.make_key(key): json.dumps(stamped.token()) for key in keys})
+
+    monkeypatch.setattr(stamped, "send_bumps", bump_on_new_primary)
+    removed = Client().delete(f"/api/v1/coach-links/{link.pk}/", HTTP_AUTHORIZATION=owner["Authorization"])
+    assert removed.status_code == 204
+    assert not Authorizer(link.coach.pk).check(Action.BOXER_UPDATE, link.boxer.pk).allowed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bump_that_lands_on_a_former_primary_is_made_good_on_the_new_one(
+    sentinel_cache, sentinel_apps, monkeypatch
+):
+    cluster, app = sentinel_cache, sentinel_apps[0]
+    cluster.revive()
+    cluster.wait_until_ready(timeout=45)
+    link = CoachLinkFactory(rights=["edit_profile"])
+    first, second = _late_process_on_old_primary(cluster, link, monkeypatch)
+    _app_on(app, second)  # the instance vetted the new primary (and fenced the old one)
+    assert first.client().info("replication")["role"] == "master"
+    nonce = nonce_on(second)
+    stamped.send_bumps([cache_keys.clubs_generation_key()])  # this process's first call since
+    made = caches["guarded"].make_key(cache_keys.clubs_generation_key())
+    assert first.client().get(made) is not None  # it went to the old primary, and is lost there
+    assert nonce_on(second) not in (None, nonce)  # the rotation on the new one stands for it

@@ -47,9 +47,22 @@ def _pairs(flat: list) -> dict[str, str]:
 class _Process:
     def __init__(self, binary: str, args: list[str], port: int, password: str) -> None:
         self.port = port
-        self.proc = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self._password = password
-        _wait(lambda: self.client().ping(), timeout=10, what=f"redis on port {port}")
+        self._binary, self._args, self._password = binary, args, password
+        self._start(args)
+
+    def _start(self, args: list[str]) -> None:
+        self.proc = subprocess.Popen(
+            [self._binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _wait(lambda: self.client().ping(), timeout=10, what=f"redis on port {self.port}")
+
+    def restart_as_replica_of(self, primary: _Process) -> None:
+        """Start a killed data node again (empty), replicating `primary`."""
+        args = list(self._args)
+        if "--replicaof" in args:
+            index = args.index("--replicaof")
+            del args[index : index + 3]
+        self._start([*args, "--replicaof", "127.0.0.1", str(primary.port)])
 
     def client(self) -> redis.Redis:
         return redis.Redis(
@@ -168,6 +181,14 @@ class SentinelCluster:
         replica = next(node for node in self.servers if node.port != int(self.primary().port))
         info = replica.client().info("replication")
         return info["role"] == "slave" and info["master_link_status"] == "up"
+
+    def revive(self) -> None:
+        """Start every killed data node again, as a replica of the current primary (a test
+        that needs a failover after one that killed a node)."""
+        primary = self.primary()
+        for node in self.servers:
+            if not node.alive:
+                node.restart_as_replica_of(primary)
 
     def wait_until_ready(self, timeout: float = 30) -> None:
         """Every sentinel sees the primary up, the other two sentinels and a synced replica
