@@ -32,6 +32,8 @@ PATHS = {
     "boxer detail": "/api/v1/boxers/{hidden}/",
     "clubs page": "/api/v1/clubs/",
     "club detail": "/api/v1/clubs/{club}/",
+    "directory page": "/api/v1/boxers/",
+    "list of 100": "/api/v1/boxers/?page_size=100",
     "health live": "/health/live",
 }
 
@@ -50,6 +52,11 @@ def seed() -> dict[str, str]:
     hidden = Boxer.objects.create(user=hidden_user, name="Hidden Boxer", is_searchable=False)
     CoachLink.objects.create(coach=coach, boxer=hidden, status="active", rights=["edit_profile"])
     clubs = [Club.objects.create(name=f"Club {i:02d}", region="South", is_published=True) for i in range(20)]
+    for i in range(150):
+        user = User.objects.create_user(f"boxer{i}@bench.example", name=f"Boxer {i:03d}")
+        Boxer.objects.create(
+            user=user, name=f"Boxer {i:03d}", city="Cardiff", weight_kg=60 + i % 40, club=clubs[i % 20]
+        )
     return {"token": access_token_for(coach), "hidden": str(hidden.pk), "club": str(clubs[0].pk)}
 
 
@@ -65,8 +72,10 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
         assert status.startswith("200"), status
 
     def call(path: str) -> None:
+        path_info, _, query = path.partition("?")
         environ = factory._base_environ(
-            PATH_INFO=path,
+            PATH_INFO=path_info,
+            QUERY_STRING=query,
             REQUEST_METHOD="GET",
             SERVER_NAME="127.0.0.1",
             HTTP_HOST="127.0.0.1",
