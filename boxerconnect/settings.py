@@ -461,7 +461,7 @@ FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.CachedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["boxerconnect.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["boxerconnect.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "boxerconnect.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
