@@ -23,6 +23,7 @@ def by_first_segment(patterns: list[URLPattern]) -> list:
     for pattern in patterns:
         head, _, rest = str(pattern.pattern).partition("/")
         assert head and "<" not in head, f"{pattern.pattern}: the first segment must be literal"
+        assert pattern.name, f"{pattern.pattern}: every API route is named"
         groups.setdefault(head, []).append(path(rest, pattern.callback, pattern.default_args, pattern.name))
     return [path(f"{head}/", include(group)) for head, group in groups.items()]
 
