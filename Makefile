@@ -1,5 +1,5 @@
 # Developer entry points; each target installs what it needs into .venv first.
-.PHONY: run superuser demo dev-setup test lint format openapi clients-check bench bench-suggestions bench-scale fuzz load
+.PHONY: run superuser demo dev-setup test lint format openapi clients-check bench bench-floor bench-warm bench-suggestions bench-scale fuzz load
 
 run:  ## serve on embedded defaults (SQLite, in-process cache); DEMO=1 loads demo data; PORT=8001 another port
 	scripts/run.sh
@@ -41,6 +41,17 @@ bench:  ## benchmarks (not tests): decision latency, then gunicorn end to end; s
 	.venv/bin/python -m bench.decision_latency
 	.venv/bin/python -m bench.suggestions
 	.venv/bin/python -m bench.e2e
+
+bench-floor:  ## every hot read's throughput as a fraction of /health/live (Redis, +2 ms database), ~4 min
+	scripts/setup-venv.sh requirements-bench.txt
+	scripts/services.sh
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	.venv/bin/python -m bench.e2e --configs redis --delays 2 --duration 5
+
+bench-warm:  ## CPU per warm request in process, by path (REV=<git rev>: side by side with it); PROFILE=1: cProfile
+	scripts/setup-venv.sh requirements-bench.txt
+	scripts/services.sh
+	.venv/bin/python -m bench.warm_path $(if $(REV),--compare $(REV)) $(if $(PROFILE),--profile)
 
 bench-suggestions:  ## sparring suggestions among 100,000 boxers, with and without their indexes
 	scripts/setup-venv.sh requirements-bench.txt

@@ -4,12 +4,16 @@ and SQL statements per request.
 
 Every configuration reaches PostgreSQL through bench/latency_proxy.py (0 ms or +1 ms each
 way = +2 ms per round trip), which also counts the statements. Endpoints: the floor
-(`/health/live`: the middleware only, no cache, no database), an authenticated boxer detail
-(a hidden profile the caller sees through its coach link: user, boxer and link facts), an
-authenticated 100-item directory page, and the anonymous clubs page (20 clubs) and club
-detail. Throttles are on (at a rate wrk never reaches), so their cost is measured too. Each
-hot endpoint's throughput is printed as a fraction of the floor's, same server, same run.
-Run: make bench-e2e   (or: .venv/bin/python -m bench.e2e --duration 10)
+(`/health/live`: the middleware only, no cache, no database, measured first and last in each
+configuration), then every hot read: an authenticated boxer detail (a hidden profile the
+caller sees through its coach link), the directory's first page (20) and a page of 100, the
+anonymous clubs page (20 clubs) and club detail, a permission check, `auth/me`, `boxers/me`,
+and the coach's sparring lists (requests, notifications, the boxer's availability). Throttles
+are on (at a rate wrk never reaches), so their cost is measured too. Each hot endpoint's
+throughput is printed as a fraction of the floor's, same server, same run.
+`--configs redis --delays 2` measures the deployment's configuration only (the floor table).
+Run: make bench (all three configurations), make bench-floor (the floor table only),
+     or .venv/bin/python -m bench.e2e --duration 10
 """
 
 import argparse
@@ -38,8 +42,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUNICORN = os.path.join(ROOT, ".venv/bin/gunicorn")
 
 
-def seed() -> tuple[str, str, str]:
-    """Create the data; return (access token, hidden boxer id, a published club's id)."""
+def seed() -> tuple[dict[str, str], str, str]:
+    """Create the data; return (access tokens by caller, hidden boxer id, a published club's id)."""
     from django.core.management import call_command
 
     from accounts.models import User
@@ -64,7 +68,37 @@ def seed() -> tuple[str, str, str]:
         Boxer.objects.create(
             user=user, name=f"Boxer {i:03d}", city="Cardiff", weight_kg=60 + i % 40, club=clubs[i % 30]
         )
-    return access_token_for(coach), str(hidden.pk), str(clubs[0].pk)
+    # The coach manages the hidden boxer's sparring: a few requests both ways, slots and
+    # notifications, for the sparring lists.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Notification
+    from boxers.models import Availability, SparringRequest
+
+    link = CoachLink.objects.get(coach=coach, boxer=hidden)
+    link.rights = ["edit_profile", "manage_sparring"]
+    link.save()
+    hidden.gender, hidden.weight_kg, hidden.club = "male", 70, clubs[0]
+    hidden.save()
+    others = list(Boxer.objects.exclude(pk=hidden.pk).order_by("name")[:10])
+    start = timezone.now() + timedelta(days=3)
+    for i, other in enumerate(others):
+        SparringRequest.objects.create(
+            from_boxer=hidden if i % 2 else other,
+            to_boxer=other if i % 2 else hidden,
+            proposed_start=start + timedelta(days=i),
+            proposed_end=start + timedelta(days=i, hours=1),
+            created_by=coach,
+            expires_at=start,
+        )
+        Availability.objects.create(
+            boxer=hidden, starts_at=start + timedelta(days=i), ends_at=start + timedelta(days=i, hours=2)
+        )
+        Notification.objects.create(recipient=coach, kind="sparring_requested", data={"n": i})
+    tokens = {"coach": access_token_for(coach), "boxer": access_token_for(others[0].user)}
+    return tokens, str(hidden.pk), str(clubs[0].pk)
 
 
 class Gunicorn:
@@ -146,7 +180,19 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2, help="alternate configurations this often")
+    parser.add_argument(
+        "--configs",
+        default=",".join(CACHE_CONFIGS),
+        help="comma-separated subset of: " + ", ".join(CACHE_CONFIGS),
+    )
+    parser.add_argument(
+        "--delays", default="0,2", help="PostgreSQL round-trip delays to run, in ms (0 and/or 2)"
+    )
     args = parser.parse_args()
+    configs_asked = [name for name in CACHE_CONFIGS if name in args.configs.split(",")]
+    delays = [float(ms) / 2000 for ms in args.delays.split(",")]  # each way
+    if not configs_asked or not delays or any(d not in (0.0, 0.001) for d in delays):
+        raise SystemExit("--configs and --delays: see --help")
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False)
         if shutil.which("wrk") is None:
@@ -155,20 +201,28 @@ def main() -> None:
     redis = RedisServer()
     recreate_database()
     setup_django(redis.url, settings_module="boxerconnect.settings")
-    token, hidden_id, club_id = seed()
+    tokens, hidden_id, club_id = seed()
     from django.db import connections
 
     connections.close_all()
     proxy = LatencyProxy(("127.0.0.1", int(os.environ.get("PGPORT", "5432")))).start()
-    # name: (path, authenticated)
+    check = f"action=boxer.update&resource_type=boxer&resource_id={hidden_id}"
+    # name: (path, caller: "coach", "boxer" or None for anonymous)
     endpoints = {
-        FLOOR: ("/health/live", False),
-        "boxer detail": (f"/api/v1/boxers/{hidden_id}/", True),
-        "list of 100": ("/api/v1/boxers/?page_size=100", True),
-        "clubs page": ("/api/v1/clubs/", False),
-        "club detail": (f"/api/v1/clubs/{club_id}/", False),
+        FLOOR: ("/health/live", None),
+        "boxer detail": (f"/api/v1/boxers/{hidden_id}/", "coach"),
+        "directory page": ("/api/v1/boxers/", "coach"),
+        "list of 100": ("/api/v1/boxers/?page_size=100", "coach"),
+        "clubs page": ("/api/v1/clubs/", None),
+        "club detail": (f"/api/v1/clubs/{club_id}/", None),
+        "check": (f"/api/v1/permissions/check/?{check}", "coach"),
+        "auth me": ("/api/v1/auth/me/", "coach"),
+        "boxers me": ("/api/v1/boxers/me/", "boxer"),
+        "sparring list": ("/api/v1/sparring-requests/", "coach"),
+        "notifications": ("/api/v1/notifications/", "coach"),
+        "availability": (f"/api/v1/boxers/{hidden_id}/availability/", "coach"),
     }
-    configs = [(cache, delay) for delay in (0.0, 0.001) for cache in CACHE_CONFIGS]
+    configs = [(cache, delay) for delay in delays for cache in configs_asked]
     results: dict[tuple, list[dict]] = {}
     try:
         for _ in range(args.repeats):
@@ -186,8 +240,10 @@ def main() -> None:
                     env["READ_MODEL_CACHE"] = "true" if cache == "redis" else "false"
                 server = Gunicorn(env)
                 try:
-                    for name, (path, authenticated) in endpoints.items():
-                        bearer = token if authenticated else None
+                    # The floor first and again last: each endpoint's fraction is of the mean
+                    # of the two (the machine's speed drifts over a configuration's run).
+                    for name, (path, caller) in [*endpoints.items(), (FLOOR, endpoints[FLOOR])]:
+                        bearer = tokens[caller] if caller else None
                         run_wrk(server.url + path, bearer, 2, args.connections)  # warm-up
                         proxy.reset()
                         result = run_wrk(server.url + path, bearer, args.duration, args.connections)
@@ -197,7 +253,7 @@ def main() -> None:
                     server.stop()
     finally:
         redis.stop()
-    report(results, endpoints, args)
+    report(results, endpoints, args, configs_asked, delays)
 
 
 FLOOR = "health live"
@@ -207,7 +263,7 @@ FLOOR = "health live"
 CACHE_CONFIGS = ("redis", "authz only", "no cache")
 
 
-def report(results, endpoints, args) -> None:
+def report(results, endpoints, args, configs_asked, delays) -> None:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"end to end: gunicorn 2 workers x 4 threads, wrk -t2 -c{args.connections} -d{args.duration}s, "
@@ -224,8 +280,8 @@ def report(results, endpoints, args) -> None:
             f"{row['p99']:8.2f} {row['sql']:8.2f} {row['non_2xx']:8.0f}"
         )
     print(f"throughput as a fraction of the floor ({FLOOR}, same configuration, same run)")
-    for cache in CACHE_CONFIGS:
-        for delay in (0.0, 0.001):
+    for cache in configs_asked:
+        for delay in delays:
             floor = rows[(FLOOR, cache, delay)]["rps"]
             cells = [
                 f"{name} {rows[(name, cache, delay)]['rps'] / floor:4.0%}"
@@ -236,12 +292,15 @@ def report(results, endpoints, args) -> None:
                 f"  {cache:10} {'+2 ms' if delay else '+0 ms':>6}: floor {floor:7.1f} req/s; "
                 + ", ".join(cells)
             )
+    if "no cache" not in configs_asked:
+        sys.stdout.flush()
+        return
     print("ratios against no cache: throughput, p50, SQL per request (no cache / cached)")
-    for cache in CACHE_CONFIGS[:-1]:
+    for cache in [c for c in configs_asked if c != "no cache"]:
         for name in endpoints:
             if name == FLOOR:
                 continue
-            for delay in (0.0, 0.001):
+            for delay in delays:
                 fast, slow = rows[(name, cache, delay)], rows[(name, "no cache", delay)]
                 sql = f"x{slow['sql'] / fast['sql']:.1f} fewer" if fast["sql"] >= 0.005 else "none left"
                 rtt = "+2 ms" if delay else "+0 ms"

@@ -10,7 +10,7 @@ is not in it) and, with --profile, cProfile's top functions by CPU time (own and
 a temporary directory), alternating the two trees in one run, so each change is measured
 before/after side by side.
 
-Run: .venv/bin/python -m bench.warm_path --profile
+Run: make bench-warm [PROFILE=1] [REV=main], or .venv/bin/python -m bench.warm_path --profile
      .venv/bin/python -m bench.warm_path --compare main
 """
 
