@@ -34,6 +34,7 @@ PATHS = {
     "club detail": "/api/v1/clubs/{club}/",
     "directory page": "/api/v1/boxers/",
     "list of 100": "/api/v1/boxers/?page_size=100",
+    "check": "/api/v1/permissions/check/?action=boxer.update&resource_type=boxer&resource_id={hidden}",
     "health live": "/health/live",
 }
 
