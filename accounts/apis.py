@@ -199,8 +199,8 @@ class LogoutAllApi(Api):
 
 
 class MeApi(Api):
-    """The caller's own account. GET serves its read model (accounts/readmodels.py), read in
-    the round trip that authenticates the request: no SQL warm."""
+    # GET serves the account read model (accounts/readmodels.py), read in the round trip that
+    # authenticates the request: no SQL warm. (No docstring: it would be the schema's text.)
 
     permission_classes = [IsAuthenticated]
 

@@ -220,13 +220,12 @@ class BoxerListCreateApi(ListApi):
 
 
 class BoxerMeApi(GenericApi):
-    """The caller's own profile (with its date of birth, soft-deleted too), or 404.
+    """The caller's own profile (with its date of birth), or 404."""
 
-    Served like the detail: the caller's user fact names the profile, its boxer fact gives
-    the date of birth, the profile read model the body; all read in the request's one round
-    trip when this process guessed the profile right (`readmodels.own_profile_guess`), in one
-    more when not. No SQL warm.
-    """
+    # Served like the detail: the caller's user fact names the profile (soft-deleted too), its
+    # boxer fact gives the date of birth, the profile read model the body; all read in the
+    # request's one round trip when this process guessed the profile right
+    # (`readmodels.own_profile_guess`), in one more when not. No SQL warm.
 
     serializer_class = BoxerOutputSerializer
     permission_classes = [IsAuthenticated]
