@@ -7,7 +7,8 @@ way = +2 ms per round trip), which also counts the statements. Endpoints: the fl
 (`/health/live`: the middleware only, no cache, no database), an authenticated boxer detail
 (a hidden profile the caller sees through its coach link: user, boxer and link facts), an
 authenticated 100-item directory page, and the anonymous clubs page (20 clubs) and club
-detail. Throttles are on (at a rate wrk never reaches), so their cost is measured too. Each
+detail, and the caller's own account and profile (`GET /auth/me/`, `GET /boxers/me/`).
+Throttles are on (at a rate wrk never reaches), so their cost is measured too. Each
 hot endpoint's throughput is printed as a fraction of the floor's, same server, same run.
 Run: make bench-e2e   (or: .venv/bin/python -m bench.e2e --duration 10)
 """
@@ -38,8 +39,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUNICORN = os.path.join(ROOT, ".venv/bin/gunicorn")
 
 
-def seed() -> tuple[str, str, str]:
-    """Create the data; return (access token, hidden boxer id, a published club's id)."""
+def seed() -> tuple[str, str, str, str]:
+    """Create the data; return (the coach's access token, hidden boxer id, a published club's
+    id, the hidden boxer's owner's access token)."""
     from django.core.management import call_command
 
     from accounts.models import User
@@ -64,7 +66,7 @@ def seed() -> tuple[str, str, str]:
         Boxer.objects.create(
             user=user, name=f"Boxer {i:03d}", city="Cardiff", weight_kg=60 + i % 40, club=clubs[i % 30]
         )
-    return access_token_for(coach), str(hidden.pk), str(clubs[0].pk)
+    return access_token_for(coach), str(hidden.pk), str(clubs[0].pk), access_token_for(hidden_user)
 
 
 class Gunicorn:
@@ -146,6 +148,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2, help="alternate configurations this often")
+    parser.add_argument("--endpoints", help="comma-separated names to measure (the floor always)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False)
@@ -155,19 +158,23 @@ def main() -> None:
     redis = RedisServer()
     recreate_database()
     setup_django(redis.url, settings_module="boxerconnect.settings")
-    token, hidden_id, club_id = seed()
+    token, hidden_id, club_id, owner_token = seed()
     from django.db import connections
 
     connections.close_all()
     proxy = LatencyProxy(("127.0.0.1", int(os.environ.get("PGPORT", "5432")))).start()
-    # name: (path, authenticated)
+    # name: (path, bearer token or None: anonymous)
     endpoints = {
-        FLOOR: ("/health/live", False),
-        "boxer detail": (f"/api/v1/boxers/{hidden_id}/", True),
-        "list of 100": ("/api/v1/boxers/?page_size=100", True),
-        "clubs page": ("/api/v1/clubs/", False),
-        "club detail": (f"/api/v1/clubs/{club_id}/", False),
+        FLOOR: ("/health/live", None),
+        "boxer detail": (f"/api/v1/boxers/{hidden_id}/", token),
+        "list of 100": ("/api/v1/boxers/?page_size=100", token),
+        "clubs page": ("/api/v1/clubs/", None),
+        "club detail": (f"/api/v1/clubs/{club_id}/", None),
+        "own account": ("/api/v1/auth/me/", token),
+        "own profile": ("/api/v1/boxers/me/", owner_token),
     }
+    only = set(args.endpoints.split(",")) if args.endpoints else None
+    endpoints = {name: e for name, e in endpoints.items() if only is None or name == FLOOR or name in only}
     configs = [(cache, delay) for delay in (0.0, 0.001) for cache in CACHE_CONFIGS]
     results: dict[tuple, list[dict]] = {}
     try:
@@ -186,8 +193,7 @@ def main() -> None:
                     env["READ_MODEL_CACHE"] = "true" if cache == "redis" else "false"
                 server = Gunicorn(env)
                 try:
-                    for name, (path, authenticated) in endpoints.items():
-                        bearer = token if authenticated else None
+                    for name, (path, bearer) in endpoints.items():
                         run_wrk(server.url + path, bearer, 2, args.connections)  # warm-up
                         proxy.reset()
                         result = run_wrk(server.url + path, bearer, args.duration, args.connections)
