@@ -994,6 +994,8 @@ OWN_WRITE_PATHS = [
     pytest.param(reset_password_api, "email_verified", id="password-reset-api"),
     pytest.param(change_birth_date_api, "date_of_birth", id="birth-date-api"),
     pytest.param(move_profile_orm_save, "profile", id="profile-moved-orm-save-shell"),
+    # Still its owner's (docs/boxers.md): 200, the profile as soft-deleted now.
+    pytest.param(soft_delete_api, "updated_at", id="profile-soft-deleted-api"),
 ]
 
 
@@ -1015,6 +1017,9 @@ def test_every_write_of_the_account_shows_on_the_very_next_own_read(world, write
         assert (account, profile) == (old_account, old_profile)
     elif changed == "profile":
         assert (after[OWN[1]][0], account) == (404, old_account)
+    elif changed == "updated_at":
+        assert (after[OWN[1]][0], account) == (200, old_account)
+        assert profile["updated_at"] > old_profile["updated_at"]
     elif changed == "date_of_birth":
         assert (profile["date_of_birth"], profile["age_group"]) == (twelfth_year().isoformat(), "schools")
         assert old_profile["date_of_birth"] != profile["date_of_birth"]
