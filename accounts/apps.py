@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401 (registers the OpenAPI auth extension)
+        from accounts import readmodels, schema  # noqa: F401 (schema registers the OpenAPI auth extension)
+
+        readmodels.register()  # writes of the fields GET /auth/me/ shows bump its read model

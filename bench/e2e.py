@@ -188,6 +188,7 @@ def main() -> None:
     parser.add_argument(
         "--delays", default="0,2", help="PostgreSQL round-trip delays to run, in ms (0 and/or 2)"
     )
+    parser.add_argument("--endpoints", help="comma-separated names to measure (the floor always)")
     args = parser.parse_args()
     configs_asked = [name for name in CACHE_CONFIGS if name in args.configs.split(",")]
     delays = [float(ms) / 2000 for ms in args.delays.split(",")]  # each way
@@ -222,6 +223,9 @@ def main() -> None:
         "notifications": ("/api/v1/notifications/", "coach"),
         "availability": (f"/api/v1/boxers/{hidden_id}/availability/", "coach"),
     }
+    if args.endpoints:
+        asked = {FLOOR, *args.endpoints.split(",")}
+        endpoints = {name: spec for name, spec in endpoints.items() if name in asked}
     configs = [(cache, delay) for delay in delays for cache in configs_asked]
     results: dict[tuple, list[dict]] = {}
     try:

@@ -1,10 +1,11 @@
 """Where a warm authenticated boxer detail spends its time, in process (no network, no server).
 
-Calls the WSGI application in a loop, exactly as gunicorn's worker would, with a bearer token
-for a boxer detail whose facts and read model are warm (0 SQL, one Redis round trip to a
-local redis-server). Prints CPU microseconds per request (this process's CPU time: what the
-worker itself spends, robust to a loaded machine's scheduling; the Redis round trip's wait
-is not in it) and, with --profile, cProfile's top functions by CPU time (own and cumulative).
+Calls the WSGI application in a loop, exactly as gunicorn's worker would, with a bearer token,
+for a boxer detail and each path of PATHS whose facts and read models are warm (0 SQL, one
+Redis round trip to a local redis-server). Prints CPU microseconds per request (this
+process's CPU time: what the worker itself spends, robust to a loaded machine's scheduling;
+the Redis round trip's wait is not in it) and, with --profile, cProfile's top functions by
+CPU time (own and cumulative).
 
 --compare REV times the same loop on git revision REV too (exported with `git archive` into
 a temporary directory), alternating the two trees in one run, so each change is measured
@@ -35,8 +36,12 @@ PATHS = {
     "directory page": "/api/v1/boxers/",
     "list of 100": "/api/v1/boxers/?page_size=100",
     "check": "/api/v1/permissions/check/?action=boxer.update&resource_type=boxer&resource_id={hidden}",
+    "own account": "/api/v1/auth/me/",
+    "own profile": "/api/v1/boxers/me/",
     "health live": "/health/live",
 }
+# Paths read as another user than the coach (the coach has no profile of its own).
+TOKENS = {"own profile": "owner_token"}
 
 
 def seed() -> dict[str, str]:
@@ -58,7 +63,12 @@ def seed() -> dict[str, str]:
         Boxer.objects.create(
             user=user, name=f"Boxer {i:03d}", city="Cardiff", weight_kg=60 + i % 40, club=clubs[i % 20]
         )
-    return {"token": access_token_for(coach), "hidden": str(hidden.pk), "club": str(clubs[0].pk)}
+    return {
+        "token": access_token_for(coach),
+        "owner_token": access_token_for(hidden_user),
+        "hidden": str(hidden.pk),
+        "club": str(clubs[0].pk),
+    }
 
 
 def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str, float]:
@@ -72,7 +82,7 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
     def start_response(status, headers, exc_info=None):
         assert status.startswith("200"), status
 
-    def call(path: str) -> None:
+    def call(path: str, token: str) -> None:
         path_info, _, query = path.partition("?")
         environ = factory._base_environ(
             PATH_INFO=path_info,
@@ -80,7 +90,7 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
             REQUEST_METHOD="GET",
             SERVER_NAME="127.0.0.1",
             HTTP_HOST="127.0.0.1",
-            HTTP_AUTHORIZATION=f"Bearer {seeded['token']}",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
         )
         response = application(environ, start_response)
         b"".join(response)
@@ -88,22 +98,23 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
 
     results = {}
     for name, template in PATHS.items():
-        path = template.format(**seeded)
+        path, token = template.format(**seeded), seeded[TOKENS.get(name, "token")]
         for _ in range(200):
-            call(path)  # warm: facts and read models stored, code paths loaded
+            call(path, token)  # warm: facts and read models stored, code paths loaded
         samples = []
         for _ in range(5):
             start = time.process_time()
             for _ in range(requests // 5):
-                call(path)
+                call(path, token)
             samples.append((time.process_time() - start) / (requests // 5) * 1e6)
         results[name] = median(samples)
     if profile:
-        path = PATHS[os.environ.get("BENCH_PROFILE_PATH", "boxer detail")].format(**seeded)
+        name = os.environ.get("BENCH_PROFILE_PATH", "boxer detail")
+        path, token = PATHS[name].format(**seeded), seeded[TOKENS.get(name, "token")]
         profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         for _ in range(requests):
-            call(path)
+            call(path, token)
         profiler.disable()
         for order in ("tottime", "cumulative"):
             out = io.StringIO()

@@ -34,6 +34,7 @@ READ_MODELS = (
     "club",
     "clubs",
     "regions",
+    "account",
 )  # the `model` label of read_cache_events_total
 
 HTTP_REQUESTS = Counter(

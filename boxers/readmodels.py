@@ -184,6 +184,33 @@ def profile(boxer_id: UUID | str, compute: Callable[[], Any], store: FactStore |
     return read_through("profile", key, gen_keys, compute, store)
 
 
+# --- The caller's own profile (GET /api/v1/boxers/me/) ---------------------------------------
+#
+# No key of its own: the caller's user fact names its profile (`UserFact.boxer_id`, bumped by
+# the creation and deletion of a boxer row and by a change of its user), the boxer's fact
+# gives the date of birth, and the profile read model above the body. The one round trip
+# that authenticates the request can only read them if the profile's id is known before it:
+# this process remembers, per user, the profile the last user fact named, and reads that
+# profile's keys along. It is a guess, checked against the user fact read in that same trip;
+# when wrong (the profile was created or deleted meanwhile, or this process never served the
+# user), the view reads the right keys in one more trip. Freshness never rests on it.
+
+_own_profiles: dict[str, str | None] = {}
+_OWN_PROFILES_MAX = 10_000  # bounded by a clear when full, like the facts' memo
+
+
+def own_profile_guess(user_id: UUID | str) -> str | None:
+    """The profile this process last saw `user_id` own (None: none, or never seen)."""
+    return _own_profiles.get(str(user_id))
+
+
+def own_profile_seen(user_id: UUID | str, boxer_id: str | None) -> None:
+    """Remember the profile a current user fact names, for the next request's guess."""
+    if len(_own_profiles) >= _OWN_PROFILES_MAX:
+        _own_profiles.clear()
+    _own_profiles[str(user_id)] = boxer_id
+
+
 def _has_results(page: Any) -> bool:
     return bool(page.get("results"))
 

@@ -45,6 +45,13 @@ trip when the writing transaction commits; see stamped.py):
                                 of GET /api/v1/clubs/ and its clubs' contacts}, by origin and
                                 canonical query (never the raw URI).
   read:f:clubregions.v1         entry_ttl(). {"s": [nonce, clubdir gen], "v": the regions list}.
+  read:g:account:<user>         generation_ttl(). Bumped by any committed write of a field the
+                                caller's own account shows (email, name, role, is_active,
+                                email_verified, email_notifications, created_at) and by the
+                                user's deletion; not by a password, token_version or last_login.
+  read:f:account.v1:<user>      entry_ttl(). {"s": [nonce, account gen], "v": the body of GET
+                                /api/v1/auth/me/}. GET /api/v1/boxers/me/ has no key of its
+                                own: the user fact names the profile (boxers/readmodels.py).
   throttle_<scope>_<ident>      the rate's window. A hit counter (boxerconnect/throttling.py).
   <prefix>:adopted-run-id       no TTL, Django's version not included. The run id of the
                                 Redis instance whose contents this deployment vetted
@@ -189,6 +196,19 @@ def club_directory_page_key(origin: str, query: str) -> str:
     string (boxerconnect/api/canonical.py), hashed: never the raw URI."""
     canonical = json.dumps([origin, query])
     return f"read:f:clubdir.v1:{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+# --- The caller's own account (accounts/readmodels.py) ----------------------------------------
+
+
+def account_key(user_id: UUID | str) -> str:
+    """The body of GET /api/v1/auth/me/ for one user, stamped [nonce, account gen]."""
+    return f"read:f:account.v1:{hex_id(user_id)}"
+
+
+def account_generation_key(user_id: UUID | str) -> str:
+    """Bumped by every committed write of a field the own account shows, and its deletion."""
+    return f"read:g:account:{hex_id(user_id)}"
 
 
 def throttle_key(scope: str, ident: str) -> str:

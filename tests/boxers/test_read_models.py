@@ -28,6 +28,7 @@ from django.test import Client, TestCase, override_settings
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
+from accounts.models import User
 from boxerconnect.cache import keys as cache_keys
 from boxerconnect.cache import stamped
 from boxers import readmodels
@@ -37,6 +38,8 @@ from clubs.models import Club
 from tests.accounts.factories import PASSWORD, AdminFactory, GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory, FightFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
+from tests.support.auth import token_from_last_mail
+from tests.support.auth_flows import CHANGED
 from tests.support.clients import CommitClient, authenticate
 from tests.support.counting import read_events
 
@@ -871,3 +874,193 @@ def test_a_boxer_joining_a_club_while_it_is_written_sees_the_write(
     truth = uncached(admin, url).json()["club"]
     assert (truth or {}).get("name") == expected_club
     assert admin.get(url).json()["club"] == truth
+
+
+# --- The caller's own: GET /auth/me/ and GET /boxers/me/ (merm) ------------------------------
+# accounts/readmodels.py caches the account; boxers/me/ is the profile read model above,
+# named by the caller's user fact. Every write path above, and every write of the account,
+# shows on the boxer's very next own read, equal byte for byte to what PostgreSQL answers.
+
+OWN = ("/api/v1/auth/me/", "/api/v1/boxers/me/")
+
+
+def own_client(user_id) -> CommitClient:
+    """A client with a token of the user as stored now (its token_version may have moved;
+    a deleted user keeps a token that no longer authenticates)."""
+    user = User.objects.filter(pk=user_id).first() or User(pk=user_id, token_version=0)
+    return authenticate(CommitClient(), user)
+
+
+def read_own(user_id, get: Callable) -> dict[str, tuple[int, bytes]]:
+    client = own_client(user_id)
+    return {url: (response.status_code, response.content) for url in OWN for response in [get(client, url)]}
+
+
+def own_write(user_id, get: Callable = lambda client, url: client.get(url)) -> None:
+    """Assert the warm own reads were both hits (so the write below has something to void)."""
+    with read_events("profile") as profile, read_events("account") as account:
+        read_own(user_id, get)
+    assert (profile.hit, profile.miss, account.hit, account.miss) == (1, 0, 1, 0)
+
+
+# A path that deactivates the owner first leaves it nothing of its own to cache before it.
+OWNER_ACTIVE_PATHS = [p for p in WRITE_PATHS if p.values[0].prepare is nothing]
+
+
+@pytest.mark.parametrize("write_path", OWNER_ACTIVE_PATHS)
+def test_every_write_path_shows_on_the_owners_very_next_own_read(world, write_path):
+    w = world
+    read_own(w.boxer.user_id, warm)
+    own_write(w.boxer.user_id)
+
+    write_path.write(w)
+
+    after = read_own(w.boxer.user_id, lambda client, url: client.get(url))
+    assert after == read_own(w.boxer.user_id, uncached)
+
+
+def patch_me_name_api(w):
+    ok(w.client(w.boxer.user).patch("/api/v1/auth/me/", {"name": "New Name"}, format="json"))
+
+
+def patch_me_notifications_api(w):
+    ok(w.client(w.boxer.user).patch("/api/v1/auth/me/", {"email_notifications": False}, format="json"))
+
+
+def change_email_admin_api(w):
+    body = {"email": "moved@example.com"}
+    ok(w.client(w.admin).patch(f"/api/v1/admin/users/{w.boxer.user_id}/", body, format="json"))
+
+
+def change_role_admin_api(w):
+    body = {"role": "coach"}
+    ok(w.client(w.admin).patch(f"/api/v1/admin/users/{w.boxer.user_id}/", body, format="json"))
+
+
+def change_user_django_admin(w):
+    admin_change(w, "accounts/user", w.boxer.user_id, name="Admin Named", email_verified=True)
+
+
+def user_orm_save(w):
+    user = User.objects.get(pk=w.boxer.user_id)
+    user.email_notifications = False
+    with committed():
+        user.save()
+
+
+def change_password_api(w):
+    body = {"current_password": PASSWORD, "new_password": CHANGED}
+    ok(w.client(w.boxer.user).post("/api/v1/auth/password/change/", body, format="json"))
+
+
+def reset_password_api(w):
+    anonymous = CommitClient()
+    ok(anonymous.post("/api/v1/auth/password/reset/", {"email": w.boxer.user.email}, format="json"), 202)
+    body = {"token": token_from_last_mail(), "new_password": CHANGED}
+    ok(anonymous.post("/api/v1/auth/password/reset/confirm/", body, format="json"), 204)
+
+
+def twelfth_year() -> date:
+    """A date of birth in the schools age group today (11 or 12 years old)."""
+    return date(date.today().year - 12, 1, 1)
+
+
+def change_birth_date_api(w):
+    body = {"date_of_birth": twelfth_year().isoformat()}
+    ok(w.client(w.boxer.user).patch(w.detail_url, body, format="json"))
+
+
+def move_profile_orm_save(w):
+    """The profile given to another user (the admin shows `user` read-only: a shell's
+    save): its former owner has none any more."""
+    boxer = Boxer.objects.get(pk=w.boxer.pk)
+    boxer.user = UserFactory()
+    with committed():
+        boxer.save()
+
+
+def unverify_email(w):
+    User.objects.filter(pk=w.boxer.user_id).update(email_verified=False)
+
+
+OWN_WRITE_PATHS = [
+    pytest.param(patch_me_name_api, "name", id="me-name-api"),
+    pytest.param(patch_me_notifications_api, "email_notifications", id="me-notifications-api"),
+    pytest.param(change_email_admin_api, "email", id="email-change-admin-api"),
+    pytest.param(change_role_admin_api, "role", id="role-change-admin-api"),
+    pytest.param(change_user_django_admin, "name", id="user-change-django-admin"),
+    pytest.param(user_orm_save, "email_notifications", id="user-orm-save-shell"),
+    pytest.param(change_password_api, None, id="password-change-api"),
+    pytest.param(reset_password_api, "email_verified", id="password-reset-api"),
+    pytest.param(change_birth_date_api, "date_of_birth", id="birth-date-api"),
+    pytest.param(move_profile_orm_save, "profile", id="profile-moved-orm-save-shell"),
+    # Still its owner's (docs/boxers.md): 200, the profile as soft-deleted now.
+    pytest.param(soft_delete_api, "updated_at", id="profile-soft-deleted-api"),
+]
+
+
+@pytest.mark.parametrize(("write", "changed"), OWN_WRITE_PATHS)
+def test_every_write_of_the_account_shows_on_the_very_next_own_read(world, write, changed):
+    w = world
+    with committed():
+        unverify_email(w)  # so that a proven address changes the body
+    before = read_own(w.boxer.user_id, warm)
+    own_write(w.boxer.user_id)
+
+    write(w)
+
+    after = read_own(w.boxer.user_id, lambda client, url: client.get(url))
+    assert after == read_own(w.boxer.user_id, uncached)
+    account, profile = (json.loads(after[url][1]) for url in OWN)
+    old_account, old_profile = (json.loads(before[url][1]) for url in OWN)
+    if changed is None:  # a new password: the account shows nothing of it
+        assert (account, profile) == (old_account, old_profile)
+    elif changed == "profile":
+        assert (after[OWN[1]][0], account) == (404, old_account)
+    elif changed == "updated_at":
+        assert (after[OWN[1]][0], account) == (200, old_account)
+        assert profile["updated_at"] > old_profile["updated_at"]
+    elif changed == "date_of_birth":
+        assert (profile["date_of_birth"], profile["age_group"]) == (twelfth_year().isoformat(), "schools")
+        assert old_profile["date_of_birth"] != profile["date_of_birth"]
+    else:
+        assert account[changed] != old_account[changed]
+
+
+def test_a_profile_created_shows_on_the_very_next_own_read(client_for):
+    user = UserFactory()
+    client = client_for(user)
+    assert warm(client, "/api/v1/boxers/me/").status_code == 404
+
+    ok(client.post(DIRECTORY, {"name": "Newcomer", "city": "Cardiff"}, format="json"), 201)
+
+    mine = client.get("/api/v1/boxers/me/")
+    assert mine.status_code == 200
+    assert mine.content == uncached(client, "/api/v1/boxers/me/").content
+    assert mine.json()["name"] == "Newcomer"
+
+
+def test_a_profile_deleted_shows_on_the_very_next_own_read(client_for, world):
+    w = world
+    client = client_for(w.boxer.user)
+    assert warm(client, "/api/v1/boxers/me/").status_code == 200
+
+    delete_boxer_admin_form(w)
+
+    assert client.get("/api/v1/boxers/me/").status_code == 404
+    assert uncached(client, "/api/v1/boxers/me/").status_code == 404
+
+
+def test_the_own_profile_shows_the_age_group_of_the_day_it_is_read(client_for, monkeypatch):
+    boxer = BoxerFactory(date_of_birth=date(2010, 6, 1))
+    client = client_for(boxer.user)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args: date(2025, 5, 31))
+    assert warm(client, "/api/v1/boxers/me/").json()["age_group"] == "schools"
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args: date(2025, 6, 1))
+    with read_events("profile") as reads:
+        mine = client.get("/api/v1/boxers/me/")
+
+    assert reads.hit == 1  # the entry holds no age group of its own: the day decides
+    assert mine.json()["age_group"] == "junior"
+    assert mine.content == uncached(client, "/api/v1/boxers/me/").content

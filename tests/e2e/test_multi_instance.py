@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from accounts.tokens import access_token_for
-from tests.accounts.factories import GymOwnerFactory
+from tests.accounts.factories import GymOwnerFactory, UserFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
 from tests.clubs.factories import ClubFactory
 from tests.e2e.support import metric_value
@@ -153,6 +153,53 @@ def test_a_profile_changed_through_one_instance_is_read_new_from_the_other(two_i
         metrics = app.get("/metrics").text
         assert metric_value(metrics, "read_cache_events_total", model="profile", event="hit") > 0
         assert metric_value(metrics, "read_cache_events_total", model="directory", event="hit") > 0
+
+
+def test_the_callers_own_account_and_profile_changed_through_one_instance_are_read_new_from_the_other(
+    two_instances,
+):
+    """GET /auth/me/ and GET /boxers/me/ (accounts/readmodels.py, the profile read model named
+    by the user fact): warm on the reader, written through the other instance, read new on the
+    very next request; a profile created through one instance appears on the other at once."""
+    a, b = two_instances
+    boxer = BoxerFactory(name="Warm Name")
+    owner = bearer(access_token_for(boxer.user))
+    stale = []
+
+    for i in range(ITERATIONS):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        for _ in range(2):  # the second round is served from the cache
+            reader.get("/api/v1/auth/me/", headers=owner)
+            reader.get("/api/v1/boxers/me/", headers=owner)
+        account, profile = f"Account {i}", f"Profile {i}"
+        patched = [
+            writer.request("PATCH", "/api/v1/auth/me/", json={"name": account}, headers=owner).status_code,
+            writer.request(
+                "PATCH", f"/api/v1/boxers/{boxer.pk}/", json={"name": profile}, headers=owner
+            ).status_code,
+        ]
+        assert patched == [200, 200]
+        shown = [
+            reader.get("/api/v1/auth/me/", headers=owner).json()["name"],
+            reader.get("/api/v1/boxers/me/", headers=owner).json()["name"],
+        ]
+        stale += [(i, shown)] if shown != [account, profile] else []
+
+    newcomers = []
+    for i in range(ITERATIONS // 5):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        user = UserFactory()  # a boxer without a profile yet
+        token = bearer(access_token_for(user))
+        before = [reader.get("/api/v1/boxers/me/", headers=token).status_code for _ in range(2)]
+        created = writer.request("POST", "/api/v1/boxers/", json={"name": f"New {i}"}, headers=token)
+        after = reader.get("/api/v1/boxers/me/", headers=token)
+        newcomers.append((before, created.status_code, after.status_code, after.json().get("name")))
+
+    assert stale == []
+    assert newcomers == [([404, 404], 201, 200, f"New {i}") for i in range(ITERATIONS // 5)]
+    for app in (a, b):
+        metrics = app.get("/metrics").text
+        assert metric_value(metrics, "read_cache_events_total", model="account", event="hit") > 0
 
 
 def test_a_club_changed_through_one_instance_is_read_new_from_the_other(two_instances):

@@ -340,6 +340,9 @@ def test_read_model_keys_never_share_a_key_with_each_other_or_a_fact(facts, boxe
     ]
     keys += [cache_keys.directory_page_key(*page) for page in pages]
     keys += [cache_keys.DIRECTORY_GEN_KEY, cache_keys.CLUBS_GEN_KEY]
+    # The own accounts of the same ids (a user id is never a boxer id, but keys must not rely on it)
+    keys += [cache_keys.account_key(b) for b in boxers]
+    keys += [cache_keys.account_generation_key(b) for b in boxers]
     keys += [ref.fact_key for ref in set(facts)] + [ref.gen_key for ref in set(facts)]
     keys.append(cache_keys.nonce_key())
 
@@ -355,3 +358,5 @@ def test_every_spelling_of_an_id_names_the_same_fact(a, b):
     assert FactRef.link(a, b).fact_key != FactRef.link(b, a).fact_key or a == b
     assert len({cache_keys.profile_key(s) for s in spellings}) == 1
     assert len({cache_keys.profile_generation_key(s) for s in spellings}) == 1
+    assert len({cache_keys.account_key(s) for s in spellings}) == 1
+    assert len({cache_keys.account_generation_key(s) for s in spellings}) == 1

@@ -281,3 +281,20 @@ def test_a_profile_written_while_the_breaker_is_open_is_read_new_on_recovery(
     assert shown == ["Renamed While Open"] * 3
     assert (recovered.miss, recovered.hit) == (1, 2)
     assert guarded.breaker.state == CLOSED
+
+
+def test_with_redis_stopped_the_callers_own_account_and_profile_come_from_postgresql(
+    private_redis, graph, client_for
+):
+    client = client_for(graph["boxer"].user)
+    own = ("/api/v1/auth/me/", "/api/v1/boxers/me/")
+    for _ in range(2):  # warm: both read models hold the bodies
+        before = [client.get(url).content for url in own]
+    private_redis.stop()
+
+    with read_events("account") as account, read_events("profile") as profile:
+        during = [client.get(url) for url in own]
+
+    assert [r.status_code for r in during] == [200, 200]
+    assert [r.content for r in during] == before
+    assert (account.hit, account.bypass, profile.hit, profile.bypass) == (0, 1, 0, 1)

@@ -5,8 +5,10 @@ same round trip (the view's read-model keys ride with the facts)."""
 
 import pytest
 
+from boxers import readmodels as boxers_readmodels
 from tests.accounts.factories import CoachFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory
+from tests.clubs.factories import ClubFactory
 from tests.support.counting import Events, read_events
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +135,70 @@ def test_a_warm_anonymous_profile_is_one_round_trip_and_no_sql(api, django_asser
     assert response.json() == first
     # the boxer's fact and the profile, read together (checker.prime) before the check
     assert (events.ok, events.hit, reads.hit) == (1, 1, 1)
+
+
+# --- The caller's own: GET /auth/me/ and GET /boxers/me/ ------------------------------------
+
+
+def test_a_warm_own_account_is_one_round_trip_and_no_sql(
+    private_redis, redis_commands, client_for, django_assert_num_queries
+):
+    client = client_for(CoachFactory())
+    first = client.get("/api/v1/auth/me/")
+
+    with django_assert_num_queries(0), redis_commands, Events() as events, read_events("account") as reads:
+        response = client.get("/api/v1/auth/me/")
+
+    assert response.status_code == 200
+    assert response.content == first.content
+    # authentication (the user fact) and the body, in one MGET
+    assert (events.ok, events.hit, events.miss, redis_commands.count) == (1, 1, 0, 1)
+    assert (reads.hit, reads.miss) == (1, 0)
+
+
+def test_a_warm_own_profile_is_one_round_trip_and_no_sql(
+    private_redis, redis_commands, client_for, django_assert_num_queries
+):
+    boxer = BoxerFactory(club=ClubFactory())
+    client = client_for(boxer.user)
+    first = client.get("/api/v1/boxers/me/")
+    assert first.json()["club"] is not None and "date_of_birth" in first.json()
+
+    with django_assert_num_queries(0), redis_commands, Events() as events, read_events("profile") as reads:
+        response = client.get("/api/v1/boxers/me/")
+
+    assert response.status_code == 200
+    assert response.content == first.content
+    # the user fact (which names the profile), the boxer's fact and the profile, in one MGET
+    assert (events.ok, events.hit, events.miss, redis_commands.count) == (1, 2, 0, 1)
+    assert (reads.hit, reads.miss) == (1, 0)
+
+
+def test_a_warm_own_profile_that_does_not_exist_is_one_round_trip_and_no_sql(
+    private_redis, redis_commands, client_for, django_assert_num_queries
+):
+    client = client_for(CoachFactory())
+    assert client.get("/api/v1/boxers/me/").status_code == 404
+
+    with django_assert_num_queries(0), redis_commands, Events() as events:
+        response = client.get("/api/v1/boxers/me/")
+
+    assert response.status_code == 404
+    assert (events.ok, events.hit, redis_commands.count) == (1, 1, 1)
+
+
+def test_a_process_that_never_served_the_owner_pays_one_more_round_trip_once(
+    private_redis, client_for, django_assert_num_queries
+):
+    boxer = BoxerFactory()
+    client = client_for(boxer.user)
+    first = client.get("/api/v1/boxers/me/")
+    boxers_readmodels._own_profiles.clear()  # as in another worker: no guess of the profile
+
+    with django_assert_num_queries(0), Events() as unguessed:
+        response = client.get("/api/v1/boxers/me/")
+    with Events() as guessed:
+        client.get("/api/v1/boxers/me/")
+
+    assert response.content == first.content
+    assert (unguessed.ok, guessed.ok) == (2, 1)
