@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -43,6 +44,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import (
     Abs,
     Cast,
@@ -136,8 +138,9 @@ def _public() -> Q:
 def _reachable_clubs(origin: tuple[float, float], radius_km: float) -> QuerySet[Any]:
     """Ids of the clubs a candidate may train at: within `radius_km` of `origin` (a bounding
     box on the clubs' indexed latitude and longitude, then the exact haversine distance), or
-    without coordinates (no distance: kept). A subquery PostgreSQL hashes once, so the scan
-    of the boxers tests each entry against it in memory and keeps its weight order."""
+    without coordinates (no distance: kept). `_nearest_in_weight` reads it once (a
+    materialised CTE) and hashes it, so each side's scan of the boxers tests its entries
+    against it in memory and keeps its weight order."""
     lat0, lon0 = origin
     dlat = radius_km / KM_PER_DEGREE
     dlon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat0)), 0.01))
@@ -153,19 +156,32 @@ def _reachable_clubs(origin: tuple[float, float], radius_km: float) -> QuerySet[
     return reachable.union(unplaced.values("pk").order_by(), all=True)
 
 
-def _nearest_in_weight(fitting: QuerySet[Boxer], weight: Decimal) -> list[Any]:
-    """The candidate cap (docs/sparring.md): of the boxers that fit, the ids of the
+def _nearest_in_weight(
+    fitting: QuerySet[Boxer], weight: Decimal, reachable: QuerySet[Any] | None
+) -> list[Any]:
+    """The candidate cap (docs/sparring.md): of the boxers that fit (and, when `reachable`
+    is given, have no club or one of those clubs), the ids of the
     SPARRING_SUGGESTION_CANDIDATES nearest in weight at or above `weight` and as many below
     (ties by id), in one statement. Each side is a walk of the covering index
-    `boxers_sparring_gender_weight` outward from `weight` that stops at the cap, so the
-    ranking reads about cap / (the filters' selectivity) entries at any population, where
-    without the cap it read every boxer of the gender in the weight window nationwide."""
+    `boxers_sparring_gender_weight` outward from `weight` that stops at the cap, so it reads
+    about cap / (the filters' selectivity) entries at any population, where without the cap
+    the ranking read every boxer of the gender in the weight window nationwide."""
     cap = settings.SPARRING_SUGGESTION_CANDIDATES
+    if reachable is not None:
+        # The clubs once for both sides: a CTE (Django has none) that each side hashes;
+        # `_reachable_clubs` selects values("pk"), a column Django names "pk".
+        fitting = fitting.filter(Q(club__isnull=True) | Q(club_id__in=RawSQL("SELECT pk FROM reachable", ())))
     heavier = fitting.filter(weight_kg__gte=weight).order_by("weight_kg", "id").values("pk")[:cap]
     lighter = fitting.filter(weight_kg__lt=weight).order_by("-weight_kg", "id").values("pk")[:cap]
+    sql, params = heavier.union(lighter, all=True).query.sql_with_params()
+    if reachable is not None:
+        clubs_sql, clubs_params = reachable.query.sql_with_params()
+        sql, params = f"WITH reachable AS MATERIALIZED ({clubs_sql}) {sql}", (*clubs_params, *params)
     # Fetched, not nested: the ranking then reads these rows by primary key, a plan that
     # does not depend on the planner's guess of how many there are.
-    return list(heavier.union(lighter, all=True).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def candidates(
@@ -202,12 +218,11 @@ def candidates(
     if boxer.club_id is not None and not criteria.include_same_club:
         fitting = fitting.exclude(club_id=boxer.club_id)
     club = boxer.club
-    origin = None
+    origin, reachable = None, None
     if club is not None and club.latitude is not None and club.longitude is not None:
         origin = (float(club.latitude), float(club.longitude))
         reachable = _reachable_clubs(origin, criteria.radius_km)
-        fitting = fitting.filter(Q(club__isnull=True) | Q(club_id__in=reachable))
-    found = Boxer.objects.filter(pk__in=_nearest_in_weight(fitting, weight))
+    found = Boxer.objects.filter(pk__in=_nearest_in_weight(fitting, weight, reachable))
     if origin is not None:
         found = found.annotate(distance_km=Haversine("club__latitude", "club__longitude", origin=origin))
     else:
