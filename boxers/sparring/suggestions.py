@@ -19,7 +19,7 @@ the same list.
 Cost (bench/suggestions.py, bench/scale.py): four statements, five when the boxer has
 slots — its slots; the capped candidates' ids (two walks of the covering partial index on
 gender and weight outward from the boxer's weight, each stopping at the cap, the reachable
-clubs a hashed subquery); the ranking of those by primary key (joined to their clubs, the
+clubs read once as a CTE both walks hash); the ranking of those by primary key (joined to their clubs, the
 overlapping slots as hashed subqueries on the starts_at index; ids and scores only); the
 chosen profiles by primary key; their exact overlap counts. docs/sparring.md has the figures.
 """
@@ -222,7 +222,9 @@ def candidates(
     if club is not None and club.latitude is not None and club.longitude is not None:
         origin = (float(club.latitude), float(club.longitude))
         reachable = _reachable_clubs(origin, criteria.radius_km)
-    found = Boxer.objects.filter(pk__in=_nearest_in_weight(fitting, weight, reachable))
+    # The public rule again on the capped rows: a profile hidden between the two statements
+    # is not suggested (cheap on at most 2 x cap rows read by primary key).
+    found = Boxer.objects.filter(_public(), pk__in=_nearest_in_weight(fitting, weight, reachable))
     if origin is not None:
         found = found.annotate(distance_km=Haversine("club__latitude", "club__longitude", origin=origin))
     else:
