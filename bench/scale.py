@@ -26,7 +26,10 @@ at 1,000,000 against 10,000, deep pages excepted) and the machine's load.
 Run: make bench-scale            (10,000 and 100,000 boxers)
      make bench-scale FULL=1     (and 1,000,000: about 10 more minutes of seeding)
      .venv/bin/python -m bench.scale --sizes 10000,100000 --samples 100 --explain
-The database is BENCH_DATABASE_NAME (default bench_scale), recreated for each size.
+The database is BENCH_DATABASE_NAME (default bench_scale), recreated for each size; with
+`--database-per-size`, each size has its own (BENCH_DATABASE_NAME_<size>), so the sizes stay
+seeded and a later `--reuse --database-per-size` times them side by side, in one sitting,
+without reseeding (drop them afterwards: a million boxers is a few GB).
 """
 
 import argparse
@@ -48,10 +51,12 @@ os.environ.setdefault("BENCH_DATABASE_NAME", "bench_scale")
 os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "0")  # COPY of a million rows; page=last
 
 from bench.common import (
+    BENCH_DB,
     RedisServer,
     base_env,
     database_url,
     free_port,
+    fresh_database,
     median,
     percentile,
     recreate_database,
@@ -80,7 +85,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="boxer counts, comma-separated")
     parser.add_argument("--clubs", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=200, help="requests per query and size")
-    parser.add_argument("--explain", action="store_true", help="print the plans of the directory queries")
+    parser.add_argument(
+        "--explain", action="store_true", help="print the plans of the directory queries and of suggestions"
+    )
+    parser.add_argument(
+        "--database-per-size",
+        action="store_true",
+        help="one database per size, BENCH_DATABASE_NAME_<size>, kept for a later --reuse of every size",
+    )
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -92,12 +104,14 @@ def main() -> None:
 
     redis = RedisServer()
     try:
-        if not args.reuse:
+        if not args.reuse and not args.database_per_size:
             recreate_database()
         setup_django(redis.url, settings_module="boxerconnect.settings")
         logging.disable(logging.WARNING)
         results = {}
         for size in sizes:
+            if args.database_per_size:
+                use_database(f"{BENCH_DB}_{size}")
             results[size] = run_size(size, args, redis)
             report(results)  # so far: a long run that is stopped still leaves its figures
     finally:
@@ -105,6 +119,14 @@ def main() -> None:
 
 
 # --- Seeding ----------------------------------------------------------------------------------
+
+
+def use_database(name: str) -> None:
+    """Point Django's connection (and the gunicorn of `worker_rss`) at database `name`."""
+    from django.db import connections
+
+    connections.close_all()
+    connections["default"].settings_dict["NAME"] = name
 
 
 def seed_requests(boxers: list[uuid.UUID], clubs: list[uuid.UUID], n: int, rng: random.Random) -> None:
@@ -195,7 +217,7 @@ def seed_size(size: int, clubs: int) -> tuple[Any, Any, float]:
     from bench.population import seed
 
     connections.close_all()
-    recreate_database()
+    fresh_database(connection.settings_dict["NAME"])
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     # A bulk load: the secondary indexes are dropped before COPY and built after it (one
@@ -208,6 +230,14 @@ def seed_size(size: int, clubs: int) -> tuple[Any, Any, float]:
             [list(BULK_TABLES)],
         )
         indexes = cursor.fetchall()
+        # Statistics targets set on index columns (boxers 0005: the trigram index's
+        # expression) go with the index: set again on the rebuilt one, before ANALYZE.
+        cursor.execute(
+            "SELECT c.relname, a.attnum, a.attstattarget FROM pg_attribute a JOIN pg_class c ON"
+            " c.oid = a.attrelid WHERE c.relname = ANY(%s) AND a.attstattarget > 0",
+            [[name for name, _ in indexes]],
+        )
+        targets = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
     population = seed(size, clubs)
@@ -217,6 +247,8 @@ def seed_size(size: int, clubs: int) -> tuple[Any, Any, float]:
     with connection.cursor() as cursor:
         for _name, definition in indexes:
             cursor.execute(definition)
+        for name, column, target in targets:
+            cursor.execute(f'ALTER INDEX "{name}" ALTER COLUMN {int(column)} SET STATISTICS {int(target)}')
         cursor.execute("VACUUM ANALYZE")
     return population, coach, time.perf_counter() - started
 
@@ -256,9 +288,11 @@ def used_memory(redis_url: str) -> int:
 
 def worker_rss(redis: RedisServer, size: int) -> list[float]:
     """MB resident of each gunicorn worker after a few hundred mixed requests."""
+    from django.db import connection
+
     port = free_port()
     env = base_env(
-        DATABASE_URL=database_url(),
+        DATABASE_URL=database_url().replace(f"/{BENCH_DB}?", f"/{connection.settings_dict['NAME']}?"),
         REDIS_URL=redis.url,
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="2",
@@ -383,6 +417,9 @@ def run_size(size: int, args: argparse.Namespace, redis: RedisServer) -> dict[st
     measure("coach's requests", range(n), lambda _: get("/api/v1/sparring-requests/", **coach_bearer))
     measure("clubs directory", range(n), lambda _: get("/api/v1/clubs/"))
 
+    if args.explain:
+        explain_directory(connection)
+        explain_suggestions(connection, [pk for pk, _ in suggest[:3]])
     if args.reuse:
         return {
             "times": times,
@@ -406,9 +443,6 @@ def run_size(size: int, args: argparse.Namespace, redis: RedisServer) -> dict[st
     for query in pages:
         get(f"/api/v1/boxers/{query}")
     after_pages = used_memory(redis.url)
-
-    if args.explain:
-        explain_directory(connection)
     rss = worker_rss(redis, size)
     return {
         "times": times,
@@ -429,12 +463,34 @@ def explain_directory(connection: Any) -> None:
     from boxers.filters import BoxerFilter
     from boxers.selectors import boxer_search_queryset
 
-    for query in ["", "gender=female&experience_level=amateur&min_weight=55&max_weight=65", "search=wheeler"]:
+    queries = ["", "gender=female&experience_level=amateur&min_weight=55&max_weight=65"]
+    for query in [*queries, "search=wheeler", "search=smith"]:
         qs = BoxerFilter(data=QueryDict(query), queryset=boxer_search_queryset()).qs
         capped = qs.select_related(None).order_by().values("pk")[: BoundedCountPaginator.exact_limit + 1]
-        for what, plan_of in (("page", qs[:21]), ("count", capped)):
+        page = BoundedCountPaginator(qs, 20)._slice(0, 21)  # the page as the API reads it
+        for what, plan_of in (("page", page), ("count", capped)):
             text = plan_of.explain(analyze=True) if what == "page" else _explain_count(connection, capped)
             print(f"\n-- {what} of ?{query}\n{text}")
+
+
+def explain_suggestions(connection: Any, boxer_ids: list[Any]) -> None:
+    """The plans of each statement of the suggestions for these boxers (as their club's owner
+    would ask: the slots of every boxer count)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from boxers.models import Boxer
+    from boxers.sparring.suggestions import Criteria, suggestions
+
+    for pk in boxer_ids:
+        boxer = Boxer.objects.select_related("club").get(pk=pk)
+        with CaptureQueriesContext(connection) as captured:
+            suggestions(boxer=boxer, criteria=Criteria(), actor=None)
+        for query in captured.captured_queries:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                text = "\n".join(row[0] for row in cursor.fetchall())
+            where = boxer.club.city if boxer.club else "no club"
+            print(f"\n-- suggestions for a {boxer.gender} boxer of {boxer.weight_kg} kg ({where})\n{text}")
 
 
 def _explain_count(connection: Any, capped: Any) -> str:

@@ -579,6 +579,9 @@ SPECTACULAR_SETTINGS = {
 SPARRING_BOUT_MAX_WEIGHT_DIFF_KG = _float("SPARRING_BOUT_MAX_WEIGHT_DIFF_KG", 3.0)
 SPARRING_MAX_WEIGHT_DIFF_KG = _float("SPARRING_MAX_WEIGHT_DIFF_KG", 5.0)
 SPARRING_JUNIOR_MAX_AGE_GAP_YEARS = _int("SPARRING_JUNIOR_MAX_AGE_GAP_YEARS", 2)
+# Suggestions score at most this many fitting candidates at or above the boxer's weight and
+# as many below, the nearest in weight (docs/sparring.md: the cost stays flat as boxers grow).
+SPARRING_SUGGESTION_CANDIDATES = _int("SPARRING_SUGGESTION_CANDIDATES", 250, minimum=1)
 # A pending request expires at the earlier of its start and this many days after creation.
 SPARRING_REQUEST_TTL_DAYS = _int("SPARRING_REQUEST_TTL_DAYS", 7, minimum=1)
 

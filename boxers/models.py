@@ -72,10 +72,13 @@ class Boxer(models.Model):
                 name="boxers_sparring_gender_weight",
             ),
             # The directory's default order among the listed profiles (first pages from the
-            # head of the index). The trigram indexes for name and city search are
-            # PostgreSQL-only and live in migration 0004 alone (see there).
+            # head of the index). It carries the user (INCLUDE) so that a page's ids are an
+            # index-only walk that tests the public rule's anti-join and a name search on the
+            # entries themselves (migration 0005). The trigram indexes for name and city
+            # search are PostgreSQL-only and live in migration 0004 alone (see there).
             models.Index(
                 fields=["name", "id"],
+                include=["user"],
                 condition=models.Q(is_active=True, is_searchable=True),
                 name="boxers_directory_name",
             ),

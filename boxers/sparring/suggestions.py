@@ -7,18 +7,21 @@ for a bout), of an equal or adjacent experience level, at most
 SPARRING_JUNIOR_MAX_AGE_GAP_YEARS apart in age when either is under 18, and, when both clubs
 have coordinates, within `radius_km` of the boxer's club: a bounding box on the clubs'
 indexed latitude/longitude first, then the exact haversine distance. No geocoder: a club
-without coordinates gives no distance (kept, and listed after those with one).
+without coordinates gives no distance (kept, and listed after those with one). Of those,
+only the SPARRING_SUGGESTION_CANDIDATES nearest in weight at or above the boxer's weight
+and as many below are scored (the candidate cap: the cost stays flat as the boxers grow).
 
 Score, 0 to 100: weight closeness up to 40, experience 25 (same) or 10 (adjacent), nearness
 up to 20 (5 without a distance), overlapping availability in the next 30 days 5 a slot up
 to 15. Order: score, then distance (unknown last), then id — the same inputs always give
 the same list.
 
-Cost (bench/suggestions.py, 100,000 boxers): three statements, four when the boxer has
-slots — its slots; the ranking (an index-only scan of the covering partial index on gender
-and weight, joined to the clubs, the overlapping slots as hashed subqueries on the starts_at
-index; ids and scores only); the chosen profiles by primary key; their exact overlap counts.
-docs/sparring.md has the figures.
+Cost (bench/suggestions.py, bench/scale.py): four statements, five when the boxer has
+slots — its slots; the capped candidates' ids (two walks of the covering partial index on
+gender and weight outward from the boxer's weight, each stopping at the cap, the reachable
+clubs read once as a CTE both walks hash); the ranking of those by primary key (joined to their clubs, the
+overlapping slots as hashed subqueries on the starts_at index; ids and scores only); the
+chosen profiles by primary key; their exact overlap counts. docs/sparring.md has the figures.
 """
 
 import math
@@ -28,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -40,6 +44,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import (
     Abs,
     Cast,
@@ -51,6 +56,7 @@ from django.utils import timezone
 
 from boxers.models import MAX_SESSION, Availability, Boxer, SparringKind
 from boxers.sparring.selectors import EXPERIENCE_ORDER, bouts, experience_gap
+from clubs.models import Club
 from permissions.facts import UserFact
 from permissions.rules import is_adult, years_before
 from permissions.selectors import availability_view_scope, public_boxers
@@ -129,11 +135,62 @@ def _public() -> Q:
     return public_boxers()
 
 
+def _reachable_clubs(origin: tuple[float, float], radius_km: float) -> QuerySet[Any]:
+    """Ids of the clubs a candidate may train at: within `radius_km` of `origin` (a bounding
+    box on the clubs' indexed latitude and longitude, then the exact haversine distance), or
+    without coordinates (no distance: kept). `_nearest_in_weight` reads it once (a
+    materialised CTE) and hashes it, so each side's scan of the boxers tests its entries
+    against it in memory and keeps its weight order."""
+    lat0, lon0 = origin
+    dlat = radius_km / KM_PER_DEGREE
+    dlon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat0)), 0.01))
+    box = Q(
+        latitude__gte=lat0 - dlat,
+        latitude__lte=lat0 + dlat,
+        longitude__gte=lon0 - dlon,
+        longitude__lte=lon0 + dlon,
+    )
+    within = Club.objects.filter(box).annotate(km=Haversine("latitude", "longitude", origin=origin))
+    unplaced = Club.objects.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+    reachable = within.filter(km__lte=radius_km).values("pk").order_by()
+    return reachable.union(unplaced.values("pk").order_by(), all=True)
+
+
+def _nearest_in_weight(
+    fitting: QuerySet[Boxer], weight: Decimal, reachable: QuerySet[Any] | None
+) -> list[Any]:
+    """The candidate cap (docs/sparring.md): of the boxers that fit (and, when `reachable`
+    is given, have no club or one of those clubs), the ids of the
+    SPARRING_SUGGESTION_CANDIDATES nearest in weight at or above `weight` and as many below
+    (ties by id), in one statement. Each side is a walk of the covering index
+    `boxers_sparring_gender_weight` outward from `weight` that stops at the cap, so it reads
+    about cap / (the filters' selectivity) entries at any population, where without the cap
+    the ranking read every boxer of the gender in the weight window nationwide."""
+    cap = settings.SPARRING_SUGGESTION_CANDIDATES
+    if reachable is not None:
+        # The clubs once for both sides: a CTE (Django has none) that each side hashes;
+        # `_reachable_clubs` selects values("pk"), a column Django names "pk".
+        fitting = fitting.filter(Q(club__isnull=True) | Q(club_id__in=RawSQL("SELECT pk FROM reachable", ())))
+    heavier = fitting.filter(weight_kg__gte=weight).order_by("weight_kg", "id").values("pk")[:cap]
+    lighter = fitting.filter(weight_kg__lt=weight).order_by("-weight_kg", "id").values("pk")[:cap]
+    sql, params = heavier.union(lighter, all=True).query.sql_with_params()
+    if reachable is not None:
+        clubs_sql, clubs_params = reachable.query.sql_with_params()
+        sql, params = f"WITH reachable AS MATERIALIZED ({clubs_sql}) {sql}", (*clubs_params, *params)
+    # Fetched, not nested: the ranking then reads these rows by primary key, a plan that
+    # does not depend on the planner's guess of how many there are.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()]
+
+
 def candidates(
     boxer: Boxer, criteria: Criteria, overlapping: QuerySet[Availability] | None = None
 ) -> QuerySet[Boxer]:
-    """Every candidate, annotated with distance_km, overlapping_slots and score; unordered.
-    Reads only what the covering index `boxers_sparring_gender_weight` holds, and the clubs."""
+    """The candidates (at most SPARRING_SUGGESTION_CANDIDATES on each side of the boxer's
+    weight: `_nearest_in_weight`, one statement run here), annotated with distance_km,
+    overlapping_slots and score; unordered. The cap reads only what the covering index
+    `boxers_sparring_gender_weight` holds, and the clubs."""
     if not boxer.gender or boxer.weight_kg is None:
         raise IncompleteProfile
     today = timezone.localdate()
@@ -147,7 +204,7 @@ def candidates(
     weight = Decimal(str(boxer.weight_kg))
     level = EXPERIENCE_ORDER.index(boxer.experience_level)
     levels = EXPERIENCE_ORDER[max(0, level - 1) : level + 2]
-    found = (
+    fitting = (
         Boxer.objects.filter(
             _public(),
             gender=boxer.gender,
@@ -159,23 +216,17 @@ def candidates(
         .exclude(pk=boxer.pk)
     )
     if boxer.club_id is not None and not criteria.include_same_club:
-        found = found.exclude(club_id=boxer.club_id)
+        fitting = fitting.exclude(club_id=boxer.club_id)
     club = boxer.club
+    origin, reachable = None, None
     if club is not None and club.latitude is not None and club.longitude is not None:
-        lat0, lon0 = float(club.latitude), float(club.longitude)
-        dlat = criteria.radius_km / KM_PER_DEGREE
-        dlon = criteria.radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat0)), 0.01))
-        unplaced = Q(club__isnull=True) | Q(club__latitude__isnull=True) | Q(club__longitude__isnull=True)
-        box = Q(
-            club__latitude__gte=lat0 - dlat,
-            club__latitude__lte=lat0 + dlat,
-            club__longitude__gte=lon0 - dlon,
-            club__longitude__lte=lon0 + dlon,
-        )
-        found = found.filter(unplaced | box).annotate(
-            distance_km=Haversine("club__latitude", "club__longitude", origin=(lat0, lon0))
-        )
-        found = found.filter(Q(distance_km__isnull=True) | Q(distance_km__lte=criteria.radius_km))
+        origin = (float(club.latitude), float(club.longitude))
+        reachable = _reachable_clubs(origin, criteria.radius_km)
+    # The public rule again on the capped rows: a profile hidden between the two statements
+    # is not suggested (cheap on at most 2 x cap rows read by primary key).
+    found = Boxer.objects.filter(_public(), pk__in=_nearest_in_weight(fitting, weight, reachable))
+    if origin is not None:
+        found = found.annotate(distance_km=Haversine("club__latitude", "club__longitude", origin=origin))
     else:
         found = found.annotate(distance_km=Value(None, output_field=FloatField()))
     found = found.annotate(overlapping_slots=_slot_count(overlapping))
@@ -271,7 +322,7 @@ def reasons(boxer: Boxer, candidate: Boxer, distance_km: float | None, overlappi
 def suggestions(*, boxer: Boxer, criteria: Criteria, actor: UserFact | None) -> list[dict[str, Any]]:
     """The best `criteria.limit` candidates with their figures and reasons (the caller
     serialises `boxer`), for `actor` (who acts for `boxer`: it decides whose slots count).
-    The ranking query reads only the covering index and the clubs and
+    The ranking query reads the capped candidates by primary key with their clubs and
     returns ids; the chosen profiles are then read by primary key (late row lookup)."""
     overlapping = overlapping_slots(boxer, actor)
     ordered: Any = candidates(boxer, criteria, overlapping).order_by(  # annotated: Any for mypy

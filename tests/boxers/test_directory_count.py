@@ -80,3 +80,33 @@ def test_under_the_limit_the_count_is_exact_in_two_queries(
 @pytest.mark.parametrize("page", ["0", "-1", "x", "1.5"])
 def test_bad_page_numbers_are_404(twelve, client_for, page):
     assert get(client_for(None), page=page)[0] == 404
+
+
+def test_a_page_reads_its_ids_first_then_only_those_rows(twelve, client_for):
+    """Late row lookup (`BoundedCountPaginator._slice`): the page's ids in a subquery, in the
+    list's order, then those rows with their club, in the same one statement; the rows come
+    back in the list's order whatever the ids' order."""
+    with CaptureQueriesContext(connection) as queries:
+        status, body = get(client_for(None), page_size=3, page=2, ordering="-name")
+
+    page = [q["sql"] for q in queries if "clubs_club" in q["sql"] and "boxers_boxer" in q["sql"]]
+    assert status == 200
+    assert [row["name"] for row in body["results"]] == twelve[::-1][3:6]
+    assert len(page) == 1 and "IN (SELECT" in page[0] and "LIMIT 4 OFFSET 3" in page[0], page
+
+
+def test_up_to_the_limit_a_page_is_chosen_among_the_matches_not_from_a_walk(db, settings, client_for):
+    """With an exact count (at most `exact_limit` matches), the page's ids come from the
+    matches themselves (a subquery with its own LIMIT exact_limit + 1, which the planner
+    cannot turn into a walk of the name order), sorted: a rare filter costs its few matches,
+    not a walk of the list until 21 of them turn up."""
+    settings.READ_MODEL_CACHE = False
+    names = sorted(BoxerFactory(name=f"Boxer {n}", weight_kg=60 + n).name for n in range(4))
+
+    with CaptureQueriesContext(connection) as queries:
+        status, body = get(client_for(None), min_weight=61, page_size=2)
+
+    page = [q["sql"] for q in queries if "clubs_club" in q["sql"] and "boxers_boxer" in q["sql"]]
+    assert status == 200 and body["count"] == 3
+    assert [row["name"] for row in body["results"]] == names[1:3]
+    assert len(page) == 1 and f"LIMIT {BoundedCountPaginator.exact_limit + 1}" in page[0], page

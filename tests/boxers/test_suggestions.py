@@ -196,6 +196,29 @@ def test_the_results_match_a_plain_reading_of_the_rules_on_a_generated_populatio
             assert abs(r["distance_km"] - exact) < 0.1
 
 
+def test_only_the_nearest_in_weight_on_each_side_of_the_boxer_are_scored(client_for, me, settings):
+    """The candidate cap (SPARRING_SUGGESTION_CANDIDATES, docs/sparring.md): of those that
+    fit, the N nearest in weight at or above the boxer's and the N nearest below (ties by
+    id) are scored. Here the two best scores lie beyond the cap and are not suggested."""
+    far, near = club_at(49), club_at(1)
+    at_70 = BoxerFactory(gender="male", weight_kg=70, experience_level="intermediate", club=far)
+    twins = [BoxerFactory(gender="male", weight_kg=70.4, experience_level="beginner", club=far) for _ in "ab"]
+    twins.sort(key=lambda b: str(b.pk))
+    above = BoxerFactory(gender="male", weight_kg=73, experience_level="amateur", club=near)  # 61 points
+    just_below = BoxerFactory(gender="male", weight_kg=69.8, experience_level="beginner", club=far)
+    below = BoxerFactory(gender="male", weight_kg=69, experience_level="beginner", club=far)
+    further_below = BoxerFactory(gender="male", weight_kg=67, experience_level="amateur", club=near)  # 61
+    client = client_for(me.user)
+
+    uncapped = ids(client.get(url(me)))
+    settings.SPARRING_SUGGESTION_CANDIDATES = 2
+    capped = ids(client.get(url(me)))
+
+    assert set(uncapped[:2]) == {str(above.pk), str(further_below.pk)}
+    assert len(uncapped) == 7
+    assert set(capped) == {str(b.pk) for b in (at_70, twins[0], just_below, below)}
+
+
 def test_reasons_are_in_words_and_count_overlapping_slots(client_for, me):
     slot = Availability.objects.get(boxer=me)
     partner = BoxerFactory(
