@@ -33,6 +33,8 @@ PATHS = {
     "boxer detail": "/api/v1/boxers/{hidden}/",
     "clubs page": "/api/v1/clubs/",
     "club detail": "/api/v1/clubs/{club}/",
+    "clubs page, anonymous": "/api/v1/clubs/",
+    "club detail, anonymous": "/api/v1/clubs/{club}/",
     "directory page": "/api/v1/boxers/",
     "list of 100": "/api/v1/boxers/?page_size=100",
     "check": "/api/v1/permissions/check/?action=boxer.update&resource_type=boxer&resource_id={hidden}",
@@ -41,7 +43,12 @@ PATHS = {
     "health live": "/health/live",
 }
 # Paths read as another user than the coach (the coach has no profile of its own).
-TOKENS = {"own profile": "owner_token"}
+# ("anonymous": no token, as most visitors of the clubs directory.)
+TOKENS = {
+    "own profile": "owner_token",
+    "clubs page, anonymous": "anonymous",
+    "club detail, anonymous": "anonymous",
+}
 
 
 def seed() -> dict[str, str]:
@@ -90,7 +97,7 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
             REQUEST_METHOD="GET",
             SERVER_NAME="127.0.0.1",
             HTTP_HOST="127.0.0.1",
-            HTTP_AUTHORIZATION=f"Bearer {token}",
+            **({"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}),
         )
         response = application(environ, start_response)
         b"".join(response)
@@ -98,7 +105,7 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
 
     results = {}
     for name, template in PATHS.items():
-        path, token = template.format(**seeded), seeded[TOKENS.get(name, "token")]
+        path, token = template.format(**seeded), seeded.get(TOKENS.get(name, "token"))
         for _ in range(200):
             call(path, token)  # warm: facts and read models stored, code paths loaded
         samples = []
@@ -110,7 +117,7 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
         results[name] = median(samples)
     if profile:
         name = os.environ.get("BENCH_PROFILE_PATH", "boxer detail")
-        path, token = PATHS[name].format(**seeded), seeded[TOKENS.get(name, "token")]
+        path, token = PATHS[name].format(**seeded), seeded.get(TOKENS.get(name, "token"))
         profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         for _ in range(requests):
