@@ -80,7 +80,7 @@ def app(server, mail_dir, restricted, transactional_db):  # noqa: F811
     The worker stops (SIGTERM: its running job finishes) before the test's tables are
     flushed, so no flush deletes a job under it and no test sees what an earlier one left
     running. Then neither log may show a refused command, a failed cache call or a 5xx,
-    nor the worker's a traceback.
+    nor the worker's a traceback while the test ran.
     """
     worker = LiveWorker(
         env={
@@ -92,9 +92,13 @@ def app(server, mail_dir, restricted, transactional_db):  # noqa: F811
     )
     server.worker = worker
     yield server
+    during_test = worker.log()
     worker.stop()
     assert log_problems(server.log()) == [], server.log()[-6000:]
-    assert log_problems(worker.log()) == [], worker.log()[-6000:]
+    assert log_problems(during_test) == [], during_test[-6000:]
+    # A stop can interrupt a poll mid-query (the library exits from its signal handler); a
+    # traceback then is the machine's load, not Redis: only Redis trouble counts after it.
+    assert log_problems(worker.log(), tracebacks=False) == [], worker.log()[-6000:]
 
 
 @pytest.fixture(autouse=True)
