@@ -12,6 +12,7 @@ from django.urls import get_resolver
 from django.utils import timezone
 
 from accounts.models import Notification
+from boxerconnect.error_codes import BY_CODE
 from boxers.models import Availability
 from fuzz.run import with_conventions
 from tests.accounts.factories import AdminFactory, CoachFactory
@@ -147,3 +148,15 @@ def test_the_fuzzer_validates_error_bodies_against_the_documents_own_error_schem
     for name, response in bodies.items():
         errors = [error.message for error in validator.iter_errors(response.json())]
         assert errors == [], (name, response.json())
+
+
+@pytest.mark.parametrize("header", ["Bearer a b", "Bearer", "Bearer  x y z"])
+def test_a_malformed_bearer_header_is_a_listed_401_code(api, header):
+    # Found by schemathesis (make fuzz, 2026-12-04, anonymous, 60 operations): a header that
+    # is not `Bearer <token>` answered 401 with simplejwt's code `bad_authorization_header`,
+    # which the registry (and the document's ErrorCode enum) does not list.
+    response = api.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=header)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+    assert response.json()["code"] in BY_CODE
