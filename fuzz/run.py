@@ -76,7 +76,11 @@ ADVISORY = {"ST201", "ST202", "ST203", "ST401"}
 
 def with_conventions(schema: dict) -> dict:
     """The live schema plus docs/api.md's error responses on every operation."""
-    schema.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, body in ERROR_SCHEMAS.items():
+        # The document's own error schemas when it has them (boxerconnect/schema.py): a looser
+        # ValidationErrorBody would match an ErrorBody too, and `oneOf` of the two fail.
+        schemas.setdefault(name, body)
     for item in schema.get("paths", {}).values():
         for method, operation in item.items():
             if method not in {"get", "put", "post", "patch", "delete", "head", "options", "trace"}:

@@ -8,6 +8,9 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from rest_framework import pagination
 
+# The largest OFFSET PostgreSQL accepts (a bigint).
+MAX_OFFSET = 2**63 - 1
+
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
@@ -77,7 +80,8 @@ class BoundedCountPaginator(Paginator):
         return self.num_pages
 
     def validate_number(self, number: Any) -> int:
-        """A whole number ≥ 1 (whether the page exists is known from its rows)."""
+        """A whole number ≥ 1 (whether the page exists is known from its rows), whose
+        offset fits in a bigint."""
         try:
             if isinstance(number, float) and not number.is_integer():
                 raise ValueError
@@ -86,6 +90,10 @@ class BoundedCountPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if value < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if (value - 1) * self.per_page > MAX_OFFSET:
+            # Past any table's end, and beyond what PostgreSQL's OFFSET (a bigint) can say:
+            # the same 404 as any page past the end, not a DataError (make fuzz found it).
+            raise EmptyPage(self.error_messages["no_results"])
         return value
 
     def _slice(self, bottom: int, top: int) -> Any:

@@ -22,6 +22,9 @@ logger = logging.getLogger("boxerconnect.jobs")
 # Outcomes of one attempt, the `outcome` label of jobs_processed_total.
 SUCCEEDED, RETRIED, FAILED, LOST = "succeeded", "retried", "failed", "lost"
 OUTCOMES = (SUCCEEDED, RETRIED, FAILED, LOST)
+# A job whose row was deleted while it ran: logged by the worker, never counted (no row,
+# no attempt to settle), so not one of OUTCOMES.
+VANISHED = "vanished"
 
 
 def attempts(row: DBTaskResult) -> int:

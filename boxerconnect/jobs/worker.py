@@ -3,7 +3,8 @@
 The library's `Worker.run()` claims due jobs (`SELECT ... FOR UPDATE SKIP LOCKED`), runs
 them and records success or the traceback. On top of it:
 - `Worker.run_task` settles each attempt (services.job_after_attempt): a failure with
-  attempts left goes back to the queue after the backoff;
+  attempts left goes back to the queue after the backoff; a job whose row was deleted while
+  it ran (the admin, a purge) is logged and dropped instead of stopping the worker;
 - a `Supervisor` thread writes this worker's heartbeat, hands back jobs of workers that
   stopped sending theirs, and enqueues periodic jobs whose time has come.
 """
@@ -13,7 +14,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import DatabaseError, close_old_connections, connections, transaction
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker as LibraryWorker
 from django_tasks_db.models import DBTaskResult
@@ -29,17 +30,34 @@ class Worker(LibraryWorker):
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         started = time.perf_counter()
-        super().run_task(db_task_result)
-        outcome, delay = services.job_after_attempt(row=db_task_result)
+        outcome: str | None = None
+        delay: float | None = None
+        try:
+            super().run_task(db_task_result)
+        except DatabaseError:
+            # The library records the outcome with save(update_fields=...), which raises when
+            # the row is gone; uncaught, that ends the worker's loop. Only a row that is
+            # really gone is forgiven: any other database error still stops the worker.
+            if DBTaskResult.objects.filter(pk=db_task_result.pk).exists():
+                raise
+        else:
+            outcome, delay = services.job_after_attempt(row=db_task_result)
         fields = {
             "task_id": str(db_task_result.pk),
             "task": db_task_result.task_path,
             "queue": db_task_result.queue_name,
             "attempt": services.attempts(db_task_result),
-            "outcome": outcome,
+            "outcome": outcome or services.VANISHED,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         }
-        if outcome == services.SUCCEEDED:
+        if outcome is None:
+            # Nothing to record, nothing to retry, nothing counted: the job no longer exists.
+            logger.warning(
+                "job %s vanished while it ran (its row was deleted): not recorded, not retried",
+                db_task_result.task_path,
+                extra=fields,
+            )
+        elif outcome == services.SUCCEEDED:
             logger.info("job %s %s", db_task_result.task_path, outcome, extra=fields)
         elif delay is not None:
             fields["retry_in_s"] = round(delay, 1)

@@ -76,15 +76,15 @@ def mail_dir():
         yield Path(path)
 
 
+MAIL_ENV = {
+    "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+    "FRONTEND_URL": "https://app.boxerconnect.test",
+}
+
+
 @pytest.fixture(scope="module")
-def app(django_db_setup, django_db_blocker, mail_dir):
-    """One server for the module, with its own Redis, and a job worker that sends the mail
-    with the file backend."""
-    mail_env = {
-        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
-        "FRONTEND_URL": "https://app.boxerconnect.test",
-    }
+def server(django_db_setup, django_db_blocker, mail_dir):
+    """One gunicorn server for the module, with its own Redis."""
     with django_db_blocker.unblock():
         redis_server = RedisServer()
         redis_server.start()
@@ -92,14 +92,31 @@ def app(django_db_setup, django_db_blocker, mail_dir):
             redis_url=redis_server.url,
             workers=2,
             threads=2,
-            env={**mail_env, "DJANGO_THROTTLE_RATES": "register=100/hour", "GUNICORN_GRACEFUL_TIMEOUT": "3"},
+            env={
+                **MAIL_ENV,
+                "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
+                "DJANGO_THROTTLE_RATES": "register=100/hour",
+                "GUNICORN_GRACEFUL_TIMEOUT": "3",
+            },
         )
-        worker = LiveWorker(env={**mail_env, "REDIS_URL": redis_server.url})
+    server.redis_server = redis_server
+    yield server
+    server.cleanup()
+    redis_server.stop()
+
+
+@pytest.fixture
+def app(server, mail_dir, transactional_db):
+    """The module's server, and a job worker of this test's own that sends the mail with the
+    file backend. The worker stops (SIGTERM: its running job finishes) before the test's
+    tables are flushed, so the flush never deletes a job under it and no test depends on
+    what an earlier one left running."""
+    worker = LiveWorker(
+        env={**MAIL_ENV, "DJANGO_EMAIL_FILE_PATH": str(mail_dir), "REDIS_URL": server.redis_server.url}
+    )
     server.worker = worker  # its log explains a mail that did not come
     yield server
     worker.stop()
-    server.cleanup()
-    redis_server.stop()
 
 
 def mails_to(mail_dir: Path, email: str) -> list[str]:

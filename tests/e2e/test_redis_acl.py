@@ -1,9 +1,11 @@
 """Least privilege (issue 14, item 2): the app, its job worker and its management commands run
 as the Redis ACL user docs/operations.md defines, on a server whose `default` user is off.
 
-The whole journey suite of test_journeys.py runs again here against such a server; after
-each test the server's ACL LOG (every command or key it refused) is empty, and so are the
-app's and the worker's logs of refused commands, failed cache calls and 5xx answers.
+The whole journey suite of test_journeys.py runs again here against such a server, each
+test with a job worker of its own (stopped before the tables are flushed, so the module
+passes in any order); after each test the server's ACL LOG (every command or key it
+refused) is empty, and so are the app's and the worker's logs of refused commands, failed
+cache calls and 5xx answers.
 """
 
 import json
@@ -16,6 +18,7 @@ from django.core.management import call_command
 from boxerconnect.cache import acl
 from boxerconnect.cache.keys import adopted_key
 from tests.e2e.test_journeys import (  # noqa: F401  (the journeys run again, with this module's `app`)
+    MAIL_ENV,
     mail_dir,
     test_club_membership_journey_from_request_to_member_listing,
     test_coach_link_journey_ends_with_a_403_on_the_very_next_request_after_revocation,
@@ -51,40 +54,59 @@ def restricted():
 
 
 @pytest.fixture(scope="module")
-def app(django_db_setup, django_db_blocker, mail_dir, restricted):  # noqa: F811
-    """The journeys' server and job worker, both connecting as the ACL user."""
-    env = {
-        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
-        "FRONTEND_URL": "https://app.boxerconnect.test",
-        "CACHE_KEY_PREFIX": PREFIX,
-    }
+def server(django_db_setup, django_db_blocker, mail_dir, restricted):  # noqa: F811
+    """The journeys' server, connecting as the ACL user."""
     with django_db_blocker.unblock():
         server = LiveApp(
             redis_url=restricted.app_url,
             workers=2,
             threads=2,
-            env={**env, "DJANGO_THROTTLE_RATES": "register=100/hour", "GUNICORN_GRACEFUL_TIMEOUT": "3"},
+            env={
+                **MAIL_ENV,
+                "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
+                "CACHE_KEY_PREFIX": PREFIX,
+                "DJANGO_THROTTLE_RATES": "register=100/hour",
+                "GUNICORN_GRACEFUL_TIMEOUT": "3",
+            },
         )
-        worker = LiveWorker(env={**env, "REDIS_URL": restricted.app_url})
-    server.worker = worker
     yield server
-    worker.stop()
     server.cleanup()
 
 
+@pytest.fixture
+def app(server, mail_dir, restricted, transactional_db):  # noqa: F811
+    """The server, and a job worker of this test's own connecting as the ACL user.
+
+    The worker stops (SIGTERM: its running job finishes) before the test's tables are
+    flushed, so no flush deletes a job under it and no test sees what an earlier one left
+    running. Then neither log may show a refused command, a failed cache call or a 5xx,
+    nor the worker's a traceback while the test ran.
+    """
+    worker = LiveWorker(
+        env={
+            **MAIL_ENV,
+            "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
+            "CACHE_KEY_PREFIX": PREFIX,
+            "REDIS_URL": restricted.app_url,
+        }
+    )
+    server.worker = worker
+    yield server
+    during_test = worker.log()
+    worker.stop()
+    assert log_problems(server.log()) == [], server.log()[-6000:]
+    assert log_problems(during_test) == [], during_test[-6000:]
+    # A stop can interrupt a poll mid-query (the library exits from its signal handler); a
+    # traceback then is the machine's load, not Redis: only Redis trouble counts after it.
+    assert log_problems(worker.log(), tracebacks=False) == [], worker.log()[-6000:]
+
+
 @pytest.fixture(autouse=True)
-def _nothing_refused(request, restricted):
-    """After each test: the server refused nothing, and no log shows a refusal or a 5xx."""
+def _nothing_refused(restricted):
+    """After each test (and after its worker stopped): the server refused nothing."""
     restricted.client().acl_log_reset()
     yield
     assert acl_log(restricted) == []
-    if "app" in request.fixturenames:
-        app = request.getfixturevalue("app")
-        assert log_problems(app.log()) == [], app.log()[-6000:]
-        # Only Redis trouble: the worker may crash on a job whose row the flush between two
-        # tests deleted under it (the test harness's doing, not Redis's).
-        assert log_problems(app.worker.log(), tracebacks=False) == [], app.worker.log()[-6000:]
 
 
 def test_the_documented_acl_line_is_the_one_the_code_derives():

@@ -91,7 +91,9 @@ class LiveWorker:
         pytest.fail(f"worker did not start; its log:\n{log[-4000:]}")
 
     def log(self) -> str:
-        self._log.flush()
+        """Everything the worker printed so far (or in all, once stopped)."""
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def kill(self) -> None:
