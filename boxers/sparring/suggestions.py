@@ -167,6 +167,18 @@ def _nearest_in_weight(
     about cap / (the filters' selectivity) entries at any population, where without the cap
     the ranking read every boxer of the gender in the weight window nationwide."""
     cap = settings.SPARRING_SUGGESTION_CANDIDATES
+    if not connection.features.supports_slicing_ordering_in_compound:
+        # SQLite (`make run`'s embedded database) refuses a LIMIT inside a UNION: the same
+        # two walks as two statements, the clubs read first.
+        if reachable is not None:
+            fitting = fitting.filter(Q(club__isnull=True) | Q(club_id__in=[row["pk"] for row in reachable]))
+        heavier_ids = (
+            fitting.filter(weight_kg__gte=weight).order_by("weight_kg", "id").values_list("pk", flat=True)
+        )
+        lighter_ids = (
+            fitting.filter(weight_kg__lt=weight).order_by("-weight_kg", "id").values_list("pk", flat=True)
+        )
+        return [*heavier_ids[:cap], *lighter_ids[:cap]]
     if reachable is not None:
         # The clubs once for both sides: a CTE (Django has none) that each side hashes;
         # `_reachable_clubs` selects values("pk"), a column Django names "pk".
