@@ -52,7 +52,8 @@ for _role, email, password in logins:
     for path in ("/api/v1/auth/me/", "/api/v1/sparring-requests/", "/api/v1/notifications/"):
         get(path, token)
     coach = User.objects.get(email=email)
-    managed = [l for l in CoachLink.objects.filter(coach=coach, status="active") if "manage_sparring" in l.rights]
+    links = CoachLink.objects.filter(coach=coach, status="active")
+    managed = [link for link in links if "manage_sparring" in link.rights]
     for link in managed:
         for kind in ("sparring", "bout"):
             response = get(f"/api/v1/boxers/{link.boxer_id}/suggestions/?kind={kind}", token)
