@@ -8,4 +8,9 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401 (registers the OpenAPI auth extension)
+        from accounts import (
+            notification_readmodels,
+            schema,  # noqa: F401 (registers the OpenAPI auth extension)
+        )
+
+        notification_readmodels.register()  # notification and actor writes bump the list pages

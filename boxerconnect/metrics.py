@@ -34,6 +34,10 @@ READ_MODELS = (
     "club",
     "clubs",
     "regions",
+    # boxers/sparring/readmodels.py, accounts/notification_readmodels.py
+    "sparring",
+    "availability",
+    "notifications",
 )  # the `model` label of read_cache_events_total
 
 HTTP_REQUESTS = Counter(
