@@ -324,8 +324,9 @@ class NotificationFilterSerializer(serializers.Serializer):
 
 
 class NotificationListApi(ListApi):
-    """The caller's own notifications, newest first (`?unread=true`: unread only), from the
-    read model while none of them was written (accounts/notification_readmodels.py)."""
+    """The caller's own notifications, newest first (`?unread=true`: unread only)."""
+
+    # Served from the read model while none of them was written (accounts/notification_readmodels.py).
 
     permission_classes = [IsAuthenticated]
     serializer_class = NotificationOutputSerializer

@@ -84,11 +84,11 @@ def _slot_as_seen(actor: Any, slot: dict[str, Any]) -> dict[str, Any]:
 
 
 class AvailabilityListApi(ListApi):
-    """GET: a boxer's slots in a window (availability.view). POST: add one (availability.manage).
+    """GET: a boxer's slots in a window (availability.view). POST: add one (availability.manage)."""
 
-    GET in the default window serves the availability read model (boxers/sparring/
-    readmodels.py) and shows each slot's club to the callers `club.view` allows, from the
-    facts stored with it: warm, no SQL and no round trip of its own."""
+    # GET in the default window serves the availability read model (boxers/sparring/
+    # readmodels.py) and shows each slot's club to the callers `club.view` allows, from the
+    # facts stored with it: warm, no SQL and no round trip of its own.
 
     permission_classes = [ActionPermission]
     required_actions = {"GET": Action.AVAILABILITY_VIEW, "POST": Action.AVAILABILITY_MANAGE}
