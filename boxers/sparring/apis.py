@@ -113,10 +113,12 @@ class AvailabilityListApi(ListApi):
         key, gens = self.page_key(request)
 
         def compute() -> dict[str, Any]:
-            now = timezone.now()  # before the page's own: a change between them is a miss
-            until = selectors.availability_window_changes(
-                boxer_id=self.kwargs["pk"], now=now, days=DEFAULT_WINDOW_DAYS
-            )
+            until = None
+            if key is not None:  # only a stored page needs to know when it goes stale
+                now = timezone.now()  # before the page's own: a change between them is a miss
+                until = selectors.availability_window_changes(
+                    boxer_id=self.kwargs["pk"], now=now, days=DEFAULT_WINDOW_DAYS
+                )
             slots = self.paginate_queryset(self.get_queryset())
             page = self.get_paginated_response(SlotEntrySerializer(slots, many=True).data).data
             return {"page": page, "until": None if until is None else until.timestamp()}
@@ -276,10 +278,12 @@ class SparringRequestListApi(ListApi):
         def compute() -> dict[str, Any]:
             params = SparringRequestFilterSerializer(data=request.query_params)
             params.is_valid(raise_exception=True)
-            now = timezone.now()  # before the page's own: an expiry between them is a miss
-            until = selectors.sparring_request_next_expiry(
-                actor=authorizer_for(request).actor, now=now, **params.validated_data
-            )
+            until = None
+            if key is not None:  # only a stored page needs to know when it goes stale
+                now = timezone.now()  # before the page's own: an expiry between them is a miss
+                until = selectors.sparring_request_next_expiry(
+                    actor=authorizer_for(request).actor, now=now, **params.validated_data
+                )
             page = super(SparringRequestListApi, self).list(request).data
             return {
                 "page": page,
