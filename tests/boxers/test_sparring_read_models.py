@@ -28,6 +28,7 @@ from boxers import services as boxer_services
 from boxers.models import Availability, CoachLink, SparringRequest, SparringStatus
 from boxers.sparring import services as sparring_services
 from clubs import services as club_services
+from permissions.rules import years_before
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory, SparringRequestFactory
 from tests.clubs.factories import ClubFactory
@@ -574,3 +575,21 @@ def test_a_coach_linked_while_a_request_is_written_sees_it_on_the_next_read(clie
 
     assert errors == []
     assert client.get(REQUESTS).json()["count"] == 1
+
+
+def test_a_minor_acts_for_itself_from_its_18th_birthday_with_no_write(world, monkeypatch):
+    """Who acts for a minor changes on a date, not on a write: the page is keyed by the day."""
+    today = timezone.localdate()
+    birthday = today + timedelta(days=1)
+    with committed():
+        boxer_services.boxer_update(boxer=world.minor, data={"date_of_birth": years_before(birthday, 18)})
+    client = world.client(world.minor.user)
+    assert client.get(REQUESTS).json()["count"] == 0
+    assert client.get(REQUESTS).json()["count"] == 0  # served from the cache
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: birthday)
+
+    cached = answer(client, REQUESTS)
+    with override_settings(READ_MODEL_CACHE=False):
+        assert cached == answer(client, REQUESTS)
+    assert cached[1]["count"] == 1
