@@ -14,8 +14,9 @@ What bumps a recipient's generation (`WATCHES`, whatever path writes):
   watch of update() and bulk_create();
 - the name change or deletion of a user who is the actor of one of their notifications (the
   `actor` ref shows the name; a deletion sets it to null without a signal): the recipients
-  are read in the writing transaction and again after its commit (a notification created
-  meanwhile by another transaction, under the old name, is caught by the second).
+  are read after the commit (a notification created meanwhile by another transaction,
+  under the old name, is caught), for a deletion in the writing transaction too (after it
+  no row names the actor).
 
 Disabled with the other read models (`READ_MODEL_CACHE=false`).
 """
@@ -75,7 +76,7 @@ def _notification_keys(row: Notification) -> set[str]:
     return {K.notifications_generation_key(row.recipient_id)}
 
 
-def _actor_keys(user: User) -> set[str]:
+def _recipients_of(user: User) -> Callable[[], set[str]]:
     pk = user.pk
 
     def resolve() -> set[str]:
@@ -84,6 +85,17 @@ def _actor_keys(user: User) -> set[str]:
         )
         return {K.notifications_generation_key(r) for r in recipients}
 
+    return resolve
+
+
+def _actor_keys(user: User) -> set[str]:
+    stamped.bump_resolved(_recipients_of(user))  # a rename: read after the commit
+    return set()
+
+
+def _deleted_actor_keys(user: User) -> set[str]:
+    # Read now too: the deletion sets `actor` to null, after which no row names the user.
+    resolve = _recipients_of(user)
     stamped.bump_resolved(resolve)
     return resolve()
 
@@ -91,7 +103,7 @@ def _actor_keys(user: User) -> set[str]:
 # Bumped even with READ_MODEL_CACHE off here: another process sharing the cache may have it on.
 WATCHES = (
     watch.Watch(Notification, _notification_keys, subject_fields=frozenset({"recipient"})),
-    watch.Watch(User, _actor_keys, frozenset({"name"}), on_create=False),
+    watch.Watch(User, _actor_keys, frozenset({"name"}), on_create=False, delete_keys=_deleted_actor_keys),
 )
 
 

@@ -41,6 +41,8 @@ class Watch:
     subject_fields: the fields `keys` depends on (the stored row's keys are bumped too when a
         save may change them).
     on_create: whether inserting a row bumps anything.
+    delete_keys: the keys of a row about to be deleted, if not `keys` (read before the
+        delete: what its deletion removes with it is still there).
     """
 
     model: type[Model]
@@ -48,6 +50,7 @@ class Watch:
     fields: frozenset[str] | None = None
     subject_fields: frozenset[str] = frozenset()
     on_create: bool = True
+    delete_keys: Callable[[Any], Iterable[str]] | None = None
 
     def matches(self, fields: frozenset[str] | None) -> bool:
         if self.fields is None:
@@ -104,7 +107,7 @@ def _saved(
 
 def _deleting(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     # Before the delete: related rows still point at it (a club's members, SET NULL later).
-    stamped.bump({key for w in _watches.get(sender, ()) for key in w.keys(instance)})
+    stamped.bump({key for w in _watches.get(sender, ()) for key in (w.delete_keys or w.keys)(instance)})
 
 
 def _rows_changed(

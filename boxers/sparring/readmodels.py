@@ -35,11 +35,13 @@ them. Its generation is bumped for:
 
 "May act for" is over-approximated, so that it never misses anyone the exact rule
 (`acting_users_scope`) names on any day: the boxer's own user whatever its age, every coach
-with a link to it in any state, the owner of its club, every admin. It is read twice: in the
-writing transaction (it sees the rows a deletion is removing) and again after the commit
-(`stamped.bump_resolved`: it sees a link or a club owner committed meanwhile by another
-transaction, whose reader may have cached a page without this write), and both are bumped in
-the transaction's one round trip, before the response is sent.
+with a link to it in any state, the owner of its club, every admin. It is read after the
+commit (`stamped.bump_resolved`): it then sees a link or a club owner committed meanwhile by
+another transaction, whose reader may have cached a page without this write; a relation
+removed meanwhile was removed by a write that bumped its user itself; a relation this write
+removes is named by the row as it was (`subject_fields`: the club a boxer left). A deletion
+is read in the writing transaction too, before the rows it takes with it (a boxer's links)
+are gone. Everything leaves in the transaction's one round trip, before the response.
 
 Flood: keys are built from validated, canonical parameters (boxerconnect/api/canonical.py);
 a request page filtered by `boxer` that is empty is never stored (any id can be asked for);
@@ -205,18 +207,27 @@ def _generations(user_ids: Iterable[str]) -> set[str]:
     return {K.sparring_generation_key(user_id) for user_id in user_ids}
 
 
+def _after_commit(resolve: Callable[[], set[str]]) -> set[str]:
+    """Bump the keys `resolve` names once the transaction has committed (a save: every
+    relation it could concern is still there then, or was removed by a write that bumped its
+    user itself)."""
+    stamped.bump_resolved(resolve)
+    return set()
+
+
 def _now_and_after_commit(resolve: Callable[[], set[str]]) -> set[str]:
-    """The keys `resolve` names now, and again once the transaction has committed."""
+    """The keys `resolve` names now, and again once the transaction has committed (a delete:
+    the rows it removes with it, such as a boxer's links, are read before they go)."""
     stamped.bump_resolved(resolve)
     return resolve()
 
 
-def _request_keys(row: SparringRequest) -> set[str]:
+def _request_audience(row: SparringRequest) -> Callable[[], set[str]]:
     sides = (row.from_boxer_id, row.to_boxer_id)
-    return _now_and_after_commit(lambda: _generations(audience(sides)))
+    return lambda: _generations(audience(sides))
 
 
-def _boxer_keys(boxer: Boxer) -> set[str]:
+def _boxer_audience(boxer: Boxer) -> Callable[[], set[str]]:
     # Also the rows of its partners: its name and figures show in their requests.
     pk, club_id, user_id = boxer.pk, boxer.club_id, boxer.user_id
 
@@ -224,32 +235,41 @@ def _boxer_keys(boxer: Boxer) -> set[str]:
         partners = _sides(SparringRequest.objects.filter(Q(from_boxer_id=pk) | Q(to_boxer_id=pk)))
         return _generations(audience({str(pk)} | partners, [club_id], [user_id]))
 
-    return _now_and_after_commit(resolve)
+    return resolve
 
 
-def _link_keys(link: CoachLink) -> set[str]:
-    return {K.sparring_generation_key(link.coach_id)}
-
-
-def _club_keys(club: Club) -> set[str]:
+def _club_audience(club: Club) -> Callable[[], set[str]]:
     pk, owner_id = club.pk, club.owner_id
 
     def resolve() -> set[str]:
-        return _generations(
-            audience(_sides(SparringRequest.objects.filter(venue_club_id=pk)), [pk], [owner_id])
-        )
+        at_venue = _sides(SparringRequest.objects.filter(venue_club_id=pk))
+        return _generations(audience(at_venue, [pk], [owner_id]))
 
-    return _now_and_after_commit(resolve)
+    return resolve
 
 
-def _user_keys(user: User) -> set[str]:
+def _user_audience(user: User) -> Callable[[], set[str]]:
     pk = user.pk
 
     def resolve() -> set[str]:
         named = SparringRequest.objects.filter(Q(created_by_id=pk) | Q(responded_by_id=pk))
         return _generations(audience(_sides(named), (), [pk]))
 
-    return _now_and_after_commit(resolve)
+    return resolve
+
+
+def _watch(model: Any, resolver: Callable[[Any], Callable[[], set[str]]], **options: Any) -> watch.Watch:
+    """A saved row's audience is read after the commit; a deleted row's before it too."""
+    return watch.Watch(
+        model,
+        lambda row: _after_commit(resolver(row)),
+        delete_keys=lambda row: _now_and_after_commit(resolver(row)),
+        **options,
+    )
+
+
+def _link_keys(link: CoachLink) -> set[str]:
+    return {K.sparring_generation_key(link.coach_id)}
 
 
 def _slot_keys(slot: Availability) -> set[str]:
@@ -258,11 +278,17 @@ def _slot_keys(slot: Availability) -> set[str]:
 
 # Bumped even with READ_MODEL_CACHE off here: another process sharing the cache may have it on.
 WATCHES = (
-    watch.Watch(SparringRequest, _request_keys),
-    watch.Watch(Boxer, _boxer_keys, subject_fields=frozenset({"club", "user"})),
+    _watch(SparringRequest, _request_audience),
+    _watch(Boxer, _boxer_audience, subject_fields=frozenset({"club", "user"})),
     watch.Watch(CoachLink, _link_keys, subject_fields=frozenset({"coach"})),
-    watch.Watch(Club, _club_keys, frozenset({"name", "owner"}), frozenset({"owner"}), on_create=False),
-    watch.Watch(User, _user_keys, frozenset({"name", "role", "is_active"}), on_create=False),
+    _watch(
+        Club,
+        _club_audience,
+        fields=frozenset({"name", "owner"}),
+        subject_fields=frozenset({"owner"}),
+        on_create=False,
+    ),
+    _watch(User, _user_audience, fields=frozenset({"name", "role", "is_active"}), on_create=False),
     watch.Watch(Availability, _slot_keys, subject_fields=frozenset({"boxer"})),
 )
 
