@@ -10,14 +10,15 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from accounts import readmodels, selectors, services
+from accounts import notification_readmodels, readmodels, selectors, services
 from accounts.models import Role, User
 from accounts.serializers import MeOutputSerializer, NotificationOutputSerializer, UserOutputSerializer
+from boxerconnect.api.canonical import CanonicalPagination, query_of
 from boxerconnect.api.views import Api, ListApi
 from boxerconnect.cache.keys import throttle_key
 from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle, client_ip
 from permissions.actions import Action
-from permissions.checker import store_for
+from permissions.checker import primed_actor_id, store_for
 from permissions.drf import ActionPermission
 
 RESET_REQUESTED = "If an account with this email exists, a password reset link has been sent to it."
@@ -339,9 +340,30 @@ class NotificationFilterSerializer(serializers.Serializer):
 class NotificationListApi(ListApi):
     """The caller's own notifications, newest first (`?unread=true`: unread only)."""
 
+    # Served from the read model while none of them was written (accounts/notification_readmodels.py).
+
     permission_classes = [IsAuthenticated]
     serializer_class = NotificationOutputSerializer
     filter_backends: list = []
+    filterset_class = notification_readmodels.NotificationQuery  # the canonical query (links, key)
+    pagination_class = CanonicalPagination
+    _page_key: tuple[str | None, tuple[str, ...]] | None = None
+
+    def page_key(self, request) -> tuple[str | None, tuple[str, ...]]:
+        if self._page_key is None:
+            query = query_of(self.paginator, request, notification_readmodels.NotificationQuery)
+            self._page_key = notification_readmodels.page_key(request, primed_actor_id(request), query)
+        return self._page_key
+
+    def read_model_keys(self, request) -> list[str]:
+        if request.method not in ("GET", "HEAD"):
+            return []
+        return notification_readmodels.lookup_keys(*self.page_key(request))
+
+    def list(self, request, *args, **kwargs):
+        key, gens = self.page_key(request)
+        compute = lambda: super(NotificationListApi, self).list(request).data  # noqa: E731
+        return Response(notification_readmodels.page(key, gens, compute, store_for(request)))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

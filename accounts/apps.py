@@ -8,6 +8,11 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import readmodels, schema  # noqa: F401 (schema registers the OpenAPI auth extension)
+        from accounts import (
+            notification_readmodels,
+            readmodels,
+            schema,  # noqa: F401 (registers the OpenAPI auth extension)
+        )
 
         readmodels.register()  # writes of the fields GET /auth/me/ shows bump its read model
+        notification_readmodels.register()  # notification and actor writes bump the list pages

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 
+from boxerconnect.cache.watch import WatchedQuerySet
+
 
 class Role(models.TextChoices):
     BOXER = "boxer", "Boxer"
@@ -200,6 +202,9 @@ class Notification(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    # update() and bulk_create() tell the read models' watches what they wrote.
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

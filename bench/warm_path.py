@@ -41,6 +41,10 @@ PATHS = {
     "own account": "/api/v1/auth/me/",
     "own profile": "/api/v1/boxers/me/",
     "health live": "/health/live",
+    # boxers/sparring/readmodels.py, accounts/notification_readmodels.py
+    "sparring list": "/api/v1/sparring-requests/",
+    "notifications": "/api/v1/notifications/",
+    "availability": "/api/v1/boxers/{hidden}/availability/",
 }
 # Paths read as another user than the coach (the coach has no profile of its own).
 # ("anonymous": no token, as most visitors of the clubs directory.)
@@ -70,12 +74,51 @@ def seed() -> dict[str, str]:
         Boxer.objects.create(
             user=user, name=f"Boxer {i:03d}", city="Cardiff", weight_kg=60 + i % 40, club=clubs[i % 20]
         )
+    seed_sparring(coach, hidden)
     return {
         "token": access_token_for(coach),
         "owner_token": access_token_for(hidden_user),
         "hidden": str(hidden.pk),
         "club": str(clubs[0].pk),
     }
+
+
+def seed_sparring(coach, hidden) -> None:
+    """A busy coach: manage_sparring over 20 boxers with 60 requests between them and others,
+    40 notifications, and 10 slots of the hidden boxer in the next 30 days."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Notification, User
+    from boxers.models import Availability, Boxer, CoachLink, SparringRequest
+
+    now = timezone.now()
+    CoachLink.objects.filter(coach=coach, boxer=hidden).update(rights=["edit_profile", "manage_sparring"])
+    boxers = list(Boxer.objects.exclude(pk=hidden.pk).order_by("name")[:40])
+    for boxer in boxers[:20]:
+        CoachLink.objects.create(coach=coach, boxer=boxer, status="active", rights=["manage_sparring"])
+    for i in range(60):
+        start = now + timedelta(days=2 + i % 20, hours=i % 7)
+        SparringRequest.objects.create(
+            from_boxer=boxers[i % 20],
+            to_boxer=boxers[20 + (i * 7) % 20],
+            proposed_start=start,
+            proposed_end=start + timedelta(hours=1),
+            expires_at=now + timedelta(days=7),
+            created_by=coach,
+            status=("pending", "accepted", "declined")[i % 3],
+        )
+    actor = User.objects.get(email="boxer0@bench.example")
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient=coach, kind="sparring_requested", actor=actor, data={"n": i})
+            for i in range(40)
+        ]
+    )
+    for i in range(10):
+        start = now + timedelta(days=1 + i * 2)
+        Availability.objects.create(boxer=hidden, starts_at=start, ends_at=start + timedelta(hours=2))
 
 
 def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str, float]:
@@ -103,7 +146,11 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
         b"".join(response)
         response.close()
 
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     results = {}
+    sql: dict[str, int] = {}
     for name, template in PATHS.items():
         path, token = template.format(**seeded), seeded.get(TOKENS.get(name, "token"))
         for _ in range(200):
@@ -115,6 +162,9 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
                 call(path, token)
             samples.append((time.process_time() - start) / (requests // 5) * 1e6)
         results[name] = median(samples)
+        with CaptureQueriesContext(connection) as queries:
+            call(path)
+        sql[name] = len(queries)
     if profile:
         name = os.environ.get("BENCH_PROFILE_PATH", "boxer detail")
         path, token = PATHS[name].format(**seeded), seeded.get(TOKENS.get(name, "token"))
@@ -128,7 +178,7 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
             pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(35)
             print(f"--- {path}, {requests} warm requests, by {order} ---")
             print(out.getvalue())
-    return results
+    return {"us": results, "sql": sql}
 
 
 def child(args) -> None:
@@ -137,7 +187,7 @@ def child(args) -> None:
 
     django.setup()
     seeded = json.loads(os.environ["BENCH_SEEDED"]) if "BENCH_SEEDED" in os.environ else seed()
-    print(json.dumps({"seeded": seeded, "us": time_loop(seeded, args.requests, args.profile)}))
+    print(json.dumps({"seeded": seeded, **time_loop(seeded, args.requests, args.profile)}))
 
 
 def run_tree(tree: str, env: dict[str, str], args, seeded: dict | None) -> dict:
@@ -197,9 +247,12 @@ def main() -> None:
     try:
         seeded = run_tree(str(REPO), env, argparse.Namespace(requests=10, profile=False), None)["seeded"]
         runs: dict[str, list[dict]] = {name: [] for name in trees}
+        sql: dict[str, dict] = {}
         for _ in range(args.repeats):
             for name, tree in trees.items():
-                runs[name].append(run_tree(tree, env, args, seeded)["us"])
+                result = run_tree(tree, env, args, seeded)
+                runs[name].append(result["us"])
+                sql[name] = result["sql"]
                 args.profile = False  # once is enough
     finally:
         redis.stop()
@@ -207,10 +260,12 @@ def main() -> None:
             shutil.rmtree(exported, ignore_errors=True)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"in process, warm, CPU µs per request (median of {args.repeats} runs x 5 samples; load {load})")
-    print(f"{'path':14} " + " ".join(f"{name[:12]:>12}" for name in trees))
+    print(f"{'path':14} " + " ".join(f"{name[:12]:>12} {'SQL':>4}" for name in trees))
     for path in PATHS:
         figures = [median([run[path] for run in runs[name]]) for name in trees]
-        line = f"{path:14} " + " ".join(f"{value:12.1f}" for value in figures)
+        line = f"{path:14} " + " ".join(
+            f"{value:12.1f} {sql[name][path]:>4}" for value, name in zip(figures, trees, strict=True)
+        )
         if len(figures) == 2:
             line += f"   x{figures[0] / figures[1]:.2f} faster"
         print(line)

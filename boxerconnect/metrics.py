@@ -35,6 +35,10 @@ READ_MODELS = (
     "clubs",
     "regions",
     "account",
+    # boxers/sparring/readmodels.py, accounts/notification_readmodels.py
+    "sparring",
+    "availability",
+    "notifications",
 )  # the `model` label of read_cache_events_total
 
 HTTP_REQUESTS = Counter(

@@ -9,5 +9,7 @@ class BoxersConfig(AppConfig):
 
     def ready(self) -> None:
         from boxers import readmodels
+        from boxers.sparring import readmodels as sparring_readmodels
 
         readmodels.register()  # writes of boxers, clubs and users bump the read models
+        sparring_readmodels.register()  # and the sparring lists (requests, availability)

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 
+from boxerconnect.cache.watch import WatchedQuerySet
+
 
 class ExperienceLevel(models.TextChoices):
     BEGINNER = "beginner", "Beginner"
@@ -185,6 +187,9 @@ class Availability(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # update() and bulk_create() tell the read models' watches what they wrote.
+    objects = WatchedQuerySet.as_manager()
+
     class Meta:
         ordering = ["starts_at", "id"]
         verbose_name_plural = "availability"
@@ -246,6 +251,9 @@ class SparringRequest(models.Model):
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # update() and bulk_create() tell the read models' watches what they wrote.
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "id"]

@@ -267,6 +267,7 @@ def prime(request: Any, view: Any = None, actor_id: UUID | str | None = None) ->
         if view is None:
             view = (getattr(request, "parser_context", None) or {}).get("view")
         refs = [actor] if actor is not None else []
+        http_request._bc_actor_id = None if actor_id is None else str(actor_id)
         if view is not None:
             refs += _view_refs(request, view, actor_id)
             read_model_keys = getattr(view, "read_model_keys", None)
@@ -284,3 +285,11 @@ def prime(request: Any, view: Any = None, actor_id: UUID | str | None = None) ->
         return None
     fact: UserFact | None = store.get(actor)
     return fact
+
+
+def primed_actor_id(request: Any) -> str | None:
+    """The id of the user `prime` read the request's facts for (its token's user; None:
+    anonymous): what a per-caller read model is keyed on, before authentication is over."""
+    http_request = getattr(request, "_request", request)
+    actor_id: str | None = getattr(http_request, "_bc_actor_id", None)
+    return actor_id

@@ -38,10 +38,11 @@ def read_through(
     compute: Callable[[], Any],
     store: FactStore | None = None,
     cacheable: Callable[[Any], bool] | None = None,
+    fresh: Callable[[Any], bool] | None = None,
 ) -> Any:
     """The value of read model `model` under `key`, stamped with `gen_keys` (stamped.py), or
-    `compute()`'s (stored unless `cacheable` refuses it). Counts the hit, miss or bypass in
-    `read_cache_events_total`."""
+    `compute()`'s (stored unless `cacheable` refuses it; a current entry `fresh` refuses is a
+    miss). Counts the hit, miss or bypass in `read_cache_events_total`."""
     if not enabled():
         return compute()
     raw = store.take_raw([K.NONCE_KEY, *gen_keys, key]) if store is not None else None
@@ -50,6 +51,6 @@ def read_through(
         # As the API renders it (Decimal, dates, UUIDs...), so a hit renders the same bytes.
         return orjson.loads(json.dumps(compute(), cls=JSONEncoder))
 
-    value, event = stamped.read_through(key, gen_keys, rendered, raw, cacheable)
+    value, event = stamped.read_through(key, gen_keys, rendered, raw, cacheable, fresh)
     _EVENTS[model][event].inc()
     return value

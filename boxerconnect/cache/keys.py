@@ -52,6 +52,23 @@ trip when the writing transaction commits; see stamped.py):
   read:f:account.v1:<user>      entry_ttl(). {"s": [nonce, account gen], "v": the body of GET
                                 /api/v1/auth/me/}. GET /api/v1/boxers/me/ has no key of its
                                 own: the user fact names the profile (boxers/readmodels.py).
+  read:g:sparring:<user>        generation_ttl(). The sparring request pages of one caller:
+                                bumped, after commit, for every user who may act for a side of
+                                a written request, of a boxer whose row or partners' rows
+                                changed, and for a user whose acting-for set changed (its
+                                boxer, links, clubs, role): boxers/sparring/readmodels.py.
+  read:f:sparring.v1:<sha256>   entry_ttl(). {"s": [nonce, sparring gen], "v": {"page", "until"}}
+                                one non-empty page, by caller, origin, day and canonical query.
+  read:g:availability:<boxer>   generation_ttl(). Bumped by any committed write of the boxer's
+                                slots (create, edit, delete, cascade).
+  read:f:availability.v1:<sha>  entry_ttl(). {"s": [nonce, availability gen, clubs gen], "v":
+                                {"page", "until"}}: the default window's page of a boxer's slots,
+                                by origin and canonical page.
+  read:g:notifications:<user>   generation_ttl(). Bumped by any committed write of a
+                                notification of the user, and by the name change or deletion
+                                of an actor of one (accounts/notification_readmodels.py).
+  read:f:notifications.v1:<sha> entry_ttl(). {"s": [nonce, notifications gen], "v": one page},
+                                by recipient, origin and canonical query.
   throttle_<scope>_<ident>      the rate's window. A hit counter (boxerconnect/throttling.py).
   <prefix>:adopted-run-id       no TTL, Django's version not included. The run id of the
                                 Redis instance whose contents this deployment vetted
@@ -214,3 +231,45 @@ def account_generation_key(user_id: UUID | str) -> str:
 def throttle_key(scope: str, ident: str) -> str:
     """A throttle's hit counter for one client (DRF's key shape, so its throttles agree)."""
     return f"throttle_{scope}_{ident}"
+
+
+# --- Sparring lists and notifications (boxers/sparring/readmodels.py,
+# accounts/notification_readmodels.py) ----------------------------------------------------------
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def sparring_generation_key(user_id: UUID | str) -> str:
+    """The sparring request pages of one caller: bumped after commit for everyone who may act
+    for a side of what a write changed (boxers/sparring/readmodels.py)."""
+    return f"read:g:sparring:{hex_id(user_id)}"
+
+
+def sparring_page_key(user_id: UUID | str, origin: str, day: str, query: str) -> str:
+    """One page of GET /api/v1/sparring-requests/ for one caller, by the origin its links
+    name, the day its acting-for set was computed on and its canonical query, hashed."""
+    return f"read:f:sparring.v1:{_digest(hex_id(user_id), origin, day, query)}"
+
+
+def availability_generation_key(boxer_id: UUID | str) -> str:
+    """A boxer's slots: bumped by every committed write of one of them."""
+    return f"read:g:availability:{hex_id(boxer_id)}"
+
+
+def availability_page_key(boxer_id: UUID | str, origin: str, query: str) -> str:
+    """One page of a boxer's slots in the default window (GET /api/v1/boxers/{id}/availability/
+    without from/to), by origin and canonical page, hashed."""
+    return f"read:f:availability.v1:{_digest(hex_id(boxer_id), origin, query)}"
+
+
+def notifications_generation_key(user_id: UUID | str) -> str:
+    """One recipient's notifications: bumped by their writes and their actors' renames."""
+    return f"read:g:notifications:{hex_id(user_id)}"
+
+
+def notifications_page_key(user_id: UUID | str, origin: str, query: str) -> str:
+    """One page of GET /api/v1/notifications/ for one recipient, by origin and canonical
+    query, hashed."""
+    return f"read:f:notifications.v1:{_digest(hex_id(user_id), origin, query)}"

@@ -310,9 +310,13 @@ def read_through(
     compute: Callable[[], Any],
     raw: list[bytes | None] | None = None,
     cacheable: Callable[[Any], bool] | None = None,
+    fresh: Callable[[Any], bool] | None = None,
 ) -> tuple[Any, str]:
-    """The value under `key` if its stamp is current, else `compute()` (stored): returns
-    (value, "hit" | "miss" | "bypass").
+    """The value under `key` if its stamp is current (and `fresh` accepts it), else
+    `compute()` (stored): returns (value, "hit" | "miss" | "bypass").
+
+    `fresh` is for values that go stale with time and no write (a page whose pending
+    request expires at a known instant): a current entry it refuses is a miss.
 
     `raw` is what an earlier round trip already read for [NONCE_KEY, *generation_keys, key]
     (the read-along of a request, see permissions/store.py); without it the lookup is one
@@ -325,7 +329,7 @@ def read_through(
     if raw is None:
         return compute(), "bypass"
     nonce, *gens, entry = (None if value is None else _loads(value) for value in raw)
-    if is_current(nonce, gens, entry):
+    if is_current(nonce, gens, entry) and (fresh is None or fresh(cast(dict[str, Any], entry)["v"])):
         return cast(dict[str, Any], entry)["v"], "hit"
     value = compute()
     if cacheable is None or cacheable(value):
@@ -378,14 +382,36 @@ def _delete_instead(keys: list[str]) -> bool:
 
 
 class _BumpBuffer:
-    """The generation keys a transaction bumps; sent once, by the first of its callbacks."""
+    """The generation keys a transaction bumps; sent once, by the first of its callbacks.
+
+    `resolvers` name keys that can only be worked out once the transaction has committed
+    (`bump_resolved`): they are called then, before the keys leave."""
 
     def __init__(self) -> None:
         self.keys: set[str] = set()
+        self.resolvers: list[Callable[[], Iterable[str]]] = []
 
     def __call__(self) -> None:
         keys, self.keys = self.keys, set()
-        send_bumps(keys)
+        resolvers, self.resolvers = self.resolvers, []
+        send_bumps(keys | _resolve(resolvers))
+
+
+def _resolve(resolvers: list[Callable[[], Iterable[str]]]) -> set[str]:
+    """The keys `resolvers` name. One that fails (the database went away after the commit)
+    leaves keys unknown: the namespace is rotated instead, before the response is sent."""
+    keys: set[str] = set()
+    for resolve in resolvers:
+        try:
+            keys.update(resolve())
+        except Exception as exc:
+            logger.warning("cache bump keys not resolved (%s): rotating the namespace", type(exc).__name__)
+            try:
+                rotate()
+            except CacheUnavailable:
+                on_cache_trouble("bump keys not resolved")
+            return keys
+    return keys
 
 
 def _transaction_marker(connection: Any) -> str | None:
@@ -414,16 +440,37 @@ def bump(keys: Iterable[str]) -> None:
     keys = set(keys)
     if not keys:
         return
+    buffer = _buffer()
+    if buffer is None:
+        send_bumps(keys)
+    else:
+        buffer.keys |= keys
+
+
+def bump_resolved(resolve: Callable[[], Iterable[str]]) -> None:
+    """Bump the keys `resolve()` returns once the current transaction has committed (at once
+    outside a transaction), in the same round trip as its other bumps.
+
+    For keys that depend on rows other transactions may change concurrently (who acts for a
+    boxer): read after the commit, they include every relation committed before it, so a
+    reader that saw one of them is bumped. Called before the response is sent."""
+    buffer = _buffer()
+    if buffer is None:
+        send_bumps(_resolve([resolve]))
+    else:
+        buffer.resolvers.append(resolve)
+
+
+def _buffer() -> "_BumpBuffer | None":
+    """The current transaction's bump buffer (registered on first use), None outside one."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        send_bumps(keys)
-        return
+        return None
     marker = _transaction_marker(connection)
     if marker is not None:
         for savepoints, callback, *_ in connection.run_on_commit:
             if isinstance(callback, _BumpBuffer) and (marker == "" or marker in savepoints):
-                callback.keys |= keys
-                return
+                return callback
     buffer = _BumpBuffer()
-    buffer.keys = keys
     transaction.on_commit(buffer)
+    return buffer

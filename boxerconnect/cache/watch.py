@@ -8,7 +8,9 @@ transaction's bump buffer (stamped.bump), so they leave in one round trip on com
 path made the write: a service, the Django admin, a management command, a shell.
 
 Writes that send no model signal (`QuerySet.update()`, `bulk_create`, `bulk_update`) send
-`rows_changed` themselves, with the rows and the fields they wrote.
+`rows_changed` themselves, with the rows and the fields they wrote; a model whose manager is
+built on `WatchedQuerySet` sends it from `update()` and `bulk_create()` itself, so no caller
+can forget (QuerySet.delete() sends pre_delete per row already: the watches listen to it).
 
 A row's keys may depend on its fields (a coach link's generation key names its coach and
 boxer): when a save may change such `subject_fields`, the row as stored before the save is
@@ -19,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import Signal
 
@@ -39,6 +41,8 @@ class Watch:
     subject_fields: the fields `keys` depends on (the stored row's keys are bumped too when a
         save may change them).
     on_create: whether inserting a row bumps anything.
+    delete_keys: the keys of a row about to be deleted, if not `keys` (read before the
+        delete: what its deletion removes with it is still there).
     """
 
     model: type[Model]
@@ -46,6 +50,7 @@ class Watch:
     fields: frozenset[str] | None = None
     subject_fields: frozenset[str] = frozenset()
     on_create: bool = True
+    delete_keys: Callable[[Any], Iterable[str]] | None = None
 
     def matches(self, fields: frozenset[str] | None) -> bool:
         if self.fields is None:
@@ -102,7 +107,7 @@ def _saved(
 
 def _deleting(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     # Before the delete: related rows still point at it (a club's members, SET NULL later).
-    stamped.bump({key for w in _watches.get(sender, ()) for key in w.keys(instance)})
+    stamped.bump({key for w in _watches.get(sender, ()) for key in (w.delete_keys or w.keys)(instance)})
 
 
 def _rows_changed(
@@ -119,3 +124,28 @@ def _rows_changed(
         if ((w.on_create and w.fields != frozenset()) if created else w.matches(written))
     ]
     stamped.bump({key for row in rows for w in watches for key in w.keys(row)})
+
+
+class WatchedQuerySet(QuerySet[Any]):
+    """A QuerySet whose `update()` and `bulk_create()` send `rows_changed`.
+
+    `update()` reads the rows it is about to write, updates only those of them that still
+    match (as if it had run at that read: a row that starts matching meanwhile is left out,
+    so none is written unannounced), then reads them again: the watches get each row as it
+    was and as it is (`subject_fields` moved by an update are bumped on both sides)."""
+
+    def update(self, **kwargs: Any) -> int:
+        before = list(self.order_by())
+        if not before:
+            return 0
+        pks = [row.pk for row in before]
+        count = super(WatchedQuerySet, self.filter(pk__in=pks)).update(**kwargs)
+        if count:
+            after = list(self.model._base_manager.filter(pk__in=pks))
+            rows_changed.send(sender=self.model, rows=[*before, *after], fields=sorted(kwargs))
+        return count
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        rows_changed.send(sender=self.model, rows=created, created=True)
+        return created

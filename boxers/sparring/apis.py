@@ -6,6 +6,7 @@ warm request spends no SQL on authentication or authorization (tests count it).
 
 from typing import Any, cast
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -15,15 +16,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from boxerconnect.api.canonical import CanonicalPagination, query_of
 from boxerconnect.api.errors import BadRequest
 from boxerconnect.api.views import Api, GenericApi, ListApi
 from boxerconnect.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from boxers import selectors as boxer_selectors
 from boxers.models import Availability, SparringRequest
 from boxers.serializers import BoxerOutputSerializer
-from boxers.sparring import selectors, services
+from boxers.sparring import readmodels, selectors, services
 from boxers.sparring.serializers import (
+    DEFAULT_WINDOW_DAYS,
     ResponseInputSerializer,
+    SlotEntrySerializer,
     SlotInputSerializer,
     SlotOutputSerializer,
     SparringRequestFilterSerializer,
@@ -35,9 +39,10 @@ from boxers.sparring.serializers import (
 from boxers.sparring.suggestions import Criteria, IncompleteProfile, suggestions
 from clubs.models import Club
 from permissions.actions import Action
-from permissions.checker import authorizer_for
+from permissions.checker import authorizer_for, primed_actor_id, store_for
 from permissions.drf import ActionPermission
-from permissions.facts import SparringObject
+from permissions.facts import ClubFact, SparringObject
+from permissions.rules import decide_club
 from permissions.store import FactRef
 
 
@@ -62,13 +67,65 @@ def _slot_body(request: Request, slot: Availability) -> Any:
     return SlotOutputSerializer(slot, context={"actor": authorizer_for(request).actor}).data
 
 
+def _slot_as_seen(actor: Any, slot: dict[str, Any]) -> dict[str, Any]:
+    """A cached slot (its club with the facts `club.view` reads) as `actor` sees it."""
+    club = slot["club"]
+    if club is not None:
+        fact = ClubFact(
+            id=club["id"],
+            owner_id=club["owner_id"],
+            is_published=club["is_published"],
+            accepting_members=club["accepting_members"],
+        )
+        club = (
+            {"id": club["id"], "name": club["name"]} if decide_club(actor, Action.CLUB_VIEW, fact) else None
+        )
+    return {**slot, "club": club}
+
+
 class AvailabilityListApi(ListApi):
     """GET: a boxer's slots in a window (availability.view). POST: add one (availability.manage)."""
+
+    # GET in the default window serves the availability read model (boxers/sparring/
+    # readmodels.py) and shows each slot's club to the callers `club.view` allows, from the
+    # facts stored with it: warm, no SQL and no round trip of its own.
 
     permission_classes = [ActionPermission]
     required_actions = {"GET": Action.AVAILABILITY_VIEW, "POST": Action.AVAILABILITY_MANAGE}
     serializer_class = SlotOutputSerializer
     filter_backends: list[Any] = []
+    filterset_class = readmodels.AvailabilityQuery  # the canonical page (links, cache key)
+    pagination_class = CanonicalPagination
+    _page_key: tuple[str | None, tuple[str, ...]] | None = None
+
+    def page_key(self, request: Any) -> tuple[str | None, tuple[str, ...]]:
+        if self._page_key is None:
+            query = query_of(self.paginator, request, readmodels.AvailabilityQuery)
+            self._page_key = readmodels.availability_page_key(request, self.kwargs["pk"], query)
+        return self._page_key
+
+    def read_model_keys(self, request: Any) -> list[str]:
+        if request.method not in ("GET", "HEAD"):
+            return []
+        return readmodels.lookup_keys(*self.page_key(request))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key, gens = self.page_key(request)
+
+        def compute() -> dict[str, Any]:
+            until = None
+            if key is not None:  # only a stored page needs to know when it goes stale
+                now = timezone.now()  # before the page's own: a change between them is a miss
+                until = selectors.availability_window_changes(
+                    boxer_id=self.kwargs["pk"], now=now, days=DEFAULT_WINDOW_DAYS
+                )
+            slots = self.paginate_queryset(self.get_queryset())
+            page = self.get_paginated_response(SlotEntrySerializer(slots, many=True).data).data
+            return {"page": page, "until": None if until is None else until.timestamp()}
+
+        page = readmodels.availability_page(key, gens, compute, store_for(request))["page"]
+        actor = authorizer_for(request).actor
+        return Response({**page, "results": [_slot_as_seen(actor, slot) for slot in page["results"]]})
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "actor": authorizer_for(self.request).actor}
@@ -178,9 +235,26 @@ class SparringRequestListApi(ListApi):
     permission_classes = [IsAuthenticated]
     serializer_class = SparringRequestOutputSerializer
     filter_backends: list[Any] = []
+    filterset_class = readmodels.SparringRequestQuery  # the canonical query (links, cache key)
+    pagination_class = CanonicalPagination
     throttle_scope = "sparring"
     # Checked in post() on the boxers and the club the body names.
     body_actions = {"POST": (Action.SPARRING_REQUEST, Action.BOXER_VIEW, Action.CLUB_VIEW)}
+    _page_key: tuple[str | None, tuple[str, ...]] | None = None
+
+    def page_key(self, request: Any) -> tuple[str | None, tuple[str, ...]]:
+        """The caller's page key and its generations (boxers/sparring/readmodels.py), worked
+        out once per request: first by `prime`, before authentication is over."""
+        if self._page_key is None:
+            query = query_of(self.paginator, request, readmodels.SparringRequestQuery)
+            day = timezone.localdate()
+            self._page_key = readmodels.request_page_key(request, primed_actor_id(request), query, day)
+        return self._page_key
+
+    def read_model_keys(self, request: Any) -> list[str]:
+        if request.method not in ("GET", "HEAD"):
+            return []
+        return readmodels.lookup_keys(*self.page_key(request))
 
     def get_throttles(self) -> list[Any]:
         if self.request.method == "POST":  # proposing is rate limited; reading is not
@@ -195,6 +269,29 @@ class SparringRequestListApi(ListApi):
         return selectors.sparring_request_list(
             actor=authorizer_for(self.request).actor, **params.validated_data
         )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A page of the caller's requests, from the read model while nothing it shows was
+        written and no pending request in it has expired (boxers/sparring/readmodels.py)."""
+        key, gens = self.page_key(request)
+
+        def compute() -> dict[str, Any]:
+            params = SparringRequestFilterSerializer(data=request.query_params)
+            params.is_valid(raise_exception=True)
+            until = None
+            if key is not None:  # only a stored page needs to know when it goes stale
+                now = timezone.now()  # before the page's own: an expiry between them is a miss
+                until = selectors.sparring_request_next_expiry(
+                    actor=authorizer_for(request).actor, now=now, **params.validated_data
+                )
+            page = super(SparringRequestListApi, self).list(request).data
+            return {
+                "page": page,
+                "until": None if until is None else until.timestamp(),
+                "by_boxer": "boxer" in params.validated_data,
+            }
+
+        return Response(readmodels.request_page(key, gens, compute, store_for(request))["page"])
 
     @extend_schema(parameters=[SparringRequestFilterSerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -1,12 +1,12 @@
 """Reads of sparring: slots in a window, the caller's requests (scoped in SQL by "acts for"),
 who acts for a boxer (the people to notify), and how two boxers compare."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Min, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -108,6 +108,50 @@ def _for_serializer(requests: QuerySet[SparringRequest]) -> QuerySet[SparringReq
     return requests.select_related("from_boxer", "to_boxer", "venue_club", "created_by", "responded_by")
 
 
+def _scoped(
+    actor: UserFact | None, direction: str | None, boxer: UUID | None, today: date
+) -> QuerySet[SparringRequest]:
+    requests = SparringRequest.objects.filter(sparring_request_scope(actor, today))
+    acting = acting_for_ids(actor, today)  # None: an admin, who acts for every boxer
+    if direction == "incoming" and acting is not None:
+        requests = requests.filter(to_boxer_id__in=acting)
+    elif direction == "outgoing" and acting is not None:
+        requests = requests.filter(from_boxer_id__in=acting)
+    if boxer is not None:
+        requests = requests.filter(Q(from_boxer_id=boxer) | Q(to_boxer_id=boxer))
+    return requests
+
+
+def sparring_request_next_expiry(
+    *,
+    actor: UserFact | None,
+    now: datetime,
+    direction: str | None = None,
+    status: str | None = None,
+    boxer: UUID | None = None,
+) -> datetime | None:
+    """The earliest instant after `now` at which a pending request of the list (whatever its
+    `status` filter) expires, i.e. starts to read as expired with no write; None if none
+    will. Until then a page of `sparring_request_list` read at `now` stays what it is."""
+    requests = _scoped(actor, direction, boxer, timezone.localdate())
+    found = requests.filter(status=SparringStatus.PENDING, expires_at__gt=now).aggregate(at=Min("expires_at"))
+    at: datetime | None = found["at"]
+    return at
+
+
+def availability_window_changes(*, boxer_id: UUID | str, now: datetime, days: int) -> datetime | None:
+    """The earliest instant after `now` at which the boxer's slots overlapping the moving
+    window [t, t + days) change with no write: a slot in it ends, or a slot after it comes
+    within `days` of t. None if neither will happen."""
+    end = now + timedelta(days=days)
+    found = Availability.objects.filter(boxer_id=boxer_id, ends_at__gt=now).aggregate(
+        ends=Min("ends_at", filter=Q(starts_at__lt=end)),
+        starts=Min("starts_at", filter=Q(starts_at__gte=end)),
+    )
+    moments = [found["ends"], None if found["starts"] is None else found["starts"] - timedelta(days=days)]
+    return min((m for m in moments if m is not None), default=None)
+
+
 def sparring_request_list(
     *,
     actor: UserFact | None,
@@ -117,15 +161,8 @@ def sparring_request_list(
 ) -> QuerySet[SparringRequest]:
     """Requests where the actor acts for either side (admin: all), newest first. `direction`
     is relative to the boxers the actor acts for: incoming (to them), outgoing (from them)."""
-    now, today = timezone.now(), timezone.localdate()
-    requests = SparringRequest.objects.filter(sparring_request_scope(actor, today))
-    acting = acting_for_ids(actor, today)  # None: an admin, who acts for every boxer
-    if direction == "incoming" and acting is not None:
-        requests = requests.filter(to_boxer_id__in=acting)
-    elif direction == "outgoing" and acting is not None:
-        requests = requests.filter(from_boxer_id__in=acting)
-    if boxer is not None:
-        requests = requests.filter(Q(from_boxer_id=boxer) | Q(to_boxer_id=boxer))
+    now = timezone.now()
+    requests = _scoped(actor, direction, boxer, timezone.localdate())
     requests = with_effective_status(_for_serializer(requests), now)
     if status is not None:
         requests = requests.filter(Q(effective_status=status))

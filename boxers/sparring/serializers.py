@@ -16,6 +16,7 @@ from permissions.facts import ClubFact
 from permissions.rules import decide_club
 
 MAX_WINDOW_DAYS = 90
+DEFAULT_WINDOW_DAYS = 30
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -83,6 +84,23 @@ class SlotOutputSerializer(serializers.Serializer):
         return {"id": str(club.pk), "name": club.name}
 
 
+class SlotEntrySerializer(SlotOutputSerializer):
+    """A slot as the availability read model stores it: its club with the facts `club.view`
+    decides on (the view shows the club to the callers the rule allows)."""
+
+    def get_club(self, slot: Availability) -> dict[str, Any] | None:
+        club = slot.club
+        if club is None:
+            return None
+        return {
+            "id": str(club.pk),
+            "name": club.name,
+            "owner_id": None if club.owner_id is None else str(club.owner_id),
+            "is_published": club.is_published,
+            "accepting_members": club.accepting_members,
+        }
+
+
 class SlotInputSerializer(serializers.Serializer):
     starts_at = AwareDateTimeField()
     ends_at = AwareDateTimeField()
@@ -104,7 +122,7 @@ class WindowInputSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("from") or timezone.now()
         try:
-            end = attrs.get("to") or start + timedelta(days=30)
+            end = attrs.get("to") or start + timedelta(days=DEFAULT_WINDOW_DAYS)
         except OverflowError:
             raise serializers.ValidationError({"from": ["Datetime value out of range."]}) from None
         if end <= start:

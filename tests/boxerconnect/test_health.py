@@ -228,7 +228,10 @@ def test_health_shows_the_cache_counters_that_metrics_exports(api, client_for):
     assert permission["hit"] > 0 and permission["miss"] > 0
     assert 0 < permission["hitRate"] < 1
     assert profile["miss"] >= 1 and profile["hit"] >= 2
-    assert set(redis["readModels"]) == {"profile", "directory", "club", "clubs", "regions", "account"}
+    assert set(redis["readModels"]) == {
+        *("profile", "directory", "club", "clubs", "regions", "account"),
+        *("sparring", "availability", "notifications"),
+    }
     for event in ("hit", "miss", "bypass"):  # the same figures as /metrics, read a moment before
         assert f'permission_cache_events_total{{event="{event}"}} {float(permission[event])}' in metrics_text
 

@@ -270,7 +270,10 @@ def no_rate_limits(settings):
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("no_rate_limits", "private_redis")
-def test_a_warm_request_list_spends_no_sql_on_auth_or_authorization(client_for, django_assert_num_queries):
+def test_a_warm_request_list_spends_no_sql_on_auth_or_authorization(
+    client_for, django_assert_num_queries, settings
+):
+    settings.READ_MODEL_CACHE = False  # the page itself: tests/boxers/test_sparring_read_models.py
     a, coach, _ = side()
     b, _, _ = side()
     client_for(coach).post(REQUESTS, proposal(a, b), format="json")
@@ -289,7 +292,8 @@ def test_a_warm_request_list_spends_no_sql_on_auth_or_authorization(client_for, 
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("no_rate_limits", "private_redis")
-def test_a_warm_availability_read_spends_no_sql_on_auth_or_authorization(client_for):
+def test_a_warm_availability_read_spends_no_sql_on_auth_or_authorization(client_for, settings):
+    settings.READ_MODEL_CACHE = False  # the page itself: tests/boxers/test_sparring_read_models.py
     minor, coach, _ = side(date_of_birth=timezone.localdate() - timedelta(days=16 * 365))
     services.availability_create(
         boxer=minor,

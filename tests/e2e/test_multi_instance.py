@@ -281,3 +281,51 @@ def test_sparring_rights_end_with_the_right_or_the_membership_across_instances(t
         outcomes.append((warm, after_narrowing, after_widening, owner_warm, after_removal, after_rejoining))
 
     assert outcomes == [(201, 403, 201, 201, 403, 201)] * (ITERATIONS // 5)
+
+
+def test_sparring_lists_cached_on_one_instance_show_writes_through_the_other(two_instances):
+    """The sparring list read models (boxers/sparring/readmodels.py, notifications): a coach's
+    request list and notifications, cached by the reader, show on its very next request a
+    proposal made through the other instance, and a revoked `manage_sparring` empties the
+    list at once."""
+    a, b = two_instances
+    link = CoachLinkFactory(rights=["manage_sparring"], boxer=BoxerFactory(gender="male"))
+    boxer, coach = link.boxer, link.coach
+    as_coach, as_boxer = bearer(access_token_for(coach)), bearer(access_token_for(boxer.user))
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    link_path = f"/api/v1/coach-links/{link.pk}/"
+    stale = []
+
+    for i in range(ITERATIONS // 5):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        other = CoachLinkFactory(rights=["manage_sparring"], boxer=BoxerFactory(gender="male"))
+        for _ in range(2):  # the second round is served from the cache
+            before = reader.get("/api/v1/sparring-requests/", headers=as_coach).json()["count"]
+            told = reader.get("/api/v1/notifications/", headers=as_coach).json()["count"]
+        begins = starts + timedelta(hours=3 * i)
+        body = {
+            "from_boxer": str(other.boxer.pk),
+            "to_boxer": str(boxer.pk),
+            "proposed_start": begins.isoformat(),
+            "proposed_end": (begins + timedelta(hours=1)).isoformat(),
+        }
+        as_other = bearer(access_token_for(other.coach))
+        assert (
+            writer.request("POST", "/api/v1/sparring-requests/", json=body, headers=as_other).status_code
+            == 201
+        )
+        listed = reader.get("/api/v1/sparring-requests/", headers=as_coach).json()["count"]
+        notified = reader.get("/api/v1/notifications/", headers=as_coach).json()["count"]
+        narrowed = writer.request("PATCH", link_path, json={"rights": ["edit_profile"]}, headers=as_boxer)
+        after_narrowing = reader.get("/api/v1/sparring-requests/", headers=as_coach).json()["count"]
+        widened = writer.request("PATCH", link_path, json={"rights": ["manage_sparring"]}, headers=as_boxer)
+        after_widening = reader.get("/api/v1/sparring-requests/", headers=as_coach).json()["count"]
+        assert (narrowed.status_code, widened.status_code) == (200, 200)
+        got = (listed, notified, after_narrowing, after_widening)
+        stale += [(i, got)] if got != (before + 1, told + 1, 0, before + 1) else []
+
+    assert stale == []
+    for app in (a, b):
+        metrics = app.get("/metrics").text
+        for model in ("sparring", "notifications"):
+            assert metric_value(metrics, "read_cache_events_total", model=model, event="hit") > 0, model
