@@ -18,6 +18,7 @@ from django.test import override_settings
 from accounts.models import Notification, User
 from boxers.models import Availability, Boxer, SparringRequest, SparringStatus
 from clubs.models import Club, MembershipRequest, MembershipStatus
+from tests.support.committed import flush_committed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_world")]
 
@@ -32,7 +33,7 @@ def demo_world(django_db_setup, django_db_blocker, tmp_path_factory):
         assert Boxer.objects.exists()
     yield
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+        flush_committed()
 
 
 GROUPS = {"schools": (0, 14), "junior": (15, 16), "youth": (17, 18), "elite": (19, 40), "masters": (41, 200)}
