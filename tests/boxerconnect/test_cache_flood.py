@@ -3,9 +3,12 @@ unknown or reordered query parameters and Host/port variants, on the test's own 
 counting its keys (DBSIZE) and its `used_memory`.
 
 Under `maxmemory` with `allkeys-lru`, whatever a flood stores evicts something useful (a
-throttle counter, a permission fact), so the bound is on what is stored at all: 1,000 such
-requests add at most 50 keys in total. Throttles are off here (they are a separate defence
-with their own keys); the world is warmed first, so what is counted is the flood alone.
+throttle counter, a permission fact), so the bound is on what is stored at all: 250 such
+requests add at most 12 keys (one per 20 requests, the bound 1,000 requests with 50 keys had)
+and at most 8 KiB to what the keys hold (MEMORY USAGE summed over every key: exact, no
+allocator noise, so a leak of 33 bytes a request fails it). Throttles are off here (they are a
+separate defence with their own keys); the world is warmed first, so what is counted is the
+flood alone.
 """
 
 import random
@@ -20,12 +23,17 @@ from tests.support.clients import CommitClient, authenticate
 
 pytestmark = pytest.mark.django_db
 
-FLOOD = 1000
-MAX_NEW_KEYS = 50
+# The flood was 1,000 requests (about 4 minutes of the suite); 250 keep the same key rate and,
+# with the exact count of bytes held by keys, catch a smaller leak per request than 1,000 did.
+FLOOD = 250
+MAX_NEW_KEYS = 12
 # Measured before the fix, per 1,000 requests: junk directory parameters +11.9 MB (a ~12 KB
 # page each), random ids +370 KB (an absent fact and its generation each; +980 KB
-# authenticated, with the link fact). After it the server's used_memory moves by allocator
-# noise only (-90..0 KB here); 64 KiB leaves room for that and for nothing else.
+# authenticated, with the link fact). After it, per 250 requests: 0 keys and 0 bytes held by
+# keys for every flood but the club directory's (3 keys, 1,912 bytes: the pages of its few
+# canonical forms, whatever the junk), and the server's used_memory moves by allocator noise
+# only (-90..0 KB); 64 KiB leaves room for that, 8 KiB of key data for those pages.
+MAX_NEW_DATA = 8 * 1024
 MAX_NEW_MEMORY = 64 * 1024
 
 DIRECTORY = "/api/v1/boxers/"
@@ -106,8 +114,10 @@ def _warm(world, client):
         assert client.get(url).status_code == 200, url
 
 
-def _used(redis) -> tuple[int, int]:
-    return redis.dbsize(), int(redis.info("memory")["used_memory"])
+def _used(redis) -> tuple[int, int, int]:
+    """Keys, bytes the keys hold (MEMORY USAGE of each, summed), the server's used_memory."""
+    data = sum(redis.memory_usage(key, samples=0) or 0 for key in redis.scan_iter(count=1000))
+    return redis.dbsize(), data, int(redis.info("memory")["used_memory"])
 
 
 @pytest.mark.parametrize(("name", "make_client", "request_of"), FLOODS, ids=[f[0] for f in FLOODS])
@@ -117,14 +127,15 @@ def test_a_flood_of_absent_ids_and_junk_parameters_stores_next_to_nothing(
     client = make_client(world)
     _warm(world, client)
     rng = random.Random(name)
-    keys_before, memory_before = _used(world["redis"])
+    keys_before, data_before, memory_before = _used(world["redis"])
 
     statuses = set()
     for _ in range(FLOOD):
         url, extra = request_of(rng)
         statuses.add(client.get(url, **extra).status_code)
 
-    keys_after, memory_after = _used(world["redis"])
+    keys_after, data_after, memory_after = _used(world["redis"])
     assert statuses <= {200, 404}, statuses  # the flood is served, never an error
     assert keys_after - keys_before <= MAX_NEW_KEYS, (keys_before, keys_after)
+    assert data_after - data_before <= MAX_NEW_DATA, (data_before, data_after)
     assert memory_after - memory_before <= MAX_NEW_MEMORY, (memory_before, memory_after)

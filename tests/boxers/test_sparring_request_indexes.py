@@ -20,6 +20,7 @@ from bench.population import seed
 from bench.scale import busy_coach, seed_requests
 from boxers.sparring.selectors import sparring_request_list
 from permissions.facts import load_user_facts
+from tests.support.committed import flush_committed
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +29,20 @@ pytestmark = pytest.mark.django_db
 FROM_INDEX, TO_INDEX = "from_bo", "to_boxe"
 
 
-@pytest.fixture
-def population():
-    population = seed(boxers=4000, clubs=60, seed=5)
-    rng = random.Random(5)
-    seed_requests(population.boxers, population.clubs, 20_000, rng)
-    coach = busy_coach(population, rng)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return population, coach
+@pytest.fixture(scope="module")
+def population(django_db_setup, django_db_blocker):
+    """Seeded and analysed once for the module (the tests only read plans and rows),
+    committed, and flushed when the module is done."""
+    with django_db_blocker.unblock():
+        population = seed(boxers=4000, clubs=60, seed=5)
+        rng = random.Random(5)
+        seed_requests(population.boxers, population.clubs, 20_000, rng)
+        coach = busy_coach(population, rng)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    yield population, coach
+    with django_db_blocker.unblock():
+        flush_committed()
 
 
 def fact(user_id):
