@@ -82,8 +82,30 @@ from boxerconnect.prometheus_files import archive_dead_process  # noqa: E402
 _exited: list[int] = []  # workers gone, files not archived yet (list.append is re-entrant)
 
 
+def _json_error(sock, status_int, reason, mesg):
+    """gunicorn's own error answers (a request line or header over its limits, a malformed
+    request: before Django sees anything) as the API answers errors, a JSON body with a code
+    of boxerconnect/error_codes.py, instead of gunicorn's HTML page. gunicorn has no setting
+    for this body: `util.write_error` is the one function every worker calls for it."""
+    import json
+
+    from gunicorn import util
+
+    code = {403: "permission_denied", 500: "server_error"}.get(status_int, "bad_request")
+    body = json.dumps({"detail": mesg or reason, "code": code}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin1") + body)
+
+
 def on_starting(server):
-    """Start from an empty metrics directory: files of a previous run are stale."""
+    """gunicorn's own errors in JSON (in the master: the workers it forks inherit it); start
+    from an empty metrics directory: files of a previous run are stale."""
+    from gunicorn import util
+
+    util.write_error = _json_error
     os.makedirs(_multiproc_dir, exist_ok=True)
     for path in glob.glob(os.path.join(_multiproc_dir, "*.db")):
         os.remove(path)
