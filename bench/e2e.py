@@ -189,6 +189,7 @@ def main() -> None:
         "--delays", default="0,2", help="PostgreSQL round-trip delays to run, in ms (0 and/or 2)"
     )
     parser.add_argument("--endpoints", help="comma-separated names to measure (the floor always)")
+    parser.add_argument("--pairs", type=int, default=0, help="also N back-to-back floor/endpoint pairs each")
     args = parser.parse_args()
     configs_asked = [name for name in CACHE_CONFIGS if name in args.configs.split(",")]
     delays = [float(ms) / 2000 for ms in args.delays.split(",")]  # each way
@@ -228,6 +229,7 @@ def main() -> None:
         endpoints = {name: spec for name, spec in endpoints.items() if name in asked}
     configs = [(cache, delay) for delay in delays for cache in configs_asked]
     results: dict[tuple, list[dict]] = {}
+    pairs: dict[tuple, list[float]] = {}
     try:
         for _ in range(args.repeats):
             for cache, delay in configs:
@@ -253,11 +255,30 @@ def main() -> None:
                         result = run_wrk(server.url + path, bearer, args.duration, args.connections)
                         result["sql"] = proxy.statements / max(1, result["requests"])
                         results.setdefault((name, cache, delay), []).append(result)
+                    # --pairs N: the floor and each endpoint back to back, N times, short runs:
+                    # each pair's ratio sees the same machine state (long runs drift by ±20
+                    # points between two endpoints on this shared 2-core machine).
+                    for name, (path, caller) in endpoints.items():
+                        if name == FLOOR:
+                            continue
+                        bearer = tokens[caller] if caller else None
+                        for _ in range(args.pairs):
+                            floor = run_wrk(server.url + endpoints[FLOOR][0], None, 3, args.connections)
+                            hot = run_wrk(server.url + path, bearer, 3, args.connections)
+                            pairs.setdefault((name, cache, delay), []).append(hot["rps"] / floor["rps"])
                 finally:
                     server.stop()
     finally:
         redis.stop()
     report(results, endpoints, args, configs_asked, delays)
+    if pairs:
+        print(f"paired runs (--pairs {args.pairs}: /health/live then the endpoint, 3 s each, back to back)")
+        for (name, cache, delay), ratios in pairs.items():
+            ratios = sorted(ratios)
+            print(
+                f"  {cache:10} {'+2 ms' if delay else '+0 ms':>6} {name:16} median {median(ratios):4.0%} "
+                f"(min {ratios[0]:4.0%}, max {ratios[-1]:4.0%})"
+            )
 
 
 FLOOR = "health live"

@@ -163,7 +163,7 @@ def time_loop(seeded: dict[str, str], requests: int, profile: bool) -> dict[str,
             samples.append((time.process_time() - start) / (requests // 5) * 1e6)
         results[name] = median(samples)
         with CaptureQueriesContext(connection) as queries:
-            call(path)
+            call(path, token)
         sql[name] = len(queries)
     if profile:
         name = os.environ.get("BENCH_PROFILE_PATH", "boxer detail")
@@ -205,7 +205,7 @@ def run_tree(tree: str, env: dict[str, str], args, seeded: dict | None) -> dict:
         env=child_env,
         check=True,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=None if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL,
         text=True,
     ).stdout
     *profile, last = out.strip().splitlines()
