@@ -205,8 +205,9 @@ class MeApi(Api):
 
     permission_classes = [IsAuthenticated]
 
-    def actor_read_model_keys(self, request, actor_id) -> list[str]:
-        if request.method not in ("GET", "HEAD"):
+    def read_model_keys(self, request) -> list[str]:
+        actor_id = primed_actor_id(request)
+        if request.method not in ("GET", "HEAD") or actor_id is None:
             return []
         return readmodels.account_lookup_keys(actor_id)
 

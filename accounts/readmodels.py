@@ -3,8 +3,8 @@ the stamped protocol of boxerconnect/cache/stamped.py, so a warm read spends no 
 
   account   MeOutputSerializer of one user, keyed by the user, stamped [nonce, the user's
             account generation]. Its keys ride in the request's one round trip
-            (`permissions.checker.prime` asks the view's `actor_read_model_keys` with the
-            token's user), with the user fact that authenticates the request.
+            (`permissions.checker.prime` asks the view's `read_model_keys`, which reads
+            the token's user from `primed_actor_id`), with the user fact that authenticates the request.
 
 What bumps the account generation (`WATCHES`, registered by AccountsConfig.ready(), whatever
 path writes: services, the Django admin, a shell): a committed write of any field the body

@@ -20,7 +20,7 @@ from boxers.filters import BoxerFilter, DirectoryQuery
 from boxers.models import CoachLinkStatus, CoachRight, ExperienceLevel, FightMethod, FightResult, Gender
 from boxers.serializers import BoxerOutputSerializer, profile_entry, profile_for, profile_representation
 from permissions.actions import Action
-from permissions.checker import authorizer_for, store_for
+from permissions.checker import authorizer_for, primed_actor_id, store_for
 from permissions.drf import ActionPermission
 from permissions.facts import CoachLinkObject
 from permissions.store import FactRef
@@ -234,8 +234,9 @@ class BoxerMeApi(GenericApi):
         guess = readmodels.own_profile_guess(actor_id) if actor_id is not None else None
         return [] if guess is None else [FactRef.boxer(guess)]
 
-    def actor_read_model_keys(self, request, actor_id) -> list[str]:
-        guess = readmodels.own_profile_guess(actor_id)
+    def read_model_keys(self, request) -> list[str]:
+        actor_id = primed_actor_id(request)
+        guess = readmodels.own_profile_guess(actor_id) if actor_id is not None else None
         return [] if guess is None else readmodels.profile_lookup_keys(guess)
 
     def get(self, request):

@@ -255,8 +255,9 @@ def prime(request: Any, view: Any = None, actor_id: UUID | str | None = None) ->
     Once per request: the authentication class primes with the token's user, the base view
     (boxerconnect/api) primes anonymous requests; later calls only return the actor's fact.
     What the view declares decides the rest: its action on its resource (or
-    `permission_refs(request, actor_id)`), `read_model_keys(request)`, for an authenticated
-    caller `actor_read_model_keys(request, actor_id)`, and its throttles' counters (counted in
+    `permission_refs(request, actor_id)`), `read_model_keys(request)` (per-caller keys use
+    `primed_actor_id(request)`: the token's user is known here, before `request.user` is),
+    and its throttles' counters (counted in
     the same round trip: boxerconnect/throttling.py).
     """
     http_request = getattr(request, "_request", request)
@@ -273,11 +274,6 @@ def prime(request: Any, view: Any = None, actor_id: UUID | str | None = None) ->
             read_model_keys = getattr(view, "read_model_keys", None)
             if read_model_keys is not None:
                 store.read_along(read_model_keys(request))
-            # Keys named by the caller (its own account, its own profile): the token's user is
-            # known here, before `request.user` is.
-            actor_keys = getattr(view, "actor_read_model_keys", None)
-            if actor_keys is not None and actor_id is not None:
-                store.read_along(actor_keys(request, actor_id))
             store.count_along(planned_counters(request, view, actor_id))
             http_request._bc_counted = store.counted
         store.get_many(refs)
