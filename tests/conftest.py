@@ -84,17 +84,3 @@ def private_redis(redis_server, settings):
 def redis_commands(private_redis):
     """Counts the commands the test's own redis-server executes (`with redis_commands: ...`)."""
     return CommandCounter(private_redis)
-
-
-def pytest_collection_modifyitems(session, config, items):
-    """Modules holding real-process tests (`e2e`, `slow`, `fault` marks) run first, whole.
-
-    xdist hands tests to the two workers in collection order, and the slow modules sat at
-    the end of it (tests/e2e/): the run's last minutes were one worker finishing a 100-second
-    test while the other idled. Long work first lets the short tests fill in around it. The
-    order within a module is kept, so module-scoped servers start once."""
-    slow_marks = {"e2e", "slow", "fault"}
-    slow_modules = {
-        item.module.__name__ for item in items if slow_marks & {mark.name for mark in item.iter_markers()}
-    }
-    items.sort(key=lambda item: item.module.__name__ not in slow_modules)  # stable: False first
