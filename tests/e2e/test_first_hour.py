@@ -49,6 +49,8 @@ NOT_RUN = {
     "make load": "a 60-second load benchmark against gunicorn; never part of make test",
     "make bench": "minutes of benchmarks (wrk, PostgreSQL, Redis); never part of make test",
     "make bench-scale": "seeds 10,000 to 1,000,000 boxers and times the hot reads; never part of make test",
+    "make bench-floor": "minutes of wrk against gunicorn, beside /health/live; never part of make test",
+    "make bench-warm": "a benchmark of CPU per warm request in process; never part of make test",
     "docker compose up -d db redis": "needs a Docker engine; test_deployment.py checks the compose file",
     "gunicorn -c gunicorn.conf.py boxerconnect.wsgi": "the production server: tests/e2e live tests start it",
     "manage.py worker": "a long-running process: make run starts one beside the server (run above), and the "
