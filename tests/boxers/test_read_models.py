@@ -40,7 +40,7 @@ from tests.boxers.factories import BoxerFactory, CoachLinkFactory, FightFactory
 from tests.clubs.factories import ClubFactory, MembershipRequestFactory
 from tests.support.auth import token_from_last_mail
 from tests.support.auth_flows import CHANGED
-from tests.support.clients import CommitClient, authenticate
+from tests.support.clients import ClientPool, CommitClient, admin_site_client, authenticate
 from tests.support.counting import read_events
 
 pytestmark = pytest.mark.django_db
@@ -95,21 +95,15 @@ class World:
     fight: Any
     membership: Any
     tmp_path: Any
-    _clients: dict = field(default_factory=dict)
+    _clients: ClientPool = field(default_factory=ClientPool)
 
     def client(self, user=None) -> CommitClient:
         """An API client for `user` (None: anonymous), one per user."""
-        key = None if user is None else user.pk
-        if key not in self._clients:
-            client = CommitClient()
-            self._clients[key] = client if user is None else authenticate(client, user)
-        return self._clients[key]
+        return self._clients.get(user)
 
     def admin_site(self) -> Client:
         """Django's test client logged in to the Django admin as the admin."""
-        client = Client()
-        client.force_login(self.admin)
-        return client
+        return admin_site_client(self.admin)
 
     @property
     def detail_url(self) -> str:

@@ -32,7 +32,7 @@ from permissions.rules import years_before
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory, SparringRequestFactory
 from tests.clubs.factories import ClubFactory
-from tests.support.clients import CommitClient, authenticate
+from tests.support.clients import ClientPool, CommitClient
 from tests.support.counting import Events, read_events
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
@@ -76,7 +76,7 @@ class World:
     venue: Any
     a_owner: Any
     b_owner: Any
-    _clients: dict = field(default_factory=dict)
+    _clients: ClientPool = field(default_factory=ClientPool)
 
     @property
     def observers(self) -> list:
@@ -95,9 +95,7 @@ class World:
         return [u for u in found if u is not None]  # a deleted user has no pages
 
     def client(self, user) -> CommitClient:
-        if user.pk not in self._clients:
-            self._clients[user.pk] = authenticate(CommitClient(), user)
-        return self._clients[user.pk]
+        return self._clients.get(user)
 
     def urls(self) -> list[str]:
         return [

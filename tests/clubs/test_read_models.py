@@ -27,7 +27,7 @@ from clubs.models import Club
 from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory
 from tests.boxers.factories import BoxerFactory
 from tests.clubs.factories import ClubCoachFactory, ClubFactory, MembershipRequestFactory
-from tests.support.clients import CommitClient, authenticate
+from tests.support.clients import ClientPool, CommitClient, admin_site_client
 from tests.support.counting import read_events
 
 pytestmark = pytest.mark.django_db
@@ -68,19 +68,13 @@ class World:
     applicant: Any
     membership: Any
     tmp_path: Any
-    _clients: dict = field(default_factory=dict)
+    _clients: ClientPool = field(default_factory=ClientPool)
 
     def client(self, user=None) -> CommitClient:
-        key = None if user is None else user.pk
-        if key not in self._clients:
-            client = CommitClient()
-            self._clients[key] = client if user is None else authenticate(client, user)
-        return self._clients[key]
+        return self._clients.get(user)
 
     def admin_site(self) -> Client:
-        client = Client()
-        client.force_login(self.admin)
-        return client
+        return admin_site_client(self.admin)
 
     @property
     def detail_url(self) -> str:

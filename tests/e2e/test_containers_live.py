@@ -11,19 +11,11 @@ from boxerconnect.prometheus_files import ARCHIVED_TYPES
 from tests.boxerconnect.subproc import run_manage
 from tests.e2e.support import metric_value, poll
 from tests.support.live import LiveApp
-from tests.support.servers import RedisServer, free_port
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 QUIET = {"GUNICORN_ACCESS_LOG": "", "GUNICORN_GRACEFUL_TIMEOUT": "3"}
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_the_container_health_check_is_liveness_and_survives_a_database_outage():

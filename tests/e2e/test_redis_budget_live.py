@@ -13,7 +13,6 @@ from accounts.tokens import access_token_for
 from tests.boxers.factories import BoxerFactory
 from tests.e2e.support import metric_value
 from tests.support.live import LiveApp
-from tests.support.servers import RedisServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -22,14 +21,6 @@ QUIET = {
     "GUNICORN_ACCESS_LOG": "",
     "GUNICORN_GRACEFUL_TIMEOUT": "3",
 }
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def app_connections(monitor) -> int:
