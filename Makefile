@@ -42,11 +42,11 @@ bench:  ## benchmarks (not tests): decision latency, then gunicorn end to end; s
 	.venv/bin/python -m bench.suggestions
 	.venv/bin/python -m bench.e2e
 
-bench-floor:  ## every hot read's throughput as a fraction of /health/live (Redis, +2 ms database), ~6 min
+bench-floor:  ## every hot read's throughput as a fraction of /health/live (Redis, +2 ms database, sync workers), ~7 min
 	scripts/setup-venv.sh requirements-bench.txt
 	scripts/services.sh
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	.venv/bin/python -m bench.e2e --configs redis --delays 2 --duration 5 --repeats 1 --pairs 3
+	.venv/bin/python -m bench.e2e --configs redis --delays 2 --duration 5 --repeats 1 --pairs 5 --threads 1
 
 bench-warm:  ## CPU per warm request in process, by path (REV=<git rev>: side by side with it); PROFILE=1: cProfile
 	scripts/setup-venv.sh requirements-bench.txt

@@ -200,6 +200,7 @@ class LogoutAllApi(Api):
 
 
 class MeApi(Api):
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
     # GET serves the account read model (accounts/readmodels.py), read in the round trip that
     # authenticates the request: no SQL warm. (No docstring: it would be the schema's text.)
 
@@ -340,6 +341,8 @@ class NotificationFilterSerializer(serializers.Serializer):
 
 class NotificationListApi(ListApi):
     """The caller's own notifications, newest first (`?unread=true`: unread only)."""
+
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
 
     # Served from the read model while none of them was written (accounts/notification_readmodels.py).
 

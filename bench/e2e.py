@@ -12,6 +12,10 @@ and the coach's sparring lists (requests, notifications, the boxer's availabilit
 are on (at a rate wrk never reaches), so their cost is measured too. Each hot endpoint's
 throughput is printed as a fraction of the floor's, same server, same run.
 `--configs redis --delays 2` measures the deployment's configuration only (the floor table).
+`--threads 1` runs sync workers (the issue's method): with the deployment's gthread workers
+wrk's 8 keep-alive connections stay wherever they were accepted, often all on one worker,
+so a run measures one core or two by chance (docs/performance.md); a sync worker takes one
+request per connection and the two share the load evenly.
 Run: make bench (all three configurations), make bench-floor (the floor table only),
      or .venv/bin/python -m bench.e2e --duration 10
 """
@@ -102,7 +106,7 @@ def seed() -> tuple[dict[str, str], str, str]:
 
 
 class Gunicorn:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], threads: int = 4) -> None:
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the server's life
             prefix="bench-gunicorn-", suffix=".log", delete=False
@@ -111,6 +115,7 @@ class Gunicorn:
             **env,
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "GUNICORN_WORKERS": "2",
+            "GUNICORN_THREADS": str(threads),
             "GUNICORN_ACCESS_LOG": "",
             "GUNICORN_LOG_LEVEL": "warning",
             "DJANGO_LOG_LEVEL": "WARNING",
@@ -190,6 +195,12 @@ def main() -> None:
     )
     parser.add_argument("--endpoints", help="comma-separated names to measure (the floor always)")
     parser.add_argument("--pairs", type=int, default=0, help="also N back-to-back floor/endpoint pairs each")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="threads per gunicorn worker (4: the deployment's gthread workers; 1: sync workers)",
+    )
     args = parser.parse_args()
     configs_asked = [name for name in CACHE_CONFIGS if name in args.configs.split(",")]
     delays = [float(ms) / 2000 for ms in args.delays.split(",")]  # each way
@@ -244,7 +255,7 @@ def main() -> None:
                 else:
                     env["REDIS_URL"] = redis.url
                     env["READ_MODEL_CACHE"] = "true" if cache == "redis" else "false"
-                server = Gunicorn(env)
+                server = Gunicorn(env, args.threads)
                 try:
                     # The floor first and again last: each endpoint's fraction is of the mean
                     # of the two (the machine's speed drifts over a configuration's run).
@@ -291,7 +302,8 @@ CACHE_CONFIGS = ("redis", "authz only", "no cache")
 def report(results, endpoints, args, configs_asked, delays) -> None:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
-        f"end to end: gunicorn 2 workers x 4 threads, wrk -t2 -c{args.connections} -d{args.duration}s, "
+        f"end to end: gunicorn 2 {'sync workers' if args.threads == 1 else f'workers x {args.threads} threads'}, "
+        f"wrk -t2 -c{args.connections} -d{args.duration}s, "
         f"{args.repeats} repeat(s), medians; load average at the end {load} ({os.cpu_count()} CPUs)"
     )
     columns = ("req/s", "p50 ms", "p99 ms", "SQL/req", "non-2xx")

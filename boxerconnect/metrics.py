@@ -64,6 +64,14 @@ READ_CACHE_EVENTS = Counter(
     "miss (computed from PostgreSQL and stored), bypass (cache skipped: breaker open or cache error).",
     ["model", "event"],
 )
+REPLAY_EVENTS = ("replayed", "changed", "recorded")
+RESPONSE_REPLAYS = Counter(
+    "response_replay_events_total",
+    "Warm GET responses (boxerconnect/api/replay.py) by event: replayed (the round trip read "
+    "what produced the remembered response: sent again), changed (it read something else: "
+    "computed again), recorded (a response remembered).",
+    ["event"],
+)
 CACHE_ROUND_TRIPS = Counter(
     "cache_round_trips_total",
     "Round trips to a guarded cache alias (one get_many/set_many is one).",
@@ -103,6 +111,8 @@ BREAKER_STATE = Gauge(
 # before the first miss or bypass happens.
 for _path in ("fast", "client"):
     REDIS_ROUND_TRIP.labels(_path)
+for _event in REPLAY_EVENTS:
+    RESPONSE_REPLAYS.labels(_event)
 for _event in EVENTS:
     PERMISSION_CACHE_EVENTS.labels(_event)
     for _model in READ_MODELS:

@@ -418,6 +418,10 @@ PERMISSION_CACHE_TTL = _int("PERMISSION_CACHE_TTL", 300, minimum=1)
 # management commands run beside the server.
 _SHARED_CACHE = CACHES["guarded"]["BACKEND"].rsplit(".", 1)[-1] not in {"LocMemCache", "DummyCache"}
 READ_MODEL_CACHE = _bool("READ_MODEL_CACHE", _SHARED_CACHE)
+# Warm GET responses sent again when the request's one round trip reads byte for byte what
+# produced them (boxerconnect/api/replay.py); at most this many bytes per process.
+RESPONSE_REPLAY = _bool("RESPONSE_REPLAY", _SHARED_CACHE)
+RESPONSE_REPLAY_MAX_BYTES = _int("RESPONSE_REPLAY_MAX_BYTES", 16 * 1024 * 1024, minimum=0)
 PERMISSION_CACHE_BREAKER_THRESHOLD = _int("PERMISSION_CACHE_BREAKER_THRESHOLD", 3, minimum=1)
 PERMISSION_CACHE_BREAKER_COOLDOWN = _float("PERMISSION_CACHE_BREAKER_COOLDOWN", 5.0)
 HEALTH_PROBE_TIMEOUT = _float("HEALTH_PROBE_TIMEOUT", 1.0)

@@ -154,6 +154,8 @@ class DirectoryPagination(BoundedCountPagination):
 class BoxerListCreateApi(ListApi):
     """GET: the public directory (filters, orderings). POST: create the caller's own profile."""
 
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
+
     serializer_class = BoxerOutputSerializer
     filterset_class = BoxerFilter
     pagination_class = DirectoryPagination
@@ -222,6 +224,8 @@ class BoxerListCreateApi(ListApi):
 class BoxerMeApi(GenericApi):
     """The caller's own profile (with its date of birth), or 404."""
 
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
+
     # Served like the detail: the caller's user fact names the profile (soft-deleted too), its
     # boxer fact gives the date of birth, the profile read model the body; all read in the
     # request's one round trip when this process guessed the profile right
@@ -267,6 +271,8 @@ class BoxerDetailApi(GenericApi):
     round trip: the age group of the day and the date of birth from the boxer's fact, an
     unpublished club by `club.view` on the club's fact in the entry. No SQL, no second trip.
     """
+
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
 
     serializer_class = BoxerOutputSerializer
     permission_classes = [ActionPermission]

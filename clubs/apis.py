@@ -270,6 +270,8 @@ def club_response(request, club_id, status_code=status.HTTP_200_OK, cached=False
 class ClubListCreateApi(ListApi):
     """GET: the public directory (published clubs). POST: an admin creates a club."""
 
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
+
     # GET serves the page's read model (clubs/readmodels.py), keyed on the canonical query (its
     # links are built from that form too), and adds the contact fields of the clubs the caller
     # may see them for (`contact_policy`): no SQL when warm.
@@ -333,6 +335,8 @@ class ClubListCreateApi(ListApi):
 class ClubRegionsApi(Api):
     """Distinct regions of published clubs."""
 
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
+
     # Served from their read model (clubs/readmodels.py).
 
     permission_classes = [AllowAny]
@@ -361,6 +365,8 @@ class ClubMineApi(ListApi):
 
 class ClubDetailApi(Api):
     """One club: view (published, or owner/admin), update (owner/admin), delete (admin)."""
+
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
 
     # GET serves the club's read model, read in the request's one round trip with the facts of
     # its permission check: no SQL when warm.

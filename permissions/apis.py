@@ -65,6 +65,8 @@ def _params(request: Request) -> dict[str, Any]:
 class PermissionCheckApi(Api):
     """May the caller do `action` to the resource? Answers like the real request would."""
 
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
+
     permission_classes = [AllowAny]
 
     def permission_refs(self, request: Request, actor_id: UUID | str | None) -> list[FactRef]:

@@ -17,7 +17,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from boxerconnect import metrics
 from boxerconnect.cache import keys as K
-from boxerconnect.cache import stamped
+from boxerconnect.cache import recording, stamped
 from permissions.store import FactStore
 
 _EVENTS = {
@@ -38,11 +38,12 @@ def read_through(
     compute: Callable[[], Any],
     store: FactStore | None = None,
     cacheable: Callable[[Any], bool] | None = None,
-    fresh: Callable[[Any], bool] | None = None,
+    until: Callable[[Any], float | None] | None = None,
 ) -> Any:
     """The value of read model `model` under `key`, stamped with `gen_keys` (stamped.py), or
-    `compute()`'s (stored unless `cacheable` refuses it; a current entry `fresh` refuses is a
-    miss). Counts the hit, miss or bypass in `read_cache_events_total`."""
+    `compute()`'s (stored unless `cacheable` refuses it; a current entry is a miss from
+    `until(value)` on). Counts the hit, miss or bypass in `read_cache_events_total` (again
+    when the response is replayed: api/replay.py)."""
     if not enabled():
         return compute()
     raw = store.take_raw([K.NONCE_KEY, *gen_keys, key]) if store is not None else None
@@ -51,6 +52,10 @@ def read_through(
         # As the API renders it (Decimal, dates, UUIDs...), so a hit renders the same bytes.
         return orjson.loads(json.dumps(compute(), cls=JSONEncoder))
 
-    value, event = stamped.read_through(key, gen_keys, rendered, raw, cacheable, fresh)
-    _EVENTS[model][event].inc()
+    value, event = stamped.read_through(key, gen_keys, rendered, raw, cacheable, until)
+    counter = _EVENTS[model][event]
+    counter.inc()
+    recorded = recording.current()
+    if recorded is not None:
+        recorded.count(counter)
     return value

@@ -6,16 +6,28 @@ They add two things to DRF's views, before authentication and permissions run:
 - one cache round trip reads everything the request needs (`permissions.checker.prime`):
   the authentication class primes with the token's user; an anonymous request is primed
   here, after authentication found no token.
+A view with `replayable = True` has its warm GET responses replayed (api/replay.py): set it
+only on a view whose GET answer comes from the facts and read models of that round trip
+(SQL, a second round trip or a non-200 answer are detected and never replayed; anything
+else the answer depended on would not be).
 """
 
 from typing import Any
 
 from rest_framework import exceptions, generics, views
 
+from boxerconnect.api import replay
 from permissions.checker import prime
 
 
 class ApiMixin:
+    replayable = False
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        view = super().as_view(**initkwargs)  # type: ignore[misc]
+        return replay.replaying(cls, view) if cls.replayable else view
+
     def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
         method = request.method.lower()
         if method not in ("head", "options") and not hasattr(self, method):

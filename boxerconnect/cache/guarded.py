@@ -18,7 +18,7 @@ from django.core.cache import caches
 from redis.exceptions import ResponseError
 
 from boxerconnect import metrics
-from boxerconnect.cache import events, fastpath, pool
+from boxerconnect.cache import events, fastpath, pool, recording
 from boxerconnect.cache.breaker import CircuitBreaker
 from boxerconnect.cache.keys import PING_KEY
 
@@ -85,6 +85,9 @@ class GuardedCache:
         connection (pool.py) is not a Redis failure: the call is skipped (no cache for it)
         without a breaker failure or a trouble notice, as nothing was sent.
         """
+        recorded = recording.current()
+        if recorded is not None:
+            recorded.trips += 1
         if not self.breaker.allow():
             self._trips["bypassed"].inc()
             raise CacheUnavailable(f"{self.alias} cache breaker is open")

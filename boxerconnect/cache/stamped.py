@@ -32,7 +32,7 @@ from django.core.cache import caches
 from django.db import transaction
 from redis.sentinel import SentinelManagedConnection
 
-from boxerconnect.cache import sentinel
+from boxerconnect.cache import recording, sentinel
 from boxerconnect.cache.guarded import CacheUnavailable, guarded, refused_by_server
 from boxerconnect.cache.keys import FENCE_KEY, NONCE_KEY, entry_ttl, generation_ttl
 
@@ -211,7 +211,26 @@ def read(
     they are left out of `counted` (the throttle counts on its own).
     """
     counters = counters or []
+    recorded = recording.current()
+    if recorded is not None:
+        handed = recorded.take_prefetched(keys, counters)
+        if handed is not None:  # read a moment ago by the replay check (api/replay.py)
+            if counted is not None:
+                counted.update(handed[3])
+            recorded.reads.append(handed)
+            return handed[2]
+        mine: dict[str, Any] = {}
+        raw = _read(keys, counters, mine)
+        if counted is not None:
+            counted.update(mine)
+        recorded.reads.append((keys, counters, raw, mine))
+        return raw
+    return _read(keys, counters, counted)
 
+
+def _read(
+    keys: list[str], counters: list[tuple[str, int]], counted: dict[str, Any] | None
+) -> list[bytes | None] | None:
     def failed() -> None:
         if counted is not None:
             counted.update(dict.fromkeys((key for key, _window in counters), None))
@@ -310,13 +329,15 @@ def read_through(
     compute: Callable[[], Any],
     raw: list[bytes | None] | None = None,
     cacheable: Callable[[Any], bool] | None = None,
-    fresh: Callable[[Any], bool] | None = None,
+    until: Callable[[Any], float | None] | None = None,
 ) -> tuple[Any, str]:
-    """The value under `key` if its stamp is current (and `fresh` accepts it), else
+    """The value under `key` if its stamp is current (and not past `until`), else
     `compute()` (stored): returns (value, "hit" | "miss" | "bypass").
 
-    `fresh` is for values that go stale with time and no write (a page whose pending
-    request expires at a known instant): a current entry it refuses is a miss.
+    `until` is for values that go stale with time and no write (a page whose pending
+    request expires at a known instant): `until(value)` is that instant (epoch seconds;
+    None: never), from which a current entry is a miss. A hit tells the request's
+    recording (recording.py) when it goes stale.
 
     `raw` is what an earlier round trip already read for [NONCE_KEY, *generation_keys, key]
     (the read-along of a request, see permissions/store.py); without it the lookup is one
@@ -329,8 +350,14 @@ def read_through(
     if raw is None:
         return compute(), "bypass"
     nonce, *gens, entry = (None if value is None else _loads(value) for value in raw)
-    if is_current(nonce, gens, entry) and (fresh is None or fresh(cast(dict[str, Any], entry)["v"])):
-        return cast(dict[str, Any], entry)["v"], "hit"
+    if is_current(nonce, gens, entry):
+        value = cast(dict[str, Any], entry)["v"]
+        stale_at = None if until is None else until(value)
+        if stale_at is None or time.time() < stale_at:
+            recorded = recording.current()
+            if recorded is not None:
+                recorded.expires(stale_at)
+            return value, "hit"
     value = compute()
     if cacheable is None or cacheable(value):
         store(nonce, [(generation_keys, tuple(gens), key, value)])

@@ -86,6 +86,8 @@ def _slot_as_seen(actor: Any, slot: dict[str, Any]) -> dict[str, Any]:
 class AvailabilityListApi(ListApi):
     """GET: a boxer's slots in a window (availability.view). POST: add one (availability.manage)."""
 
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
+
     # GET in the default window serves the availability read model (boxers/sparring/
     # readmodels.py) and shows each slot's club to the callers `club.view` allows, from the
     # facts stored with it: warm, no SQL and no round trip of its own.
@@ -231,6 +233,8 @@ class SuggestionsApi(Api):
 
 class SparringRequestListApi(ListApi):
     """GET: requests where the caller acts for either side. POST: propose one (acts for from_boxer)."""
+
+    replayable = True  # GET: warm responses replayed (boxerconnect/api/replay.py)
 
     permission_classes = [IsAuthenticated]
     serializer_class = SparringRequestOutputSerializer

@@ -50,7 +50,6 @@ an availability page is looked up only after the caller's permission check found
 Disabled with the other read models (`READ_MODEL_CACHE=false`).
 """
 
-import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -103,9 +102,9 @@ def lookup_keys(key: str | None, gen_keys: tuple[str, ...]) -> list[str]:
     return [] if key is None else [*gen_keys, key]
 
 
-def _fresh(entry: Any) -> bool:
-    until = entry.get("until")
-    return until is None or time.time() < until
+def _until(entry: Any) -> float | None:
+    until: float | None = entry.get("until")
+    return until
 
 
 # --- Requests -------------------------------------------------------------------------------------
@@ -136,7 +135,7 @@ def request_page(
     """{"page", "until", "by_boxer"} of one request page under `key` (None: computed)."""
     if key is None:
         return compute()
-    return read_through("sparring", key, gen_keys, compute, store, _storable, _fresh)
+    return read_through("sparring", key, gen_keys, compute, store, _storable, _until)
 
 
 # --- Availability ---------------------------------------------------------------------------------
@@ -167,7 +166,7 @@ def availability_page(
     only after the permission check found the boxer."""
     if key is None:
         return compute()
-    return read_through("availability", key, gen_keys, compute, store, None, _fresh)
+    return read_through("availability", key, gen_keys, compute, store, None, _until)
 
 
 # --- Who a write concerns -------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory
 from tests.boxers.factories import BoxerFactory, CoachLinkFactory, SparringRequestFactory
 from tests.clubs.factories import ClubFactory
 from tests.support.clients import ClientPool, CommitClient
-from tests.support.counting import Events, read_events
+from tests.support.counting import Events, read_events, replay_events
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
@@ -151,13 +151,20 @@ def answer(client, url):
 
 
 def warm(w: World) -> None:
-    """Every observer's pages read twice: the second read is served from the read models."""
-    with read_events("sparring") as s, read_events("notifications") as n, read_events("availability") as v:
+    """Every observer's pages read twice: the second read is served from the read models and
+    remembered for replay (boxerconnect/api/replay.py), so the read after a write is checked
+    against a remembered answer too."""
+    with (
+        read_events("sparring") as s,
+        read_events("notifications") as n,
+        read_events("availability") as v,
+        replay_events() as r,
+    ):
         for user in w.observers:
             for url in w.urls():
                 w.client(user).get(url)
                 w.client(user).get(url)
-    assert s.hit and n.hit and v.hit  # the pages are cached: the test tests something
+    assert s.hit and n.hit and v.hit and r.recorded  # cached and remembered: the test tests something
 
 
 def assert_fresh(w: World) -> None:

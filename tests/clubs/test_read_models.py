@@ -28,7 +28,7 @@ from tests.accounts.factories import AdminFactory, CoachFactory, GymOwnerFactory
 from tests.boxers.factories import BoxerFactory
 from tests.clubs.factories import ClubCoachFactory, ClubFactory, MembershipRequestFactory
 from tests.support.clients import ClientPool, CommitClient, admin_site_client
-from tests.support.counting import read_events
+from tests.support.counting import read_events, replay_events
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,13 @@ def read(w: World, get: Callable) -> Snapshot:
 
 
 def warm(w: World) -> None:
-    read(w, lambda client, url: client.get(url))
+    """Every page read twice: stored by the first read; the second, served from the read
+    models, is remembered for replay (boxerconnect/api/replay.py), so the read after a write
+    is checked against it."""
+    with replay_events() as replays:
+        for _ in range(2):
+            read(w, lambda client, url: client.get(url))
+    assert replays.recorded  # remembered: the test tests the replay check too
 
 
 def admin_form_data(response) -> dict[str, Any]:

@@ -3,7 +3,12 @@ permission-cache and read-model counters (hits, misses, bypasses, round trips)."
 
 from prometheus_client import Counter
 
-from boxerconnect.metrics import CACHE_ROUND_TRIPS, PERMISSION_CACHE_EVENTS, READ_CACHE_EVENTS
+from boxerconnect.metrics import (
+    CACHE_ROUND_TRIPS,
+    PERMISSION_CACHE_EVENTS,
+    READ_CACHE_EVENTS,
+    RESPONSE_REPLAYS,
+)
 
 
 class CommandCounter:
@@ -83,3 +88,23 @@ class read_events:  # lower case: used like a function, `with read_events("profi
         self.hit, self.miss, self.bypass = (
             read_event_count(self.model, e) - self._start[e] for e in ("hit", "miss", "bypass")
         )
+
+
+class replay_events:  # lower case: used like a function, `with replay_events() as replays`
+    """Deltas of response_replay_events_total (boxerconnect/api/replay.py) between `with`
+    entry and exit: replayed, changed, recorded."""
+
+    @staticmethod
+    def _read() -> dict[str, float]:
+        return {
+            event: _value(RESPONSE_REPLAYS, "response_replay_events_total", {"event": event})
+            for event in ("replayed", "changed", "recorded")
+        }
+
+    def __enter__(self) -> "replay_events":
+        self._start = self._read()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        end = self._read()
+        self.replayed, self.changed, self.recorded = (end[e] - self._start[e] for e in end)
