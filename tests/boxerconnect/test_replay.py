@@ -366,3 +366,62 @@ def test_off_with_response_replay_false(world, settings):
             assert client.get(f"/api/v1/boxers/{world.boxer.pk}/").status_code == 200
 
     assert (seen.recorded, seen.replayed) == (0, 0)
+
+
+# --- Attacks (attack-replay review) ------------------------------------------------------------
+
+
+def test_a_changed_replay_counts_the_hit_once_when_the_view_reads_other_keys(world, settings):
+    """The replay check counts the throttles; when the bytes differ and the view then reads
+    other keys than the remembered ones (this process's guess of the caller's own profile
+    changed meanwhile: it is cleared every 10,000 users), the view's own read must not count
+    the same hit again."""
+    from django.core.cache import caches
+
+    from boxers import readmodels as boxer_readmodels
+    from boxers import services as boxer_services
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "1000/min"},
+    }
+    client = world.client("boxer")
+    url = "/api/v1/boxers/me/"
+    with replay_events() as seen:
+        for _ in range(3):
+            assert client.get(url).status_code == 200
+    assert seen.replayed == 1
+    with committed():
+        boxer_services.boxer_update(boxer=world.boxer, data={"name": "Renamed"})  # the bytes change
+    boxer_readmodels._own_profiles.clear()  # the guess is forgotten (as when the memo is full)
+    counter = f"throttle_user_{world.boxer.user.pk}"
+    before = caches["guarded"].get(counter)
+
+    with replay_events() as seen:
+        assert client.get(url).json()["name"] == "Renamed"
+
+    assert seen.changed == 1
+    assert caches["guarded"].get(counter) == before + 1  # one request, one hit
+
+
+def test_the_byte_budget_counts_what_a_response_is_remembered_under(world, settings):
+    """What a response is remembered under (query string, headers: up to about 8 KiB each
+    through gunicorn) is memory too: a flood of distinct large requests must stay within
+    RESPONSE_REPLAY_MAX_BYTES, not a multiple of it."""
+    settings.RESPONSE_REPLAY_MAX_BYTES = 64 * 1024
+    client = world.client(None)
+    url = "/api/v1/clubs/regions/"
+    client.get(url)  # stored in the read model
+    names = ("HTTP_ACCEPT_LANGUAGE", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
+    big = dict.fromkeys(names, "y" * 8000)
+
+    with replay_events() as seen:
+        for n in range(40):
+            assert client.get(f"{url}?{n}={'x' * 4000}", **big).status_code == 200
+
+    assert seen.recorded == 40
+    held = sum(
+        entry.size + sum(len(part) for part in key if isinstance(part, str | bytes))
+        for key, entry in replay._entries.items()
+    )
+    assert held <= settings.RESPONSE_REPLAY_MAX_BYTES
