@@ -73,7 +73,14 @@ class Entry:
 
     __slots__ = ("content", "counters", "counts", "headers", "keys", "limits", "raw", "size", "until", "user")
 
-    def __init__(self, read: recording.Read, recorded: recording.Recording, response: Any, user: Any) -> None:
+    def __init__(
+        self,
+        key: tuple[Any, ...],
+        read: recording.Read,
+        recorded: recording.Recording,
+        response: Any,
+        user: Any,
+    ) -> None:
         self.keys, self.counters, raw, _counted = read
         self.raw = raw
         self.limits = recorded.limits
@@ -82,7 +89,16 @@ class Entry:
         self.content: bytes = response.content
         self.headers = dict(response.items())
         self.user = user
-        self.size = len(self.content) + sum(len(value or b"") for value in raw or ()) + 200 * len(self.keys)
+        # The request key (query string, headers: up to about 8 KiB each) and the headers are
+        # held too: a flood of large distinct requests must stay within the budget.
+        self.size = (
+            len(self.content)
+            + sum(len(value or b"") for value in raw or ())
+            + sum(len(part) for part in key if isinstance(part, str | bytes))
+            + sum(len(name) + len(value) for name, value in self.headers.items())
+            + sum(len(name) for name in self.keys)
+            + 200 * len(self.keys)
+        )
 
     def allowed(self, counted: dict[str, Any]) -> bool:
         """Does every throttle allow this request's hit (counted in the round trip just made)?"""
@@ -177,13 +193,12 @@ def _watch_sql(recorded: recording.Recording) -> Callable[[], None]:
     return stop
 
 
-def _replayable(recorded: recording.Recording, prefetched: bool, response: Any) -> recording.Read | None:
+def _replayable(recorded: recording.Recording, response: Any) -> recording.Read | None:
     """The one read the response was computed from, if nothing else went into it."""
     if len(recorded.reads) != 1 or recorded.sql:
         return None
     read = recorded.reads[0]
-    handed_over = prefetched and recorded.prefetched is None
-    if read[2] is None or recorded.trips != (0 if handed_over else 1):
+    if read[2] is None or recorded.trips != (0 if recorded.handed else 1):
         return None
     if any(key not in recorded.limits for key, _window in read[1]):
         return None  # a throttle that did not check its hit against this read's count
@@ -228,10 +243,10 @@ def replaying(view_class: Any, view: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             stop_watching()
             recording.stop(token)
-        read = _replayable(recorded, prefetched is not None, response)
+        read = _replayable(recorded, response)
         if read is not None:
             response.render()
-            if _remember(key, Entry(read, recorded, response, request.user)):
+            if _remember(key, Entry(key, read, recorded, response, request.user)):
                 _EVENTS["recorded"].inc()
         return response
 

@@ -20,12 +20,13 @@ Read = tuple[list[str], list[tuple[str, int]], list[bytes | None] | None, dict[s
 
 
 class Recording:
-    __slots__ = ("counts", "limits", "prefetched", "reads", "sql", "trips", "until")
+    __slots__ = ("counts", "handed", "limits", "prefetched", "reads", "sql", "trips", "until")
 
     def __init__(self, prefetched: Read | None = None) -> None:
         self.trips = 0  # guarded cache calls (each one round trip, or none when bypassed)
         self.reads: list[Read] = []  # stamped reads, handed-over prefetch included
         self.prefetched = prefetched
+        self.handed = False  # the view's read was the prefetched one (no round trip of its own)
         self.counts: list[tuple[Any, float]] = []  # (metric child, amount) to move again
         self.limits: dict[str, int] = {}  # throttle key → the limit its hit was checked against
         self.until: float | None = None  # epoch seconds: the earliest instant a read value expires
@@ -44,7 +45,20 @@ class Recording:
         if found is None or found[0] != keys or found[1] != counters:
             return None
         self.prefetched = None
+        self.handed = True
         return found
+
+    def take_counted(self, counters: list[tuple[str, int]]) -> dict[str, Any]:
+        """What the prefetched read counted for any of `counters`, when the view reads other
+        keys than it (say, this process's guess of the caller's profile changed meanwhile):
+        those hits were counted by the replay check and must not be counted again. The
+        prefetch is used up."""
+        found = self.prefetched
+        if found is None:
+            return {}
+        self.prefetched = None
+        counted = found[3]
+        return {key: counted[key] for key, _window in counters if key in counted}
 
 
 _current: ContextVar[Recording | None] = ContextVar("cache_recording", default=None)

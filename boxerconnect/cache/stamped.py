@@ -219,8 +219,9 @@ def read(
                 counted.update(handed[3])
             recorded.reads.append(handed)
             return handed[2]
-        mine: dict[str, Any] = {}
-        raw = _read(keys, counters, mine)
+        # Hits the replay check counted already are not counted again (one hit a request).
+        mine = recorded.take_counted(counters)
+        raw = _read(keys, [counter for counter in counters if counter[0] not in mine], mine)
         if counted is not None:
             counted.update(mine)
         recorded.reads.append((keys, counters, raw, mine))
