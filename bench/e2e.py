@@ -301,8 +301,9 @@ CACHE_CONFIGS = ("redis", "authz only", "no cache")
 
 def report(results, endpoints, args, configs_asked, delays) -> None:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    workers = "sync workers" if args.threads == 1 else f"workers x {args.threads} threads"
     print(
-        f"end to end: gunicorn 2 {'sync workers' if args.threads == 1 else f'workers x {args.threads} threads'}, "
+        f"end to end: gunicorn 2 {workers}, "
         f"wrk -t2 -c{args.connections} -d{args.duration}s, "
         f"{args.repeats} repeat(s), medians; load average at the end {load} ({os.cpu_count()} CPUs)"
     )
