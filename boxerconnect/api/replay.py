@@ -57,6 +57,7 @@ KEY_META = (
     "HTTP_HOST",
     "SERVER_NAME",
     "SERVER_PORT",
+    "SCRIPT_NAME",
     "wsgi.url_scheme",
     "HTTP_X_FORWARDED_PROTO",
     "HTTP_X_FORWARDED_HOST",

@@ -20,12 +20,14 @@ Read = tuple[list[str], list[tuple[str, int]], list[bytes | None] | None, dict[s
 
 
 class Recording:
-    __slots__ = ("counts", "handed", "limits", "prefetched", "reads", "sql", "trips", "until")
+    __slots__ = ("counts", "failed", "handed", "limits", "prefetched", "reads", "sql", "trips", "until")
 
     def __init__(self, prefetched: Read | None = None) -> None:
         self.trips = 0  # guarded cache calls (each one round trip, or none when bypassed)
         self.reads: list[Read] = []  # stamped reads, handed-over prefetch included
         self.prefetched = prefetched
+        # The read made just before could not be made: nothing in this request uses the cache.
+        self.failed = prefetched is not None and prefetched[2] is None
         self.handed = False  # the view's read was the prefetched one (no round trip of its own)
         self.counts: list[tuple[Any, float]] = []  # (metric child, amount) to move again
         self.limits: dict[str, int] = {}  # throttle key → the limit its hit was checked against
@@ -47,6 +49,10 @@ class Recording:
         self.prefetched = None
         self.handed = True
         return found
+
+    def cache_failed(self) -> bool:
+        """Did the read made just before fail (then nothing in this request uses the cache)?"""
+        return self.failed
 
     def take_counted(self, counters: list[tuple[str, int]]) -> dict[str, Any]:
         """What the prefetched read counted for any of `counters`, when the view reads other

@@ -219,6 +219,13 @@ def read(
                 counted.update(handed[3])
             recorded.reads.append(handed)
             return handed[2]
+        if recorded.cache_failed():
+            # The replay check's read failed a moment ago: the rest of the request reads
+            # PostgreSQL (a frozen server costs one timeout a request, not one a lookup).
+            if counted is not None:
+                counted.update(dict.fromkeys((key for key, _window in counters), None))
+            recorded.reads.append((keys, counters, None, {}))
+            return None
         # Hits the replay check counted already are not counted again (one hit a request).
         mine = recorded.take_counted(counters)
         raw = _read(keys, [counter for counter in counters if counter[0] not in mine], mine)
