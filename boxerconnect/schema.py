@@ -4,7 +4,8 @@
 security and the error responses it can answer, derived from the view rather than written
 per view:
 - 400: a validation body when the operation takes a body or query filters, `parse_error` when
-  it takes a body, and the 400 codes boxerconnect/error_codes.py names it in;
+  it takes a body, `bad_request` always (a malformed request: gunicorn's and the middleware's
+  own 400s), and the 400 codes boxerconnect/error_codes.py names it in;
 - 401: every operation that authenticates a token (required: `Unauthenticated`; optional, on
   an endpoint anonymous callers may use: a bad token sent anyway), and the codes the table
   names it in (login, refresh);
@@ -281,7 +282,9 @@ class AutoSchema(BaseAutoSchema):
         ]
 
         # 400
-        bad = (["parse_error"] if has_body else []) + codes.pop(400, [])
+        # `bad_request` may answer any request (a malformed Content-Length, a request line
+        # over gunicorn's limit): every operation documents it.
+        bad = (["parse_error"] if has_body else []) + codes.pop(400, []) + ["bad_request"]
         if has_body or filters or bad:
             field = self._first_field(operation) or (filters[0] if filters else None)
             validation = {field: ["This field is required." if has_body else "Enter a valid value."]}

@@ -129,6 +129,21 @@ def test_every_specific_error_code_is_documented_with_its_example(schema):
             assert code in examples, (method, path, code)
 
 
+def test_every_operation_documents_the_malformed_request_answer(schema):
+    """`bad_request` can answer any request (gunicorn's request line over 4 KiB, a malformed
+    Content-Length): every operation's 400 accepts its body (make fuzz found an operation
+    whose 400 allowed only a validation body)."""
+    import jsonschema
+
+    body = {"detail": "Request Line is too large (6334 > 4094)", "code": "bad_request"}
+    for method, path, operation in operations(schema):
+        response = resolved(schema, operation["responses"].get("400", {}))
+        found = response.get("content", {}).get("application/json", {}).get("schema")
+        assert found is not None, (method, path)
+        validator = jsonschema.Draft202012Validator({**found, "components": schema["components"]})
+        assert validator.is_valid(body), (method, path)
+
+
 def test_every_error_response_carries_examples_of_real_codes(schema):
     """What Swagger UI shows under each error: one example per code, with that code's status."""
     seen = set()
