@@ -2,9 +2,10 @@
 
 Each probe runs in its own thread and is waited on for at most HEALTH_PROBE_TIMEOUT
 seconds (the database and Redis probes of /health in parallel), so a hung PostgreSQL or a
-frozen Redis cannot hold a health request for longer than that. While a
-previous probe of the same dependency is still stuck, the dependency is reported down at
-once instead of stacking more stuck threads.
+frozen Redis cannot hold a health request for longer than that. A request arriving while a
+probe of the same dependency is in flight shares its answer (concurrent health checks used
+to report a healthy database down: `make fuzz` saw a 503); once that probe is stuck past its
+own timeout, the dependency is reported down at once instead of stacking more stuck threads.
 """
 
 import logging
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 STARTED_AT = time.monotonic()
 
 _inflight: dict[str, Future] = {}
+_launched: dict[str, float] = {}  # when the probe in `_inflight` started (perf_counter)
 _inflight_lock = threading.Lock()
 
 
@@ -39,10 +41,14 @@ def _launch(name: str, fn) -> Callable[[], tuple[bool, object, float]]:
     deadline = started + settings.HEALTH_PROBE_TIMEOUT
     with _inflight_lock:
         previous = _inflight.get(name)
-        if previous is not None and not previous.done():
-            return lambda: (False, None, 0.0)
-        future: Future = Future()
-        _inflight[name] = future
+        running = previous is not None and not previous.done()
+        if running and started - _launched[name] >= settings.HEALTH_PROBE_TIMEOUT:
+            return lambda: (False, None, 0.0)  # stuck past its own deadline: down at once
+        if running:
+            future: Future = previous  # in flight, not stuck (yet): its answer is ours too
+        else:
+            future = _inflight[name] = Future()
+            _launched[name] = started
 
     def target():
         try:
@@ -52,7 +58,8 @@ def _launch(name: str, fn) -> Callable[[], tuple[bool, object, float]]:
         else:
             future.set_result(value)
 
-    threading.Thread(target=target, name=f"health-{name}", daemon=True).start()
+    if not running:
+        threading.Thread(target=target, name=f"health-{name}", daemon=True).start()
 
     def wait() -> tuple[bool, object, float]:
         try:

@@ -74,6 +74,31 @@ def test_frozen_redis_is_degraded_within_the_probe_timeout(api, redis_server, se
         assert response.json()["services"]["redis"]["status"] == "down"
 
 
+def test_a_probe_in_flight_is_shared_not_reported_down(settings):
+    """Two health checks at once: the second waits for the first one's probe (make fuzz saw a
+    healthy database reported down, 503, because a probe was merely in flight)."""
+    import threading
+
+    from boxerconnect import health
+
+    settings.HEALTH_PROBE_TIMEOUT = 5
+    release = threading.Event()
+    calls = []
+
+    def slow_probe():
+        calls.append(1)
+        assert release.wait(5)
+        return "pong"
+
+    first = health._launch("test-probe", slow_probe)
+    second = health._launch("test-probe", slow_probe)
+    release.set()
+
+    assert first()[:2] == (True, "pong")
+    assert second()[:2] == (True, "pong")
+    assert calls == [1]  # one thread, one probe
+
+
 def test_redis_disabled_without_a_shared_cache_is_still_healthy(api, settings):
     locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "health-test"}
     settings.CACHES = {"default": locmem, "guarded": {**locmem, "LOCATION": "health-test-guarded"}}
