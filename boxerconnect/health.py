@@ -45,6 +45,7 @@ def _launch(name: str, fn) -> Callable[[], tuple[bool, object, float]]:
         if running and started - _launched[name] >= settings.HEALTH_PROBE_TIMEOUT:
             return lambda: (False, None, 0.0)  # stuck past its own deadline: down at once
         if running:
+            assert previous is not None
             future: Future = previous  # in flight, not stuck (yet): its answer is ours too
         else:
             future = _inflight[name] = Future()
