@@ -23,8 +23,8 @@ credentials are replayed only while this process's authentication has them verif
 valid (`verified_credentials`). Redis unreachable: no replay (the view reads PostgreSQL).
 
 What a replay skips is DRF's dispatch and the view's work (negotiation, authentication and
-permission objects, the decision, the body, the renderer): on this machine about half of a
-warm request's CPU (docs/performance.md). Views opt in with `replayable = True`
+permission objects, the decision, the body, the renderer): on this machine a quarter to a
+half of a warm request's CPU (docs/performance.md). Views opt in with `replayable = True`
 (boxerconnect/api/views.py); `RESPONSE_REPLAY=false` turns it off (as does
 `READ_MODEL_CACHE=false`), and at most
 `RESPONSE_REPLAY_MAX_BYTES` of responses and read bytes are kept per process (all of them
